@@ -71,7 +71,7 @@ describe.each(ALL_DIALECTS)('seed-demo data fires every webhook gatilho through 
     expect([...payloads.keys()].sort()).toEqual([...GATILHOS].sort());
     expect(payloads.get('contato.criado')).toMatchObject({ codigo: 'CT-0001', nome: 'Roberto Almeida' });
     expect(payloads.get('oportunidade.criada')).toMatchObject({
-      status: 'aberta',
+      status: 'Aberta',
       processo: { id: '1', nome: 'Vendas B2B' },
       responsavel: { nome: 'Ana Beatriz Souza' },
       contatos: [expect.objectContaining({ codigo: 'CT-0001' })],

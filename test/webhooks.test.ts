@@ -324,7 +324,7 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(shown.ativo).toBe(false);
     expect(shown.desativado.code).toBe('GONE');
     expect(shown.desativado.message).toContain('410');
-    // The job's record keeps the code the failure catalogue words for the dashboard (written a moment after BullMQ's).
+    // The job's record keeps the code of the actual cause, which the failure catalogue words for the dashboard (written a moment after BullMQ's).
     let record: { erro_codigo: string | null } | undefined;
     for (const deadline = Date.now() + 10000; !record && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
       const rows = await database.db
@@ -335,7 +335,7 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
         .execute();
       record = rows.find((row) => JSON.parse(row.parametros ?? '{}').entregaId === entregaId);
     }
-    expect(record).toMatchObject({ erro_classe: 'DeliveryFailedError', erro_codigo: 'WEBHOOK_DELIVERY_FAILED' });
+    expect(record).toMatchObject({ erro_classe: 'DeliveryFailedError', erro_codigo: 'WEBHOOK_ENDPOINT_GONE' });
   });
 
   it('an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_MS is disabled with the reason', async () => {

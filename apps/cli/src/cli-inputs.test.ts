@@ -1,3 +1,4 @@
+import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { cliEnv, runCli } from '../test/run-cli';
 import { localTime } from './local-time';
@@ -20,6 +21,54 @@ describe('CLI inputs and times', () => {
     expect(pt.stderr).toContain('--status inválido: xyz; use pendente, entregue, falhou ou cancelada');
     const en = await runCli(['webhooks', 'deliveries', '1', '--empresa', '1', '--status', 'xyz', '--lang', 'en'], env);
     expect(en.stderr).toContain('invalid --status: xyz; use pendente, entregue, falhou or cancelada');
+  }, 120000);
+
+  it('webhooks deliveries labels its columns (which number is the record, which the attempts), and lists an http:// endpoint under WEBHOOK_HTTPS_ONLY as blocked', async () => {
+    // An endpoint saved as http:// and one pending delivery, written as the engine writes them.
+    const { db } = database;
+    const empresaId = await createEmpresa(db, 'colunas');
+    const endpoint = await db
+      .insertInto('webhook_endpoints')
+      .values({
+        empresa_id: empresaId,
+        nome: 'colunas',
+        url: 'http://127.0.0.1:9/hook',
+        gatilhos: 'contato.criado',
+        segredo: 'plain:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const endpointId = Number(endpoint.id);
+    const mensagem = await db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: empresaId,
+        chave: 'c0',
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registro_id: '0',
+        webhook_id: 'msg_c0',
+        payload: '[]',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('webhook_entregas')
+      .values({ empresa_id: empresaId, endpoint_id: endpointId, mensagem_id: Number(mensagem.id) })
+      .execute();
+    const run = await runCli(['webhooks', 'deliveries', String(endpointId), '--empresa', String(empresaId)], env);
+    expect(run.code).toBe(0);
+    const [header, row] = run.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^entrega\s+gatilho\s+registro\s+status\s+tentativas\s+http\s+próxima tentativa\s+erro$/);
+    expect(row).toMatch(/^#\d+\s+contato\.criado\s+0\s+pendente\s+0\s+-\s+-$/);
+    // The columns line up: each cell starts under its header.
+    expect(row?.indexOf('pendente')).toBe(header?.indexOf('status'));
+    const en = await runCli(['webhooks', 'deliveries', String(endpointId), '--empresa', String(empresaId), '--lang', 'en'], env);
+    expect(en.stdout.split('\n')[0]).toMatch(/^delivery\s+gatilho\s+record\s+status\s+attempts\s+http\s+next attempt\s+error$/);
+    const list = await runCli(['webhooks', 'list', '--empresa', String(empresaId)], { ...env, WEBHOOK_HTTPS_ONLY: 'true' });
+    expect(list.stdout).toMatch(
+      /^#\d+ colunas → http:\/\/127\.0\.0\.1:9\/hook \[contato\.criado\] ativo\n {2}não enviado: este hub só envia webhooks por HTTPS/,
+    );
   }, 120000);
 
   it('cti calls shows times in the configured zone with its offset (São Paulo: UTC-3)', () => {

@@ -46,6 +46,8 @@ const PT = {
   resealNoKey: 'WEBHOOK_SECRET_KEY não está definida: defina a chave (32 bytes em base64 ou hex) e repita',
   resealed: (count: number) => `${count} webhook(s) com segredos ou cabeçalhos cifrados agora`,
   invalidStatus: (value: string) => `--status inválido: ${value}; use pendente, entregue, falhou ou cancelada`,
+  deliveryColumns: ['entrega', 'gatilho', 'registro', 'status', 'tentativas', 'http', 'próxima tentativa', 'erro'],
+  noDeliveries: (id: number) => `o webhook #${id} não tem entregas`,
 };
 
 const EN: typeof PT = {
@@ -92,6 +94,8 @@ const EN: typeof PT = {
   resealNoKey: 'WEBHOOK_SECRET_KEY is not set: set the key (32 bytes, base64 or hex) and run it again',
   resealed: (count) => `${count} webhook(s) with secrets or headers sealed now`,
   invalidStatus: (value) => `invalid --status: ${value}; use pendente, entregue, falhou or cancelada`,
+  deliveryColumns: ['delivery', 'gatilho', 'record', 'status', 'attempts', 'http', 'next attempt', 'error'],
+  noDeliveries: (id) => `webhook #${id} has no deliveries`,
 };
 
 /** The webhooks commands' texts in the chosen language. */

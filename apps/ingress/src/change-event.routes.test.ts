@@ -137,6 +137,16 @@ describe('crm-change answers', () => {
     expect((await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'k-inflight' }, { key: keyB })).statusCode).toBe(202);
   });
 
+  it('refuses an event of a webhook table with neither id nor parametros (a typo such as "ID"): 400, worded', async () => {
+    const typo = await post({ tabela: 'contatos', operacao: 'alterado' });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().error).toEqual({
+      code: 'CHANGE_ID_REQUIRED',
+      message:
+        'falta o campo "id" (a linha de contatos que mudou): sem ele nenhum webhook é enviado e nenhuma integração tem parâmetros. Envie "id" com o id da linha (em minúsculas), ou "parametros" para só disparar as integrações SET',
+    });
+  });
+
   it('says why nothing was sent: no such row, an operacao that fires no gatilho (naming those that do), no endpoint', async () => {
     const noRow = await post({ tabela: 'contatos', id: 999 });
     expect(noRow.statusCode).toBe(202);
@@ -161,8 +171,11 @@ describe('crm-change answers', () => {
     expect(notConcluded.json().webhooks.motivo).toEqual({
       code: 'NOT_CONCLUDED',
       message:
-        'no webhook sent: the current status of atividade #1 ("aberta") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
+        'no webhook sent: the current status of atividade #1 ("aberta") is not concluded; "status_alterado" fires atividade.concluida only once the atividade is concluded in the CRM: save the concluded status before sending the event',
     });
+    // `concluido` is checked the same way: no atividade.concluida for a pending atividade (its body would say "0").
+    const concluidoPending = await post({ tabela: 'atividades', id: 1, operacao: 'concluido' });
+    expect(concluidoPending.json().webhooks).toMatchObject({ gatilho: null, entregas: [], motivo: { code: 'NOT_CONCLUDED' } });
     const noEndpoint = await post({ tabela: 'contatos', id: 1 }, { lang: 'en' });
     expect(noEndpoint.json().webhooks.motivo).toEqual({
       code: 'NO_ENDPOINT',

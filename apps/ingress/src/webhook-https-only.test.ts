@@ -50,6 +50,30 @@ describe('webhook URLs under WEBHOOK_HTTPS_ONLY', () => {
     expect(stored).toEqual([{ url: 'https://erp.exemplo.com.br/hook' }]);
   });
 
+  it('shows an http:// endpoint saved before the setting as blocked: active, never failing, and nothing goes out', async () => {
+    const created = await send('POST', '/v1/webhooks', body('https://antigo.exemplo.com.br/hook'));
+    const id = created.json().id as number;
+    expect(created.json().bloqueado).toBeNull();
+    // Saved as http:// before the operator set WEBHOOK_HTTPS_ONLY (the API refuses it now).
+    await database.db.updateTable('webhook_endpoints').set({ url: 'http://antigo.exemplo.com.br/hook' }).where('id', '=', id).execute();
+    const shown = await app.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: { authorization: `Bearer ${key}` } });
+    expect(shown.json()).toMatchObject({
+      ativo: true,
+      falhandoDesde: null,
+      bloqueado: {
+        code: 'HTTPS_REQUIRED',
+        message: expect.stringMatching(/^não enviado: este hub só envia webhooks por HTTPS \(WEBHOOK_HTTPS_ONLY\)/),
+      },
+    });
+    const list = await app.inject({
+      method: 'GET',
+      url: '/v1/webhooks',
+      headers: { authorization: `Bearer ${key}`, 'accept-language': 'en' },
+    });
+    const listed = (list.json().items as { id: number; bloqueado: { message: string } | null }[]).find((e) => e.id === id);
+    expect(listed?.bloqueado?.message).toMatch(/^not sent: this hub sends webhooks over HTTPS only/);
+  });
+
   it('is off by default (a receiver on this machine over http:// is the README walkthrough)', () => {
     expect(loadConfig({}).webhooks.httpsOnly).toBe(false);
     expect(() => loadConfig({ WEBHOOK_HTTPS_ONLY: 'yes' })).toThrow(/WEBHOOK_HTTPS_ONLY/);

@@ -62,6 +62,7 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
       limitePorSegundo: 5,
       falhandoDesde: null,
       desativado: null,
+      bloqueado: null,
       rotacaoAte: null,
       criadoEm: expect.any(String),
       segredo: expect.stringMatching(/^whsec_/),
@@ -93,10 +94,13 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     await ingress.redis.hset(`${ingress.prefix}:webhook:breaker:${endpointId}`, { openUntil, failures: 5 });
     const circuito = { estado: 'aberto', aberto: true, ate: '2030-01-01T00:00:00.000Z', falhasSeguidas: 5 };
     const expected = {
-      ...(asJson(presentEndpoint(await requireEndpoint(database.db, empresaA, endpointId), 'pt-BR')) as object),
+      ...(asJson(presentEndpoint(await requireEndpoint(database.db, empresaA, endpointId), 'pt-BR', { httpsOnly: false })) as object),
       circuito,
     };
-    expect(Object.values(expected as object)).not.toContain(null);
+    // `bloqueado` is filled only under WEBHOOK_HTTPS_ONLY (webhook-https-only.test.ts).
+    const { bloqueado, ...filled } = expected as unknown as { bloqueado: unknown };
+    expect(bloqueado).toBeNull();
+    expect(Object.values(filled)).not.toContain(null);
     const shown = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}`, headers: headers() });
     expect(shown.json()).toEqual(expected);
     const list = await app.inject({ method: 'GET', url: '/v1/webhooks', headers: headers() });
@@ -166,6 +170,7 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
       ...d,
       ultimo_erro: worded,
       motivo: null,
+      aguardando: null,
     }));
     expect(deliveries.json()).toEqual({ items: answered });
 
@@ -183,6 +188,41 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
       const foreign = await app.inject({ method: 'GET', url, headers: headers(keyB) });
       expect(foreign.statusCode).toBe(404);
       expect(foreign.json()).toEqual({ error: { code: expect.stringMatching(/_NOT_FOUND$/), message: expect.any(String) } });
+    }
+  });
+
+  it("a pending delivery held by the endpoint's open breaker shows when the breaker lets it go, not a time gone by", async () => {
+    // The breaker is open until 2030 (the test above); the delivery's retry was due in 2026 and nothing was tried.
+    const values = { empresa_id: empresaA, gatilho: 'contato.criado', tabela: 'contatos', registro_id: '342', payload: '[]' };
+    await database.db
+      .insertInto('webhook_mensagens')
+      .values({ ...values, chave: 'held', webhook_id: 'msg_held' })
+      .execute();
+    const mensagem = await database.db.selectFrom('webhook_mensagens').select('id').where('chave', '=', 'held').executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('webhook_entregas')
+      .values({
+        empresa_id: empresaA,
+        endpoint_id: endpointId,
+        mensagem_id: Number(mensagem.id),
+        status: 'pendente',
+        tentativas: 1,
+        proxima_tentativa_em: at('2026-03-01T10:05:00Z'),
+      })
+      .execute();
+    try {
+      const shown = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries?status=pendente`, headers: headers() });
+      expect(shown.json().items).toEqual([
+        expect.objectContaining({ status: 'pendente', proxima_tentativa_em: '2030-01-01T00:00:00.000Z', aguardando: 'circuito' }),
+      ]);
+      // Closed, it is due when its row says.
+      await ingress.redis.del(`${ingress.prefix}:webhook:breaker:${endpointId}`);
+      const closed = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries?status=pendente`, headers: headers() });
+      expect(closed.json().items).toEqual([
+        expect.objectContaining({ proxima_tentativa_em: '2026-03-01T10:05:00.000Z', aguardando: null }),
+      ]);
+    } finally {
+      await database.db.deleteFrom('webhook_entregas').where('mensagem_id', '=', Number(mensagem.id)).execute();
     }
   });
 

@@ -11,6 +11,7 @@ import {
   warnIfSealedWithoutKey,
   webhookSettingsFrom,
 } from '@integrador/webhooks';
+import { createWebhookMetrics } from './webhook-metrics';
 
 /**
  * What worker-webhook runs on: the engine's settings, the batched delivery reads and writes, one undici client (keep-alive pools per origin), the per-endpoint
@@ -70,5 +71,13 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
     await producer.close();
     redis.disconnect();
   });
-  return { db: database.db, store: createDeliveryStore(database.db), http, flow, settings, logger };
+  return {
+    db: database.db,
+    store: createDeliveryStore(database.db),
+    http,
+    flow,
+    settings,
+    logger,
+    events: createWebhookMetrics(services.metrics),
+  };
 }

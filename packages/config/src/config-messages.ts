@@ -118,6 +118,7 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   WEBHOOK_ROTATION_GRACE_MS:
     'milissegundos de 0 a 2592000000 (por quanto tempo o segredo de assinatura anterior ainda assina depois de uma rotação)',
   WEBHOOK_BREAKER_FAILURES: 'um inteiro de 1 a 1000 (falhas seguidas que abrem o disjuntor de um endpoint)',
+  WEBHOOK_MAX_PAYLOAD_BYTES: 'bytes de 1024 a 104857600 (o maior corpo de webhook que o hub envia; um maior falha sem ser enviado)',
   WEBHOOK_BREAKER_COOLDOWN_MS: 'milissegundos de 100 a 3600000 (quanto tempo um disjuntor aberto segura as entregas de um endpoint)',
   WEBHOOK_ENDPOINT_CONCURRENCY: 'um inteiro de 1 a 1000 (entregas a um endpoint em andamento ao mesmo tempo, somando todos os workers)',
   WEBHOOK_CAPTURE:

@@ -409,6 +409,12 @@ export const EnvSchema = Type.Object({
     maximum: 1000,
     'x-expected': "an integer from 1 to 1000 (consecutive failures that open an endpoint's circuit breaker)",
   }),
+  WEBHOOK_MAX_PAYLOAD_BYTES: Type.Integer({
+    default: 262144,
+    minimum: 1024,
+    maximum: 104857600,
+    'x-expected': 'bytes from 1024 to 104857600 (the largest webhook body the hub sends; a larger one fails without being sent)',
+  }),
   WEBHOOK_BREAKER_COOLDOWN_MS: Type.Integer({
     default: 30000,
     minimum: 100,

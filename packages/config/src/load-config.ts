@@ -23,6 +23,8 @@ export interface WebhookConfig {
   breakerFailures: number;
   breakerCooldownMs: number;
   endpointConcurrency: number;
+  /** WEBHOOK_MAX_PAYLOAD_BYTES: a delivery whose body is larger fails without being sent. */
+  maxPayloadBytes: number;
   capture: 'route' | 'triggers';
   outboxIntervalMs: number;
 }
@@ -326,6 +328,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       breakerFailures: e.WEBHOOK_BREAKER_FAILURES,
       breakerCooldownMs: e.WEBHOOK_BREAKER_COOLDOWN_MS,
       endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+      maxPayloadBytes: e.WEBHOOK_MAX_PAYLOAD_BYTES,
       capture: e.WEBHOOK_CAPTURE,
       outboxIntervalMs: e.WEBHOOK_OUTBOX_INTERVAL_MS,
     },

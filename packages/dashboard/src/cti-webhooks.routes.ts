@@ -124,7 +124,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
     endpoints.map((e) => e.id),
   );
   for (const [i, endpoint] of endpoints.entries()) {
-    const shown = presentEndpoint(endpoint, viewer.locale);
+    const shown = presentEndpoint(endpoint, viewer.locale, (deps.webhooks ?? { settings: DEFAULT_WEBHOOK_SETTINGS }).settings);
     const deliveries = await listEntregas(deps.database.db, empresaId, endpoint.id, {
       limit: DELIVERIES_SHOWN + 1,
       ...(filter.status ? { status: filter.status } : {}),
@@ -138,6 +138,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
       url: maskUrl(endpoint.url),
       ativo: endpoint.ativo,
       desativado: shown.desativado?.message ?? null,
+      bloqueado: shown.bloqueado?.message ?? null,
       deliveries: await Promise.all(
         page.map(async (d) => ({
           ...d,

@@ -295,11 +295,52 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   CTI_INVALID_NUMBER: { 'pt-BR': 'o número de telefone é inválido', en: 'the phone number is invalid' },
 
   // Webhooks, queue and job contracts.
-  // Every reason the hub gives up a delivery: refused by the receiver (410 Gone…), its attempts ran out (no answer),
-  // an address the hub may not call, the endpoint disabled after failing too long. The message says which.
+  // Recorded before a given-up delivery's code named its cause (the ones below): the message says which.
   WEBHOOK_DELIVERY_FAILED: {
     'pt-BR': 'a entrega do webhook foi abandonada (recusada pelo receptor, sem resposta, endereço não permitido ou endpoint desativado)',
     en: 'the webhook delivery was given up (refused by the receiver, no answer, an address not allowed or the endpoint disabled)',
+  },
+  // A given-up delivery's actual cause (packages/webhooks failure-codes.ts); the HTTP status and attempts, when the
+  // record keeps them, are worded by JOB_FAILURE_REASONS_WITH_VALUES.
+  WEBHOOK_RECEIVER_HTTP_ERROR: {
+    'pt-BR': 'a entrega do webhook foi abandonada: o receptor respondeu com um status HTTP de erro',
+    en: 'the webhook delivery was given up: the receiver answered with an HTTP error status',
+  },
+  WEBHOOK_RECEIVER_TIMEOUT: {
+    'pt-BR': 'a entrega do webhook foi abandonada: o receptor não respondeu a tempo (WEBHOOK_TIMEOUT_MS)',
+    en: 'the webhook delivery was given up: the receiver did not answer in time (WEBHOOK_TIMEOUT_MS)',
+  },
+  WEBHOOK_RECEIVER_REFUSED: {
+    'pt-BR': 'a entrega do webhook foi abandonada: o receptor recusou a conexão (fora do ar, ou endereço ou porta errados)',
+    en: 'the webhook delivery was given up: the receiver refused the connection (down, or a wrong address or port)',
+  },
+  WEBHOOK_RECEIVER_UNREACHABLE: {
+    'pt-BR': 'a entrega do webhook foi abandonada: o receptor não foi alcançado (DNS, TLS ou a conexão caiu)',
+    en: 'the webhook delivery was given up: the receiver could not be reached (DNS, TLS or the connection dropped)',
+  },
+  WEBHOOK_ADDRESS_FORBIDDEN: {
+    'pt-BR': 'a entrega do webhook não foi feita: a proteção de saída do hub recusou o endereço do receptor (WEBHOOK_ALLOWED_NETWORKS)',
+    en: "the webhook delivery was not made: the hub's outbound guard refused the receiver's address (WEBHOOK_ALLOWED_NETWORKS)",
+  },
+  WEBHOOK_ENDPOINT_GONE: {
+    'pt-BR': 'a entrega do webhook foi abandonada: o receptor respondeu 410 (Gone) e o webhook foi desativado',
+    en: 'the webhook delivery was given up: the receiver answered 410 (Gone) and the webhook was disabled',
+  },
+  WEBHOOK_ENDPOINT_FAILING: {
+    'pt-BR': 'a entrega do webhook foi abandonada: o webhook falhava havia tempo demais (WEBHOOK_DISABLE_AFTER_MS) e foi desativado',
+    en: 'the webhook delivery was given up: the webhook had been failing too long (WEBHOOK_DISABLE_AFTER_MS) and was disabled',
+  },
+  WEBHOOK_HTTPS_REQUIRED: {
+    'pt-BR': 'a entrega do webhook não foi feita: a URL é http:// e o hub exige HTTPS (WEBHOOK_HTTPS_ONLY)',
+    en: 'the webhook delivery was not made: the URL is http:// and the hub requires HTTPS (WEBHOOK_HTTPS_ONLY)',
+  },
+  WEBHOOK_PAYLOAD_TOO_LARGE: {
+    'pt-BR': 'a entrega do webhook não foi feita: o corpo passa do limite de tamanho do hub (WEBHOOK_MAX_PAYLOAD_BYTES)',
+    en: "the webhook delivery was not made: the body is over the hub's size limit (WEBHOOK_MAX_PAYLOAD_BYTES)",
+  },
+  WEBHOOK_SECRET_KEY_MISSING: {
+    'pt-BR': 'a entrega do webhook não foi feita: o segredo está cifrado e WEBHOOK_SECRET_KEY não está definida no worker',
+    en: 'the webhook delivery was not made: the secret is sealed and WEBHOOK_SECRET_KEY is not set on the worker',
   },
   FLOW_BLOCKED: {
     'pt-BR': 'a etapa espera por um pré-requisito que falhou',
@@ -338,6 +379,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     en: "the PBX's secret is not defined for the workers: set the environment variable {variavel} on worker-cti and restart it",
   },
   ...CONNECTION_REASONS,
+  // A given-up webhook delivery: the receiver's last HTTP status and the attempts made (DeliveryFailedError's params).
+  WEBHOOK_RECEIVER_HTTP_ERROR: {
+    'pt-BR': 'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu com o status HTTP {status}',
+    en: 'the webhook delivery was given up after {tentativas} attempt(s): the receiver answered with HTTP status {status}',
+  },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',

@@ -21,6 +21,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { type BatcherFactory, createBatcherFactory, createTransportFactory, type TransportFactory } from '@integrador/transports';
+import type { Registry } from 'prom-client';
 import { loadAppConnections, reloadConnectionsOnHangup } from './app-connections';
 import { logGroupFailures } from './group-failures';
 import { startMetricsServer } from './metrics/metrics-server';
@@ -53,6 +54,8 @@ export interface WorkerServices {
   shutdown: ShutdownRegistry;
   /** Registers work to do when a job of the queue failed for good (e.g. close the records it left "executando"). */
   onJobFailedForGood(handler: FinalFailureHandler): void;
+  /** The process's metrics registry (served on METRICS_PORT): an app registers its own metrics here. */
+  metrics: Registry;
 }
 
 /** What a final-failure handler sees of the job (BullMQ's Job has these). */
@@ -188,7 +191,12 @@ export async function runWorkerApp<Q extends QueueName>(
   await limiter.start();
   shutdown.add('limits', () => limiter.close());
   const finalFailures: FinalFailureHandler[] = [];
-  const services: WorkerServices = { redis, shutdown, onJobFailedForGood: (handler) => void finalFailures.push(handler) };
+  const services: WorkerServices = {
+    redis,
+    shutdown,
+    onJobFailedForGood: (handler) => void finalFailures.push(handler),
+    metrics: metrics.registry,
+  };
   // Steps run in reverse: the records still being written are awaited after the worker has closed.
   const recorder = createJobRecorder(database, logger);
   const jobMetrics = createWorkerMetrics(metrics.registry);

@@ -256,7 +256,8 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     await database.db.updateTable('webhook_endpoints').set({ primeira_falha_em: since }).where('id', '=', endpointId).execute();
     const { outcomes, statements } = await deliverAll(empresaId, endpointId, entregaIds);
     const reason = `endpoint failing since ${since.toISOString()}: disabled`;
-    expect(outcomes).toEqual(Array(5).fill({ kind: 'failed', attempt: 1, reason }));
+    const params = { status: 500, tentativas: 1 };
+    expect(outcomes).toEqual(Array(5).fill({ kind: 'failed', attempt: 1, reason, code: 'WEBHOOK_ENDPOINT_FAILING', params }));
     expect(statements).toBeLessThan(5);
     expect((await entregas(entregaIds)).map((r) => [r.status, r.tentativas, r.proxima_tentativa_em])).toEqual(
       Array(5).fill(['falhou', 1, null]),
@@ -292,7 +293,13 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries('Gone', bodies);
     const { outcomes, statements } = await deliverAll(empresaId, endpointId, entregaIds);
     expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'failed', 'retry', 'retry']);
-    expect(outcomes[1]).toEqual({ kind: 'failed', attempt: 1, reason: 'endpoint answered 410 Gone: disabled' });
+    expect(outcomes[1]).toEqual({
+      kind: 'failed',
+      attempt: 1,
+      reason: 'endpoint answered 410 Gone: disabled',
+      code: 'WEBHOOK_ENDPOINT_GONE',
+      params: { status: 410, tentativas: 1 },
+    });
     expect(statements).toBeLessThan(4);
     expect((await entregas(entregaIds)).map((r) => [r.status, r.ultimo_status_http])).toEqual([
       ['pendente', 500],

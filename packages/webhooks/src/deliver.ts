@@ -8,6 +8,7 @@ import { cachedEndpoint, endpointAsLoaded, forgetEndpoint, freshEndpoint, type S
 import { plainHttpRefused } from './endpoint-input';
 import { clearEndpointFailure, type WebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
+import { type DeliveryFailureCode, failureCodeOfClass } from './failure-codes';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import { maskHeaders } from './header-mask';
 import type { SendResult, WebhookHttpClient } from './http-client';
@@ -28,8 +29,23 @@ export interface DeliveryDeps {
   http: WebhookHttpClient;
   flow: EndpointFlowControl;
   settings: WebhookSettings;
-  /** Where a breaker update that failed after its attempt was recorded is reported (the delivery goes on). */
+  /**
+   * Where a breaker update that failed after its attempt was recorded is reported (the delivery goes on), and a breaker
+   * that opens or an endpoint disabled, for the operator.
+   */
   logger?: { warn(context: object, message: string): void };
+  /** The worker's metrics of what deliveries led to (bounded labels: no endpoint, no URL). */
+  events?: DeliveryEvents;
+}
+
+/** What the worker counts for the operator (its metrics). */
+export interface DeliveryEvents {
+  /** One run of a delivery job ended so. */
+  outcome(outcome: DeliveryOutcome): void;
+  /** An endpoint's breaker opened (its failures in a row reached WEBHOOK_BREAKER_FAILURES). */
+  breakerOpened(): void;
+  /** An endpoint was disabled: it answered 410, or every delivery failed for WEBHOOK_DISABLE_AFTER_MS. */
+  endpointDisabled(reason: DisableReason['code']): void;
 }
 
 /** What became of one run of a delivery job. */
@@ -38,16 +54,37 @@ export type DeliveryOutcome =
   | { kind: 'delivered'; attempt: number; status: number }
   | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
   | { kind: 'retry'; untilMs: number; attempt: number; maxAttempts: number; errorClass: string | null }
-  | { kind: 'failed'; attempt: number; reason: string };
+  | {
+      kind: 'failed';
+      attempt: number;
+      reason: string;
+      /** The actual cause (the job failure's code) and the values it is worded with (HTTP status, attempts). */
+      code: DeliveryFailureCode;
+      params: Record<string, string | number>;
+      /** Its attempts ran out on the retry schedule (the row says "desistiu depois de n tentativas"). */
+      gaveUp?: boolean;
+    };
 
 /** How many attempts the delivery's current cycle allows: the first, then one per delay of the retry schedule. */
 function maxAttemptsOf(settings: Pick<WebhookSettings, 'retryScheduleMs'>, entrega: Pick<Entrega, 'ciclo_inicio'>): number {
   return entrega.ciclo_inicio + settings.retryScheduleMs.length + 1;
 }
 
-/** The masker of an endpoint's custom header values, as sent (and the credential inside an Authorization one). */
-function echoMasker(custom: Record<string, string>) {
-  return createSecretMasker(Object.values(custom).flatMap(authorizationForms));
+/** The values of the URL's query (a `?token=` the receiver authenticates by), as sent. */
+function queryValues(url: string): string[] {
+  try {
+    return [...new URL(url).searchParams.values()];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The masker of what a receiver may echo: the endpoint's custom header values, as sent (and the credential inside an
+ * Authorization one), and its URL's query values (the dashboard and stored errors show the URL with them masked).
+ */
+function echoMasker(custom: Record<string, string>, url: string) {
+  return createSecretMasker([...Object.values(custom).flatMap(authorizationForms), ...queryValues(url)]);
 }
 
 /**
@@ -144,7 +181,15 @@ function failureDecision(
   now: Date,
 ): Decision & { otherwise?: DeliveryOutcome } {
   const reasonText = result.error ?? `HTTP ${result.status}`;
-  const failed = (reason: string): DeliveryOutcome => ({ kind: 'failed', attempt, reason });
+  const params = { tentativas: attempt, ...(result.status === null ? {} : { status: result.status }) };
+  const failed = (reason: string, code = failureCodeOfClass(result.errorClass), gaveUp = false): DeliveryOutcome => ({
+    kind: 'failed',
+    attempt,
+    reason,
+    code,
+    params,
+    ...(gaveUp ? { gaveUp } : {}),
+  });
   if (result.errorClass === 'gone') {
     const disable: DisableReason = { code: 'GONE', status: 410 };
     return { disable, startsClock: false, reasonText, outcome: failed('endpoint answered 410 Gone: disabled') };
@@ -155,7 +200,8 @@ function failureDecision(
     // A refused address would be refused again (the guard's verdict only changes with the operator's allowlist).
     if (manual || result.errorClass === 'address_forbidden') return failed(reasonText);
     const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
-    if (delay === undefined) return failed(`gave up after ${attempt} attempts: ${reasonText}`);
+    // "gave up after 4 attempts: HTTP 500": the row's ultimo_erro too (outcome-wording.ts words it).
+    if (delay === undefined) return failed(`gave up after ${attempt} attempts: ${reasonText}`, undefined, true);
     return {
       kind: 'retry',
       untilMs: now.getTime() + delay,
@@ -166,7 +212,8 @@ function failureDecision(
   })();
   if (now.getTime() - since.getTime() >= settings.disableAfterMs) {
     const disable: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
-    return { disable, startsClock, reasonText, outcome: failed(`endpoint failing since ${since.toISOString()}: disabled`), otherwise };
+    const outcome = failed(`endpoint failing since ${since.toISOString()}: disabled`, 'WEBHOOK_ENDPOINT_FAILING');
+    return { disable, startsClock, reasonText, outcome, otherwise };
   }
   return { startsClock, reasonText, outcome: otherwise };
 }
@@ -197,6 +244,9 @@ async function afterFailure(
     now,
   );
   const tooLong = disable?.code === 'FAILING_TOO_LONG';
+  // A delivery that gave up says so in its row (ultimo_erro, worded "desistiu depois de n tentativas" when shown),
+  // not only in its job's failure; a disable for failing too long may not happen, so its row keeps the attempt's error.
+  const erro = !tooLong && outcome.kind === 'failed' && outcome.gaveUp ? outcome.reason : reasonText;
   // Both settle before either error reaches the job: a job retried while its record is still being written would
   // attempt again with a stale row. The record's error first.
   const [recorded, breaker] = await Promise.allSettled([
@@ -204,7 +254,7 @@ async function afterFailure(
     deps.store.failed({
       attempt: tentativa,
       ...failedState(entrega, outcome),
-      erro: reasonText,
+      erro,
       endpoint: {
         empresaId: endpoint.empresaId,
         id: endpoint.id,
@@ -226,17 +276,30 @@ async function afterFailure(
   // a breaker that missed one failure only opens a little later.
   // The logger redacts a Redis error's command arguments (redactSecrets).
   if (breaker.status === 'rejected') deps.logger?.warn({ endpointId: endpoint.id, err: breaker.reason }, 'webhook breaker update failed');
+  const where = { empresaId: endpoint.empresaId, endpointId: endpoint.id };
+  // Said once, when the failures in a row reach the threshold (a half-open probe's failure re-opens it, unsaid).
+  if (breaker.status === 'fulfilled' && breaker.value === deps.settings.breakerFailures) {
+    deps.logger?.warn({ ...where, failures: breaker.value, cooldownMs: deps.settings.breakerCooldownMs }, 'webhook circuit breaker opened');
+    deps.events?.breakerOpened();
+  }
+  if (disable && (!tooLong || recorded.value)) {
+    deps.logger?.warn({ ...where, reason: disable.code, ...(disable.since ? { since: disable.since } : {}) }, 'webhook endpoint disabled');
+    deps.events?.endpointDisabled(disable.code);
+  }
   return tooLong && !recorded.value && otherwise ? otherwise : outcome;
 }
 
 /**
  * Why the hub itself refused to send (the receiver did nothing wrong): an endpoint's secret sealed while this host has no
- * WEBHOOK_SECRET_KEY (retried on the schedule: a restart with the key delivers it), or an http:// endpoint while the
- * operator requires HTTPS (WEBHOOK_HTTPS_ONLY; permanent: the same URL is refused again until the tenant changes it).
+ * WEBHOOK_SECRET_KEY (retried on the schedule: a restart with the key delivers it), an http:// endpoint while the
+ * operator requires HTTPS (WEBHOOK_HTTPS_ONLY; permanent: the same URL is refused again until the tenant changes it),
+ * or a body larger than WEBHOOK_MAX_PAYLOAD_BYTES.
  */
 const HUB_REFUSALS = {
-  secret_key_missing: { code: 'WEBHOOK_SECRET_KEY_MISSING', retries: true },
-  https_required: { code: 'HTTPS_REQUIRED', retries: false },
+  secret_key_missing: { code: 'WEBHOOK_SECRET_KEY_MISSING', retries: true, failure: 'WEBHOOK_SECRET_KEY_MISSING' },
+  https_required: { code: 'HTTPS_REQUIRED', retries: false, failure: 'WEBHOOK_HTTPS_REQUIRED' },
+  // Over WEBHOOK_MAX_PAYLOAD_BYTES: the same body is too large again (permanent).
+  payload_too_large: { code: 'PAYLOAD_TOO_LARGE', retries: false, failure: 'WEBHOOK_PAYLOAD_TOO_LARGE' },
 } as const;
 
 /**
@@ -250,14 +313,15 @@ async function refusedByHub(
   endpoint: WebhookEndpoint,
   manual: boolean,
   classeErro: keyof typeof HUB_REFUSALS,
+  params: Record<string, string | number> = {},
 ): Promise<DeliveryOutcome> {
-  const { code, retries } = HUB_REFUSALS[classeErro];
+  const { code, retries, failure } = HUB_REFUSALS[classeErro];
   const attempt = entrega.tentativas + 1;
-  const reason = webhookMessage('pt-BR', code);
+  const reason = webhookMessage('pt-BR', code, params);
   const delay = manual || !retries ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
   const outcome: DeliveryOutcome =
     delay === undefined
-      ? { kind: 'failed', attempt, reason }
+      ? { kind: 'failed', attempt, reason, code: failure, params: { tentativas: attempt, ...params } }
       : { kind: 'retry', untilMs: Date.now() + delay, attempt, maxAttempts: maxAttemptsOf(deps.settings, entrega), errorClass: null };
   await deps.store.failed({
     attempt: {
@@ -356,6 +420,13 @@ export async function deliverOnce(
       await giveBack();
       return await refusedByHub(deps, entrega, endpoint, manual, 'https_required');
     }
+    // A body over the cap is not sent (receivers commonly refuse large bodies, or time out reading them).
+    const size = Buffer.byteLength(entrega.payload);
+    if (size > settings.maxPayloadBytes) {
+      await giveBack();
+      const kb = (bytes: number) => Math.ceil(bytes / 1024);
+      return await refusedByHub(deps, entrega, endpoint, manual, 'payload_too_large', { kb: kb(size), max: kb(settings.maxPayloadBytes) });
+    }
     if (!admission) {
       admission = await admit(endpoint);
       if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
@@ -386,8 +457,9 @@ export async function deliverOnce(
       origem: manual ? 'manual' : 'automatica',
       cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }, Object.keys(endpoint.cabecalhos)),
       statusHttp: result.status,
-      // The receiver's answer may echo the custom headers' values it got (write-only, never shown): masked there too.
-      resposta: result.body === null ? null : echoMasker(custom).text(result.body),
+      // The receiver's answer may echo the custom headers' values it got (write-only, never shown) or the URL's query
+      // token: masked there too.
+      resposta: result.body === null ? null : echoMasker(custom, endpoint.url).text(result.body),
       duracaoMs: result.durationMs,
       classeErro: result.errorClass,
       erro: result.error,

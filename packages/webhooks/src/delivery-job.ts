@@ -1,5 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { type DeliveryDeps, deliverOnce } from './deliver';
+import type { DeliveryFailureCode } from './failure-codes';
 
 /**
  * Runs one webhook.deliver job: waits (flow control) and retries (the schedule) become moveToDelayed + DelayedError —
@@ -26,6 +27,8 @@ export async function runDeliveryJob(
     payload.endpointId,
     payload.recuperacao,
   );
+  // Counted for the operator (worker metrics) before the job is moved or failed.
+  deps.events?.outcome(outcome);
   if (outcome.kind === 'wait') {
     await job.moveToDelayed(outcome.untilMs, token);
     throw new DelayedError(`waiting: ${outcome.reason}`);
@@ -34,7 +37,7 @@ export async function runDeliveryJob(
     await job.moveToDelayed(outcome.untilMs, token);
     throw new DeliveryRetryWait(outcome.attempt, outcome.maxAttempts);
   }
-  if (outcome.kind === 'failed') throw new DeliveryFailedError(outcome.reason, outcome.attempt);
+  if (outcome.kind === 'failed') throw new DeliveryFailedError(outcome.reason, outcome.attempt, outcome.code, outcome.params);
   return outcome;
 }
 
@@ -54,13 +57,17 @@ class DeliveryRetryWait extends DelayedError {
   }
 }
 
-/** A delivery given up (the receiver refused it, its attempts ran out, its endpoint was disabled): final, with the code the job's record keeps. */
+/**
+ * A delivery given up (the receiver refused it, its attempts ran out, its endpoint was disabled): final, with the code
+ * of its actual cause and the values that word it (HTTP status, attempts), which the job's record keeps.
+ */
 class DeliveryFailedError extends UnrecoverableError {
-  readonly code = 'WEBHOOK_DELIVERY_FAILED';
   constructor(
     message: string,
     /** The delivery's attempts when it was given up: the record's count (the last one made is the last there is). */
     readonly attemptsMade: number,
+    readonly code: DeliveryFailureCode,
+    readonly params: Record<string, string | number>,
   ) {
     super(message);
   }

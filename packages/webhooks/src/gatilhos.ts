@@ -37,7 +37,8 @@ export function isConcluida(status: string | null | undefined): boolean {
 
 /**
  * The gatilho a change fires, or undefined when none does (e.g. an oportunidade changed without a status change).
- * `concluida` tells whether an atividade's current status is concluded (a status change to anything else fires nothing).
+ * `concluida` tells whether an atividade's current status is concluded (a status change or a `concluido` while it is not
+ * fires nothing).
  */
 export function gatilhoOf(tabela: string, operacao: Operacao, concluida = false): Gatilho | undefined {
   switch (tabela.toLowerCase()) {
@@ -48,8 +49,9 @@ export function gatilhoOf(tabela: string, operacao: Operacao, concluida = false)
       return operacao === 'status_alterado' ? 'oportunidade.status_alterado' : undefined;
     case 'atividades':
       if (operacao === 'criado') return 'atividade.criada';
-      if (operacao === 'concluido') return 'atividade.concluida';
-      return operacao === 'status_alterado' && concluida ? 'atividade.concluida' : undefined;
+      // `concluido` is checked as `status_alterado` is: a header saying "concluded" over a body saying `concluido: "0"`
+      // would have a receiver routing by the header close a pending task.
+      return (operacao === 'status_alterado' || operacao === 'concluido') && concluida ? 'atividade.concluida' : undefined;
     case 'eventos':
       return operacao === 'criado' ? 'evento.criado' : undefined;
     default:
@@ -58,8 +60,8 @@ export function gatilhoOf(tabela: string, operacao: Operacao, concluida = false)
 }
 
 /**
- * The operacoes that fire a gatilho on the table, with the gatilho each fires (an atividade's status_alterado only when
- * its status is then concluded): what a "nothing fired" answer and the README name.
+ * The operacoes that fire a gatilho on the table, with the gatilho each fires (an atividade's status_alterado and
+ * concluido only when its status is then concluded): what a "nothing fired" answer and the README name.
  */
 export function firingOperacoes(tabela: WebhookTable): { operacao: Operacao; gatilho: Gatilho }[] {
   return OPERACOES.flatMap((operacao) => {

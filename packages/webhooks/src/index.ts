@@ -1,13 +1,22 @@
 export { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
-export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
+export { type DeliveryDeps, type DeliveryEvents, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
 export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { type CircuitState, circuitStates, EndpointFlowControl } from './flow-control';
-export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_TABLES, type WebhookTable } from './gatilhos';
+export {
+  GATILHOS,
+  type Gatilho,
+  isConcluida,
+  isWebhookTable,
+  OPERACOES,
+  type Operacao,
+  WEBHOOK_TABLES,
+  type WebhookTable,
+} from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
 export { type CancelReason, cancelReasonOf, isWebhookMessageCode, type Locale, webhookMessage } from './messages';
 export {
@@ -32,6 +41,7 @@ export {
   deliveryAttempts,
   type EndpointPatchInput,
   type EndpointSettingsInput,
+  heldByBreaker,
   patchEndpoint,
   presentEndpoint,
   presentEntregas,

@@ -16,6 +16,8 @@ export type TestCode =
   | 'TIMEOUT'
   | 'REDIRECT'
   | 'CLIENT_ERROR'
+  | 'RATE_LIMITED'
+  | 'RECEIVER_GONE'
   | 'SERVER_ERROR'
   | 'ADDRESS_FORBIDDEN'
   | 'NETWORK_ERROR'
@@ -26,10 +28,20 @@ export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
 /** The codes whose words name the attempt's URL, host or redirect location: a past attempt's words name none. */
 export type PastCode =
-  `${Extract<TestCode, 'CONNECTION_REFUSED' | 'DNS_FAILED' | 'TLS_FAILED' | 'TIMEOUT' | 'REDIRECT' | 'NETWORK_ERROR'>}_PAST`;
+  `${Extract<TestCode, 'CONNECTION_REFUSED' | 'DNS_FAILED' | 'TLS_FAILED' | 'TIMEOUT' | 'REDIRECT' | 'NETWORK_ERROR' | 'RECEIVER_GONE'>}_PAST`;
 
 const MESSAGES: MessageTable<
-  TestCode | PastCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
+  | TestCode
+  | PastCode
+  | 'ADDRESS_NEVER_ALLOWED'
+  | 'GAVE_UP'
+  | WebhookWording
+  | CancelReason
+  | 'GONE'
+  | 'FAILING_TOO_LONG'
+  | NothingSentCode
+  | 'PAYLOAD_TOO_LARGE'
+  | 'PAYLOAD_TOO_LARGE_PAST'
 > = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
@@ -64,6 +76,16 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'O servidor recusou os dados com o status {status}. Verifique o caminho da URL (404 = não existe), os cabeçalhos de autenticação configurados (401/403) e se o destino aceita POST com JSON (405/415).',
     en: 'The server refused the data with status {status}. Check the URL path (404 = it does not exist), the configured authentication headers (401/403) and that the receiver accepts a JSON POST (405/415).',
+  },
+  RATE_LIMITED: {
+    'pt-BR':
+      'O servidor pediu para diminuir o ritmo (status {status}, muitas requisições). As entregas recebidas assim são tentadas de novo depois do tempo que o destino pede no cabeçalho Retry-After (ou do intervalo do hub); se isso se repete, peça ao responsável pelo destino que aumente o limite dele, ou defina limitePorSegundo no webhook.',
+    en: 'The server asked the hub to slow down (status {status}, too many requests). Deliveries answered this way are tried again after the time the receiver asks for in its Retry-After header (or the hub’s interval); if it keeps happening, ask whoever runs the receiver to raise its limit, or set limitePorSegundo on the webhook.',
+  },
+  RECEIVER_GONE: {
+    'pt-BR':
+      'O servidor respondeu {status} (Gone): ele diz que não quer mais receber dados. Numa entrega, essa resposta desativa o webhook; se a URL mudou, cadastre a nova, e confira com o responsável pelo destino se ele ainda deve receber os dados.',
+    en: 'The server answered {status} (Gone): it says it no longer wants data. On a delivery, this answer disables the webhook; if the URL moved, register the new one, and check with whoever runs the receiver whether it should still get the data.',
   },
   SERVER_ERROR: {
     'pt-BR':
@@ -108,6 +130,11 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'O servidor respondeu {status}, um redirecionamento. Webhooks não seguem redirecionamentos: cadastre a URL final (por exemplo com https:// ou com a barra final).',
     en: 'The server answered {status}, a redirect. Webhooks do not follow redirects: register the final URL (for example with https:// or the trailing slash).',
+  },
+  RECEIVER_GONE_PAST: {
+    'pt-BR':
+      'O destino respondeu {status} (Gone), ou seja, não quer mais receber dados: esta resposta desativou o webhook. Se o destino voltar a aceitar, reative o webhook e use "recuperar" (recover) para enviar o que falhou.',
+    en: 'The receiver answered {status} (Gone), meaning it no longer wants data: this answer disabled the webhook. If the receiver accepts again, enable the webhook again and use recover to send what failed.',
   },
   NETWORK_ERROR_PAST: {
     'pt-BR': 'A conexão com o destino falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
@@ -169,6 +196,17 @@ const MESSAGES: MessageTable<
       'não enviado: este hub só envia webhooks por HTTPS (WEBHOOK_HTTPS_ONLY) e a URL deste webhook é http://, gravada antes de o operador exigir HTTPS; altere a URL para https:// e reenvie as entregas que falharam',
     en: "not sent: this hub sends webhooks over HTTPS only (WEBHOOK_HTTPS_ONLY) and this webhook's URL is http://, saved before the operator required HTTPS; change the URL to https:// and resend the failed deliveries",
   },
+  // A delivery whose body is over WEBHOOK_MAX_PAYLOAD_BYTES (deliver.ts): stored with the sizes, shown without them.
+  PAYLOAD_TOO_LARGE: {
+    'pt-BR':
+      'não enviado: o corpo deste webhook tem {kb} KB, acima do limite de {max} KB do hub (WEBHOOK_MAX_PAYLOAD_BYTES); reduza os dados do registro (por exemplo os campos personalizados) e reenvie, ou peça ao operador do hub que aumente o limite',
+    en: "not sent: this webhook's body is {kb} KB, over the hub's limit of {max} KB (WEBHOOK_MAX_PAYLOAD_BYTES); reduce the record's data (its custom fields, for example) and resend, or ask the hub operator to raise the limit",
+  },
+  PAYLOAD_TOO_LARGE_PAST: {
+    'pt-BR':
+      'não enviado: o corpo deste webhook passa do limite de tamanho do hub (WEBHOOK_MAX_PAYLOAD_BYTES); reduza os dados do registro (por exemplo os campos personalizados) e reenvie, ou peça ao operador do hub que aumente o limite',
+    en: "not sent: this webhook's body is over the hub's size limit (WEBHOOK_MAX_PAYLOAD_BYTES); reduce the record's data (its custom fields, for example) and resend, or ask the hub operator to raise the limit",
+  },
   WEBHOOK_URL_CREDENTIALS: {
     'pt-BR': 'a URL não pode conter usuário e senha; use um cabeçalho personalizado (por exemplo Authorization)',
     en: 'the URL must not hold a user and password; use a custom header (for example Authorization)',
@@ -209,6 +247,12 @@ const MESSAGES: MessageTable<
       'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
     en: 'unknown table: "{tabela}"; no webhook gatilho nor integration of the empresa uses it. Accepted tables: {tabelas}',
   },
+  // A webhook table's event with neither `id` nor `parametros` (a typo such as "ID"): it could do nothing at all.
+  CHANGE_ID_REQUIRED: {
+    'pt-BR':
+      'falta o campo "id" (a linha de {tabela} que mudou): sem ele nenhum webhook é enviado e nenhuma integração tem parâmetros. Envie "id" com o id da linha (em minúsculas), ou "parametros" para só disparar as integrações SET',
+    en: 'the "id" field is missing (the row of {tabela} that changed): without it no webhook is sent and no integration has parameters. Send "id" with the row\'s id (lower case), or "parametros" to run the SET integrations only',
+  },
   CHANGE_IN_PROGRESS: {
     'pt-BR':
       'o evento com esta chave de idempotência ainda está sendo processado (a primeira tentativa não terminou); tente de novo em alguns segundos para receber a resposta dela',
@@ -230,8 +274,8 @@ const MESSAGES: MessageTable<
   },
   NOT_CONCLUDED: {
     'pt-BR':
-      'nenhum webhook enviado: o status atual da atividade #{id} ("{status}") não é de concluída; status_alterado só dispara atividade.concluida quando a atividade está concluída (ou envie operacao "concluido")',
-    en: 'no webhook sent: the current status of atividade #{id} ("{status}") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
+      'nenhum webhook enviado: o status atual da atividade #{id} ("{status}") não é de concluída; "{operacao}" só dispara atividade.concluida quando a atividade já está concluída no CRM: grave o status de concluída antes de enviar o evento',
+    en: 'no webhook sent: the current status of atividade #{id} ("{status}") is not concluded; "{operacao}" fires atividade.concluida only once the atividade is concluded in the CRM: save the concluded status before sending the event',
   },
   NO_ENDPOINT: {
     'pt-BR': 'nenhum webhook enviado: nenhum webhook da empresa assina o gatilho {gatilho}',

@@ -49,9 +49,12 @@ export function explain(
       return { code: 'ADDRESS_FORBIDDEN', params: { host, range: result.addressRange ?? 'private' } };
     case 'redirect':
       return { code: 'REDIRECT', params: { status, location: result.headers.location ? shownUrl(result.headers.location) : '?' } };
-    case 'http_4xx':
-    case 'gone':
+    // 429 asks the hub to slow down, 410 to stop: neither is a wrong path or header, which CLIENT_ERROR's advice is about.
     case 'rate_limited':
+      return { code: 'RATE_LIMITED', params: { status } };
+    case 'gone':
+      return { code: 'RECEIVER_GONE', params: { status } };
+    case 'http_4xx':
       return { code: 'CLIENT_ERROR', params: { status } };
     case 'http_5xx':
     case 'overloaded':
@@ -86,15 +89,22 @@ const WORDED: ReadonlySet<string> = new Set<ErrorClass>([
 
 /** The attempt class of a delivery refused by WEBHOOK_HTTPS_ONLY (deliver.ts), worded and coded below. */
 const HTTPS_REQUIRED_CLASS = 'https_required';
+/** The attempt class of a delivery whose body is over WEBHOOK_MAX_PAYLOAD_BYTES (deliver.ts), worded and coded below. */
+const PAYLOAD_TOO_LARGE_CLASS = 'payload_too_large';
 
 /**
- * A delivery's reason as a code (the API's `motivo`): a cancelled one's (ENDPOINT_DISABLED, ENDPOINT_DELETED), or
- * HTTPS_REQUIRED when its last attempt was refused by WEBHOOK_HTTPS_ONLY; null otherwise.
+ * A delivery's reason as a code (the API's `motivo`): a cancelled one's (ENDPOINT_DISABLED, ENDPOINT_DELETED);
+ * HTTPS_REQUIRED or PAYLOAD_TOO_LARGE when the hub refused its last attempt; ENDPOINT_GONE when its last attempt's 410
+ * disabled the endpoint; null otherwise.
  */
 export function deliveryReasonCode(
   delivery: Pick<LastAttempt, 'status' | 'ultimo_erro' | 'ultima_classe'>,
-): CancelReason | 'HTTPS_REQUIRED' | null {
-  if (delivery.status !== 'cancelada' && delivery.ultima_classe === HTTPS_REQUIRED_CLASS) return 'HTTPS_REQUIRED';
+): CancelReason | 'HTTPS_REQUIRED' | 'PAYLOAD_TOO_LARGE' | 'ENDPOINT_GONE' | null {
+  if (delivery.status !== 'cancelada') {
+    if (delivery.ultima_classe === HTTPS_REQUIRED_CLASS) return 'HTTPS_REQUIRED';
+    if (delivery.ultima_classe === PAYLOAD_TOO_LARGE_CLASS) return 'PAYLOAD_TOO_LARGE';
+    if (delivery.ultima_classe === 'gone' && delivery.status === 'falhou') return 'ENDPOINT_GONE';
+  }
   return cancelReasonOf(delivery.status, delivery.ultimo_erro);
 }
 
@@ -109,6 +119,8 @@ const PAST: Partial<Record<TestCode, PastCode>> = {
   TIMEOUT: 'TIMEOUT_PAST',
   REDIRECT: 'REDIRECT_PAST',
   NETWORK_ERROR: 'NETWORK_ERROR_PAST',
+  // A delivery's 410 disabled its endpoint (deliver.ts); the test button's only would have.
+  RECEIVER_GONE: 'RECEIVER_GONE_PAST',
 };
 
 /**
@@ -120,6 +132,7 @@ const PAST: Partial<Record<TestCode, PastCode>> = {
 export function deliveryErrorMessage(locale: Locale, delivery: LastAttempt): string | null {
   const { status, ultimo_erro: stored, ultima_classe: errorClass } = delivery;
   if (errorClass === HTTPS_REQUIRED_CLASS && stored !== null) return webhookMessage(locale, 'HTTPS_REQUIRED');
+  if (errorClass === PAYLOAD_TOO_LARGE_CLASS && stored !== null) return webhookMessage(locale, 'PAYLOAD_TOO_LARGE_PAST');
   if (status === 'cancelada' || stored === null || errorClass === null || !WORDED.has(errorClass)) {
     return storedErrorMessage(locale, status, stored);
   }

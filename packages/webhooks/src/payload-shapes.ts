@@ -190,3 +190,29 @@ export function dateTimeOf(value: unknown): string | null {
 export function tagsOf(value: unknown): string[] | null {
   return textListOf(value);
 }
+
+/**
+ * A phone as seed 004 writes it: digits only (`"2323342342"`); the CRM and seed 003 keep masks such as "(11) 3456-7891"
+ * or "55(31)26582323". A value without a digit is kept as stored rather than lost.
+ */
+export function phoneOf(value: unknown): string | null {
+  const phone = textOf(value);
+  if (phone === null) return null;
+  const digits = phone.replace(/\D/g, '');
+  return digits === '' ? phone : digits;
+}
+
+/** Phones as seed 004 writes them (phoneOf each). */
+export function phoneListOf(values: string[] | null): string[] | null {
+  return values === null ? null : values.map((v) => phoneOf(v) ?? v);
+}
+
+/**
+ * An oportunidade's status as seed 004 labels it (`"Perdida"`): the CRM's lower-case values (`aberta`, `ganha`,
+ * `perdida`) capitalised; a status the CRM already writes with a capital, or in any other form, as stored.
+ */
+export function statusLabelOf(value: unknown): string | null {
+  const status = textOf(value);
+  if (status === null || status !== status.toLowerCase()) return status;
+  return status.charAt(0).toUpperCase() + status.slice(1);
+}

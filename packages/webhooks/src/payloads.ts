@@ -14,7 +14,10 @@ import {
   deficienciasOf,
   flagOf,
   origensOf,
+  phoneListOf,
+  phoneOf,
   refOf,
+  statusLabelOf,
   tagsOf,
   textListOf,
   textOf,
@@ -35,6 +38,8 @@ export interface PayloadRefs {
   contatosDaConta?: { id: unknown; codigo: unknown }[] | undefined;
   /** The change being published: its gatilho and when it happened (an oportunidade's dates fall back to it). */
   mudanca?: { gatilho: Gatilho; em: Date } | undefined;
+  /** The dates the record's latest earlier body carried: a body is the record's whole state, so it keeps them. */
+  anterior?: { criacao: string | null; ultimaAlteracaoStatus: string | null } | undefined;
 }
 
 const responsavel = (refs: PayloadRefs) =>
@@ -81,8 +86,8 @@ export function contatoPayload(row: Row): Row {
     origens: origensOf(d),
     emails: { principal: text(row.email), secundarios: secundariosOf(field('emails')) },
     telefones: {
-      principal: telefone ?? celular,
-      secundarios: secundariosOf(field('telefones')) ?? (telefone && celular ? [celular] : null),
+      principal: phoneOf(telefone ?? celular),
+      secundarios: phoneListOf(secundariosOf(field('telefones')) ?? (telefone && celular ? [celular] : null)),
     },
     tagsRDStation: tagsOf(field('tagsRDStation')),
     camposPersonalizados: jsonObject(row.campos_personalizados as string | null),
@@ -104,7 +109,8 @@ export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
       ? refs.contatosDaConta.map((c, i) => ({ id: idText(c.id), codigo: text(c.codigo), principal: i === 0 ? '1' : '0', tipo: null }))
       : null);
   // The hub knows when the change happened: a creation is the oportunidade's criacao (the table has no creation
-  // column), a status change its ultimaAlteracaoStatus, when `dados` does not say.
+  // column), a status change its ultimaAlteracaoStatus, when `dados` does not say; the other date is the one the
+  // record's earlier body sent (a receiver upserting bodies must not have a status change wipe its criacao).
   const changedAt = (gatilho: Gatilho) => (refs.mudanca?.gatilho === gatilho ? dateTimeText(refs.mudanca.em) : null);
   return {
     id: idText(row.id),
@@ -112,7 +118,7 @@ export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
     contatos,
     cursos: cursosOf(field('cursos')),
     responsavel: responsavel(refs),
-    criacao: dateTimeOf(field('criacao')) ?? changedAt('oportunidade.criada'),
+    criacao: dateTimeOf(field('criacao')) ?? changedAt('oportunidade.criada') ?? refs.anterior?.criacao ?? null,
     origem: ref('origem'),
     modalidade: ref('modalidade'),
     dataAtividade: dateTimeOf(field('dataAtividade')),
@@ -122,8 +128,12 @@ export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
     resumoAtual: ref('resumoAtual'),
     localOferta: ref('localOferta'),
     unidade: ref('unidade'),
-    status: text(row.status),
-    ultimaAlteracaoStatus: dateTimeOf(field('ultimaAlteracaoStatus')) ?? changedAt('oportunidade.status_alterado'),
+    status: statusLabelOf(row.status),
+    ultimaAlteracaoStatus:
+      dateTimeOf(field('ultimaAlteracaoStatus')) ??
+      changedAt('oportunidade.status_alterado') ??
+      refs.anterior?.ultimaAlteracaoStatus ??
+      null,
     objecao: ref('objecao'),
     observacaoPerda: str('observacaoPerda'),
     concorrente: ref('concorrente'),
@@ -200,6 +210,30 @@ async function contatosDaConta(db: Kysely<Database>, empresaId: number, contaId:
     .execute();
 }
 
+/**
+ * The criacao and ultimaAlteracaoStatus the oportunidade's latest earlier body sent (its messages are the hub's only
+ * record of when it was created); undefined when none was sent (null in the body then: "not available", seed 004).
+ */
+async function datasAnteriores(db: Kysely<Database>, empresaId: number, id: unknown) {
+  const row = await db
+    .selectFrom('webhook_mensagens')
+    .select('payload')
+    .where('empresa_id', '=', empresaId)
+    .where('tabela', '=', 'oportunidades')
+    .where('registro_id', '=', String(id))
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  try {
+    const [body] = JSON.parse(row.payload) as Row[];
+    const dateOf = (value: unknown) => (typeof value === 'string' ? value : null);
+    return { criacao: dateOf(body?.criacao), ultimaAlteracaoStatus: dateOf(body?.ultimaAlteracaoStatus) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The row of a webhook table (bound to the tenant), its zone-less dates as the CRM wrote them; undefined when gone. */
 export async function loadTableRow(
   db: Kysely<Database>,
@@ -244,6 +278,7 @@ export async function payloadOfRow(db: Kysely<Database>, empresaId: number, gati
           usuario: await usuarioOf(db, empresaId, row.usuario_id),
           contatosDaConta: await contatosDaConta(db, empresaId, row.conta_id),
           mudanca: em && { gatilho, em },
+          anterior: await datasAnteriores(db, empresaId, row.id),
         }),
       ];
     case 'atividades':

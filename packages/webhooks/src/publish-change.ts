@@ -67,7 +67,7 @@ function noGatilho(change: CrmChange, status: unknown): PublishResult {
     .map((f) => `${f.operacao} → ${f.gatilho}`)
     .join(', ');
   const params = { tabela: change.tabela, operacao: change.operacao, id: change.registroId, disparam };
-  if (change.tabela === 'atividades' && change.operacao === 'status_alterado') {
+  if (change.tabela === 'atividades' && (change.operacao === 'status_alterado' || change.operacao === 'concluido')) {
     return nothing(null, 'NOT_CONCLUDED', { ...params, status: status === null || status === undefined ? '' : String(status) });
   }
   return nothing(null, 'NO_GATILHO', params);

@@ -191,7 +191,10 @@ describe.each(['sqlite', 'postgres'] as const)('secrets sealed under a key this 
       expect(column).not.toMatch(/cliente-secreto-42|tok-cab-123/);
       expect(Object.keys(JSON.parse(column))).toEqual(['X-Cliente', 'Authorization']);
       const endpoint = await findWebhookEndpoint(database.db, sealedOne.empresaId, sealedOne.endpointId);
-      expect(presentEndpoint(endpoint as NonNullable<typeof endpoint>, 'en').cabecalhos).toEqual(['X-Cliente', 'Authorization']);
+      expect(presentEndpoint(endpoint as NonNullable<typeof endpoint>, 'en', { httpsOnly: false }).cabecalhos).toEqual([
+        'X-Cliente',
+        'Authorization',
+      ]);
       const entregaId = sealedOne.entregaIds[0] as number;
       // A host without the key sends nothing (the values cannot be opened) and says why.
       const count = received;

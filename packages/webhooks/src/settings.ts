@@ -24,6 +24,8 @@ export interface WebhookSettings {
   endpointConcurrency: number;
   /** The operator's allowlist of non-public ranges webhooks may reach (e.g. 127.0.0.1/32 in tests). */
   allowlist: AddressAllowlist;
+  /** WEBHOOK_MAX_PAYLOAD_BYTES: a delivery whose body is larger fails without being sent (PAYLOAD_TOO_LARGE). */
+  maxPayloadBytes: number;
   /** WEBHOOK_HTTPS_ONLY: endpoint URLs must be https:// (an http:// one is refused when saved, and at delivery). */
   httpsOnly: boolean;
   /** WEBHOOK_SECRET_KEY: seals signing secrets at rest; undefined = stored as they are. */
@@ -45,6 +47,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   breakerCooldownMs: 30000,
   endpointConcurrency: 10,
   allowlist: [],
+  maxPayloadBytes: 256 * 1024,
   httpsOnly: false,
   secretKey: undefined,
 };
@@ -66,6 +69,7 @@ export function webhookSettingsFrom(config: WebhookConfig): WebhookSettings {
     breakerCooldownMs: config.breakerCooldownMs,
     endpointConcurrency: config.endpointConcurrency,
     allowlist: parseAddressAllowlist(config.allowedNetworks),
+    maxPayloadBytes: config.maxPayloadBytes,
     httpsOnly: config.httpsOnly,
     secretKey: parseSecretKey(config.secretKey),
   };

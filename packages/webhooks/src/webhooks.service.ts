@@ -3,7 +3,7 @@ import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince } from './deliveries.repository';
-import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
+import { checkGatilhos, checkHeaders, checkWebhookUrl, plainHttpRefused } from './endpoint-input';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -16,7 +16,8 @@ import {
   type WebhookEndpointUpdate,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { disabledReasonMessage, type Locale } from './messages';
+import type { CircuitState } from './flow-control';
+import { disabledReasonMessage, type Locale, webhookMessage } from './messages';
 import { enqueueOwnJob } from './orphan-sweep';
 import { deliveryErrorMessage, deliveryReasonCode } from './outcome-wording';
 import { resendEntrega } from './resend-entrega';
@@ -208,8 +209,13 @@ function requireActive(endpoint: WebhookEndpoint): void {
   if (!endpoint.ativo) throw new WebhookError('WEBHOOK_DISABLED', 409, { id: String(endpoint.id) });
 }
 
-/** An endpoint as the API and CLI show it: never its secrets; the reason it was disabled in the reader's language. */
-export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale) {
+/**
+ * An endpoint as the API and CLI show it: never its secrets; the reason it was disabled in the reader's language; and
+ * `bloqueado` when the hub refuses every delivery to it as it is (an http:// URL saved before WEBHOOK_HTTPS_ONLY was
+ * set: active, never failing, and nothing goes out), so a list of endpoints says so.
+ */
+export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale, settings: Pick<WebhookSettings, 'httpsOnly'>) {
+  const blocked = plainHttpRefused(endpoint.url, settings.httpsOnly);
   return {
     id: endpoint.id,
     nome: endpoint.nome,
@@ -220,6 +226,7 @@ export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale) {
     limitePorSegundo: endpoint.limitePorSegundo,
     falhandoDesde: endpoint.primeiraFalhaEm?.toISOString() ?? null,
     desativado: disabledReasonMessage(locale, endpoint.desativadoMotivo),
+    bloqueado: blocked ? { code: 'HTTPS_REQUIRED', message: webhookMessage(locale, 'HTTPS_REQUIRED') } : null,
     rotacaoAte: endpoint.segredoAnterior ? (endpoint.segredoAnteriorExpiraEm?.toISOString() ?? null) : null,
     criadoEm: endpoint.criadoEm.toISOString(),
   };
@@ -294,8 +301,23 @@ export async function recoverDeliveries(
 }
 
 /**
- * An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language (`ultimo_erro`)
- * and as its code (`motivo`: ENDPOINT_DISABLED or ENDPOINT_DELETED; null unless cancelled).
+ * A pending delivery due while its endpoint's breaker is open waits for the breaker (each refusal costs no attempt): its
+ * next attempt is shown as the breaker's end, `aguardando: "circuito"`, not a time gone by with nothing tried.
+ */
+export function heldByBreaker<T extends { status: string; proxima_tentativa_em: string | null }>(
+  row: T,
+  circuit: Pick<CircuitState, 'ate'> | null | undefined,
+): T & { aguardando: 'circuito' | null } {
+  const ate = circuit?.ate;
+  const due = row.proxima_tentativa_em;
+  if (row.status !== 'pendente' || !ate || (due !== null && Date.parse(due) >= Date.parse(ate))) return { ...row, aguardando: null };
+  return { ...row, proxima_tentativa_em: ate, aguardando: 'circuito' };
+}
+
+/**
+ * An endpoint's deliveries as shown (newest first): the last error in the reader's language (`ultimo_erro`), the
+ * reason as a code (`motivo`: deliveryReasonCode), and a pending one held by the endpoint's open breaker (`circuit`,
+ * when read) due when the breaker lets it go (heldByBreaker).
  */
 export async function presentEntregas(
   db: Db,
@@ -303,14 +325,20 @@ export async function presentEntregas(
   endpointId: number,
   options: { status?: string; limit?: number },
   locale: Locale,
+  circuit?: Pick<CircuitState, 'ate'> | null,
 ) {
   await requireEndpoint(db, empresaId, endpointId);
   const rows = await listEntregas(db, empresaId, endpointId, options);
-  return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) => ({
-    ...row,
-    ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }),
-    motivo: deliveryReasonCode({ ...row, ultima_classe }),
-  }));
+  return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) =>
+    heldByBreaker(
+      {
+        ...row,
+        ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }),
+        motivo: deliveryReasonCode({ ...row, ultima_classe }),
+      },
+      circuit,
+    ),
+  );
 }
 
 /** The attempts of one delivery of the endpoint (404 unless both are the tenant's and belong together). */

@@ -154,12 +154,18 @@ async function list(cli: Cli, t: Texts, options: EmpresaOptions): Promise<void> 
   await withDatabase(async ({ db }) => {
     await requireEmpresa(cli, db, empresaId);
     // Shown as records show URLs (query values and token-looking path segments masked); the full value is in the configuration.
-    const endpoints = (await listWebhookEndpoints(db, empresaId)).map((e) => ({ ...presentEndpoint(e, cli.locale), url: shownUrl(e.url) }));
+    const settings = { httpsOnly: loadConfig().webhooks.httpsOnly };
+    const endpoints = (await listWebhookEndpoints(db, empresaId)).map((e) => ({
+      ...presentEndpoint(e, cli.locale, settings),
+      url: shownUrl(e.url),
+    }));
     if (options.json) return printJson(endpoints);
     if (!endpoints.length) return print(t.none(empresaId));
     for (const e of endpoints) {
       print(t.line(e.id, e.nome, e.url, e.gatilhos.join(','), e.ativo));
       if (e.desativado) print(`  ${e.desativado.message}`);
+      // Active and never failing, yet nothing goes out (WEBHOOK_HTTPS_ONLY and an http:// URL): said under it.
+      if (e.bloqueado) print(`  ${e.bloqueado.message}`);
     }
   });
 }
@@ -207,9 +213,32 @@ async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { 
     await requireEndpoint(db, empresaId, id);
     const rows = await presentEntregas(db, empresaId, id, options.status ? { status: options.status } : {}, cli.locale);
     if (options.json) return printJson(rows);
-    for (const r of rows)
-      print(`#${r.id} ${r.gatilho} ${r.registro_id} ${r.status} ${r.tentativas} ${r.ultimo_status_http ?? ''} ${r.ultimo_erro ?? ''}`);
+    const t = webhookTexts(cli.locale);
+    if (!rows.length) return print(t.noDeliveries(id));
+    const cells = rows.map((r) => [
+      `#${r.id}`,
+      r.gatilho,
+      r.registro_id,
+      r.status,
+      String(r.tentativas),
+      r.ultimo_status_http === null ? '-' : String(r.ultimo_status_http),
+      r.proxima_tentativa_em ?? '-',
+      r.ultimo_erro ?? '',
+    ]);
+    // Labelled, aligned columns: "#16 contato.alterado 1 entregue 1 200" left the reader guessing which 1 was which.
+    for (const line of alignedColumns([t.deliveryColumns, ...cells])) print(line);
   });
+}
+
+/** Rows padded to their columns' widths (the last column, free text, unpadded). */
+function alignedColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 async function resend(cli: Cli, t: Texts, idText: string, entregaText: string, options: EmpresaOptions): Promise<void> {

@@ -1,6 +1,15 @@
 import { type JobProducer, requestFingerprint } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
-import { type Locale, type NothingSent, OPERACOES, type Operacao, receiveChangeEvent, webhookMessage } from '@integrador/webhooks';
+import {
+  isWebhookTable,
+  type Locale,
+  type NothingSent,
+  OPERACOES,
+  type Operacao,
+  receiveChangeEvent,
+  WebhookError,
+  webhookMessage,
+} from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
 import { Text } from '../schemas';
 
@@ -138,6 +147,9 @@ export async function receiveChange<S extends object>(
   runSetIntegrations: () => Promise<S>,
   options: { captureByTriggers?: boolean | undefined; setTables: readonly string[]; locale: Locale },
 ) {
+  // Nothing to act on: no row for the webhooks, no parameters for a SET integration (it was a 202 that did nothing).
+  if (body.id === undefined && body.parametros === undefined && isWebhookTable(body.tabela.trim().toLowerCase()))
+    throw new WebhookError('CHANGE_ID_REQUIRED', 400, { tabela: body.tabela });
   const result = await receiveChangeEvent(
     { db: database.db, producer, runSetIntegrations, captureByTriggers: options.captureByTriggers ?? false, setTables: options.setTables },
     tenant.empresaId,

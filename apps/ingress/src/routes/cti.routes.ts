@@ -85,7 +85,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       onPublishError: (err) => app.log.warn({ err }, 'screen pop publish failed'),
     });
     // Subscriptions wait across reconnects (ioredis subscribes again by itself); publishing stays fail-fast.
-    const subscriber = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    const subscriber = deps.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      lazyConnect: true,
+    });
     // A duplicate of a createRedis connection has its listener already (logRedisErrors); one of a bare connection not.
     if (subscriber.listenerCount('error') === 0) logRedisErrors(subscriber, app.log, 'screen-pop-subscriber');
     const hub = new PopHub(subscriber, deps.keyPrefix);

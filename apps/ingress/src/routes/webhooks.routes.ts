@@ -73,18 +73,16 @@ export function webhooksRoutes(
    * Endpoints as presentEndpoint shows them, with their circuit breaker (`circuito`) read from Redis in one round trip;
    * null when Redis does not answer (the endpoint itself is still shown).
    */
-  const presentAll = async (endpoints: WebhookEndpoint[], request: FastifyRequest) => {
-    const circuits = await producer
-      .read('read webhook circuits', () =>
-        circuitStates(
-          producer.connection,
-          keyPrefix,
-          endpoints.map((e) => e.id),
-          options.settings.breakerFailures,
-        ),
-      )
+  const circuitsOf = (ids: number[]) =>
+    producer
+      .read('read webhook circuits', () => circuitStates(producer.connection, keyPrefix, ids, options.settings.breakerFailures))
       .catch(() => null);
-    return endpoints.map((endpoint, i) => ({ ...presentEndpoint(endpoint, localeOf(request)), circuito: circuits?.[i] ?? null }));
+  const presentAll = async (endpoints: WebhookEndpoint[], request: FastifyRequest) => {
+    const circuits = await circuitsOf(endpoints.map((e) => e.id));
+    return endpoints.map((endpoint, i) => ({
+      ...presentEndpoint(endpoint, localeOf(request), options.settings),
+      circuito: circuits?.[i] ?? null,
+    }));
   };
   const present = async (empresaId: number, id: number, request: FastifyRequest) =>
     (await presentAll([await requireEndpoint(db, empresaId, id)], request))[0];
@@ -102,7 +100,7 @@ export function webhooksRoutes(
       async (request, reply) => {
         const { id, secret } = await createEndpoint(db, options.settings, request.tenant, input(request.body));
         const endpoint = await requireEndpoint(db, request.tenant.empresaId, id);
-        return reply.status(201).send({ ...presentEndpoint(endpoint, localeOf(request)), segredo: secret });
+        return reply.status(201).send({ ...presentEndpoint(endpoint, localeOf(request), options.settings), segredo: secret });
       },
     );
     app.get(
@@ -231,8 +229,11 @@ export function webhooksRoutes(
         },
       },
       async (request) => {
-        await requireEndpoint(db, request.tenant.empresaId, request.params.id);
-        return { items: await presentEntregas(db, request.tenant.empresaId, request.params.id, request.query, localeOf(request)) };
+        const { empresaId } = request.tenant;
+        await requireEndpoint(db, empresaId, request.params.id);
+        // A pending delivery held by the endpoint's open breaker shows when the breaker lets it go (null: Redis silent).
+        const [circuit] = (await circuitsOf([request.params.id])) ?? [];
+        return { items: await presentEntregas(db, empresaId, request.params.id, request.query, localeOf(request), circuit) };
       },
     );
     app.get(

@@ -63,6 +63,15 @@ export const WebhookEndpointResponse = Type.Object({
       { description: 'why the engine disabled it (GONE, FAILING_TOO_LONG), in the request language' },
     ),
   ),
+  bloqueado: Nullable(
+    Type.Object(
+      { code: Type.String(), message: Type.String() },
+      {
+        description:
+          'why the hub refuses every delivery to it as it is (HTTPS_REQUIRED: an http:// URL while WEBHOOK_HTTPS_ONLY is set), in the request language',
+      },
+    ),
+  ),
   rotacaoAte: Nullable(Type.String({ description: 'until when the previous secret still signs beside the new one' })),
   criadoEm: Type.String(),
   circuito: Type.Optional(
@@ -129,12 +138,26 @@ export const DeliveryResponse = Type.Object({
     Type.String({ description: "the last attempt's error as recorded; for a cancelada one, why, in the request language" }),
   ),
   motivo: Nullable(
-    Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED'), Type.Literal('HTTPS_REQUIRED')], {
-      description:
-        'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones), or HTTPS_REQUIRED when WEBHOOK_HTTPS_ONLY refused its http:// endpoint; null otherwise',
-    }),
+    Type.Union(
+      [
+        Type.Literal('ENDPOINT_DISABLED'),
+        Type.Literal('ENDPOINT_DELETED'),
+        Type.Literal('HTTPS_REQUIRED'),
+        Type.Literal('PAYLOAD_TOO_LARGE'),
+        Type.Literal('ENDPOINT_GONE'),
+      ],
+      {
+        description:
+          'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones); HTTPS_REQUIRED when WEBHOOK_HTTPS_ONLY refused its http:// endpoint; PAYLOAD_TOO_LARGE when its body is over WEBHOOK_MAX_PAYLOAD_BYTES; ENDPOINT_GONE when its 410 disabled the endpoint; null otherwise',
+      },
+    ),
   ),
-  proxima_tentativa_em: Nullable(Timestamp('when the next automatic attempt is due')),
+  proxima_tentativa_em: Nullable(
+    Timestamp("when the next automatic attempt is due (while the endpoint's circuit breaker holds it, when the breaker lets it go)"),
+  ),
+  aguardando: Nullable(
+    Type.Literal('circuito', { description: "circuito: a pending delivery held by the endpoint's open circuit breaker (no attempt used)" }),
+  ),
   entregue_em: Nullable(Timestamp()),
   criado_em: Timestamp(),
   gatilho: Type.String(),

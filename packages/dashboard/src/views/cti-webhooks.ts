@@ -86,6 +86,8 @@ export interface EndpointView {
   url: string;
   ativo: boolean;
   desativado: string | null;
+  /** Why the hub refuses every delivery to it as it is (an http:// URL under WEBHOOK_HTTPS_ONLY); null otherwise. */
+  bloqueado: string | null;
   /** The next page of this endpoint's deliveries (?antes=), or null when these are the oldest. */
   nextCursor: number | null;
   /** Its circuit breaker now; null when Redis did not answer. */
@@ -137,7 +139,7 @@ export function webhooksBody(
   const sections = endpoints.map(
     (
       e,
-    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`} · ${circuitText(viewer, e.circuito)}${canAct ? html` <form method="post" action="/dashboard/acoes/webhook-testar" class="inline">${hidden(e.id)}<button class="testar">${t.webhookTest}</button></form>` : ''}</p>
+    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}${e.bloqueado ? html` · <span class="falhou bloqueado">${e.bloqueado}</span>` : ''} · ${circuitText(viewer, e.circuito)}${canAct ? html` <form method="post" action="/dashboard/acoes/webhook-testar" class="inline">${hidden(e.id)}<button class="testar">${t.webhookTest}</button></form>` : ''}</p>
 ${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><button>${t.recover}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${
