@@ -528,17 +528,25 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** A call's number: its index key (DDD + last 8 digits) and its normalised form (E.164, or the digits). */
+export interface CallNumber {
+  key: string;
+  normalizado: string;
+}
+
 /**
  * The number's incoming calls still ringing on ramais other than `ramal`, begun within [from, to]: the one query for
  * "the other legs of this call" (closeOtherLegs). Bound to the empresa and the number key; only "tocando" rows, so a
- * call already ended or closed is never taken.
+ * call already ended or closed is never taken. The key (DDD + last 8 digits) is the caller lookup's, shared by
+ * 11 3456-7890 and 11 9 3456-7890: the normalised number must be the same too (another line is another call).
  */
-function ringingElsewhere(db: Db, empresaId: number, ramal: string, key: string, from: Date, to: Date) {
+function ringingElsewhere(db: Db, empresaId: number, ramal: string, number: CallNumber, from: Date, to: Date) {
   return db
     .selectFrom('ligacoes')
     .selectAll()
     .where('empresa_id', '=', empresaId)
-    .where('chave_telefone', '=', key)
+    .where('chave_telefone', '=', number.key)
+    .where('telefone_normalizado', '=', number.normalizado.slice(0, 30))
     .where('ramal', '!=', ramal)
     .where('direcao', '=', 'entrada')
     .where('status', '=', 'tocando')
@@ -561,13 +569,13 @@ export async function closeOtherLegs(
   db: Db,
   empresaId: number,
   ramal: string,
-  key: string,
+  number: CallNumber,
   pairedAt: Date,
   windowMs: number,
 ): Promise<CallRow[]> {
   const paired = pairedAt.getTime();
   const skewFrom = paired - INGRESS_CLOCK_SKEW_MS;
-  const ringing = await ringingElsewhere(db, empresaId, ramal, key, new Date(paired - windowMs), new Date(paired + INGRESS_CLOCK_SKEW_MS));
+  const ringing = await ringingElsewhere(db, empresaId, ramal, number, new Date(paired - windowMs), new Date(paired + INGRESS_CLOCK_SKEW_MS));
   const closed: CallRow[] = [];
   for (const call of ringing) {
     const started = timestampMs(call.inicio) ?? paired;
