@@ -36,7 +36,6 @@ export interface CtiMessages {
   /** What each checked option expects, for `invalid`. */
   expected: Record<
     | 'hostLabel'
-    | 'pbxUrl'
     | 'pbxMethod'
     | 'pbxAuth'
     | 'pbxSecret'
@@ -125,7 +124,6 @@ const ptBR: CtiMessages = {
   invalid: (label, value, expected) => `${label}: "${value}" é inválido; esperado ${expected}`,
   expected: {
     hostLabel: 'um rótulo DNS: letras, dígitos e hífen, até 63 caracteres, sem hífen no início ou no fim',
-    pbxUrl: 'um modelo de URL http(s)',
     pbxMethod: 'GET ou POST',
     pbxAuth: 'nenhuma, basic, header ou token_url',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
@@ -208,7 +206,6 @@ const en: CtiMessages = {
   invalid: (label, value, expected) => `${label}: "${value}" is invalid; expected ${expected}`,
   expected: {
     hostLabel: 'a DNS label: letters, digits and hyphens, up to 63 characters, no hyphen first or last',
-    pbxUrl: 'an http(s) URL template',
     pbxMethod: 'GET or POST',
     pbxAuth: 'nenhuma, basic, header or token_url',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.

@@ -75,13 +75,13 @@ describe('integrador cti', () => {
     const shown = await runCli(['cti', 'show', '1', '--json'], env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ hostLabel: 'acme', hasToken: true, allowlist: ['200.10.20.0/24', '127.0.0.1'] });
     expect(shown.stdout).not.toContain(token as string);
-    // A secret written in the template's query is never printed (shownUrl), in JSON or in text.
+    // A secret written in the template's query is never printed, in JSON or in text; the placeholders are (trial CTI 3).
     expect(shown.stdout).not.toContain('fixa-do-pabx');
-    expect(JSON.parse(shown.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/dial?de=***&para=***&senha=***`);
+    expect(JSON.parse(shown.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}&senha=***`);
     // The text form speaks the CLI's language, like configure's own lines.
     const shownPt = await runCli(['cti', 'show', '1'], env);
     expect(shownPt.stdout).toContain('rótulo do host:      acme    token de caminho: sim');
-    expect(shownPt.stdout).toContain(`PABX:                GET ${pbxUrl}/dial?de=***&para=***&senha=***\n`);
+    expect(shownPt.stdout).toContain(`PABX:                GET ${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}&senha=***\n`);
     expect(configured.stdout).not.toContain('fixa-do-pabx');
     expect(shownPt.stdout).toMatch(/prefixo de discagem: 0 +tamanho do ramal: 4 +rede privada: permitida/);
     expect(shownPt.stdout).toMatch(/autenticação: +token_url segredo=\$\{PBX\} parâmetro=chave/);
@@ -91,8 +91,8 @@ describe('integrador cti', () => {
 
     const dry = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '(47) 3210-0123', '--lang', 'en'], env);
     expect(dry).toMatchObject({ code: 0 });
-    // shownUrl masks every query value, the numbers too (the dialled number is printed apart)
-    expect(dry.stdout).toContain('/dial?de=***&para=***&senha=***&chave=***');
+    // What is sent, numbers included; only the secrets masked (the template's senha=, the token_url parameter).
+    expect(dry.stdout).toContain('/dial?de=3501&para=04732100123&senha=***&chave=***');
     expect(dry.stdout).toContain('04732100123');
     expect(seen).toEqual([]);
     const sent = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send', '--lang', 'en'], env);
@@ -122,6 +122,52 @@ describe('integrador cti', () => {
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
     // Six CLI processes: allow for a loaded machine.
+  }, 240000);
+
+  it('refuses a PBX URL template with an unknown placeholder, without the number or with a password; a stored one fails clearly (trial CTI 3)', async () => {
+    const allowed = '{ramal_origem}, {numero_origem}, {numero_destino}, {ramal_destino}';
+    const guessed = await runCli(['cti', 'configure', '1', '--pbx-url', `${pbxUrl}/pbx?ramal={ramal}&numero={numero}`], env);
+    expect(guessed).toMatchObject({
+      code: 1,
+      stderr: `erro: --pbx-url: o modelo de URL do PABX tem um marcador desconhecido, {ramal}; os marcadores aceitos são ${allowed}\n`,
+    });
+    const noNumber = await runCli(['cti', 'configure', '1', '--pbx-url', `${pbxUrl}/pbx?de={ramal_origem}`, '--lang', 'en'], env);
+    expect(noNumber).toMatchObject({
+      code: 1,
+      stderr: `error: --pbx-url: the PBX URL template has no {numero_destino} (the number to dial); the allowed placeholders are ${allowed}\n`,
+    });
+    const password = `http://admin:senha123@127.0.0.1:1/pbx?n={numero_destino}`;
+    const userinfo = await runCli(['cti', 'configure', '1', '--pbx-url', password], env);
+    expect(userinfo).toMatchObject({ code: 1 });
+    expect(userinfo.stderr).toContain(
+      "não pode conter usuário ou senha (ficariam gravados no banco): use --pbx-auth basic --pbx-user <usuário> --pbx-secret '${NOME}'",
+    );
+    expect(userinfo.stderr).not.toContain('senha123');
+    const row = await database.db
+      .selectFrom('cti_configuracoes')
+      .select('pbx_url_modelo')
+      .where('empresa_id', '=', 1)
+      .executeTakeFirstOrThrow();
+    expect(row.pbx_url_modelo).toContain('{numero_destino}');
+    // A template stored before the check: test-pbx says what is wrong instead of sending it as written.
+    const before = row.pbx_url_modelo;
+    await database.db
+      .updateTable('cti_configuracoes')
+      .set({ pbx_url_modelo: `${pbxUrl}/pbx?ramal={ramal}&numero={numero}` })
+      .execute();
+    try {
+      const sent = seen.length;
+      const stored = await runCli(['cti', 'test-pbx', '1', '--ramal', '201', '--numero', '1134567890', '--send', '--lang', 'en'], env);
+      expect(stored).toMatchObject({
+        code: 1,
+        stderr: `error: the PBX URL template has an unknown placeholder {ramal}; the allowed placeholders are ${allowed}\n`,
+      });
+      expect(seen).toHaveLength(sent);
+      const show = await runCli(['cti', 'show', '1', '--json'], env);
+      expect(JSON.parse(show.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/pbx?ramal={ramal}&numero={numero}`);
+    } finally {
+      await database.db.updateTable('cti_configuracoes').set({ pbx_url_modelo: before }).execute();
+    }
   }, 240000);
 
   it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {

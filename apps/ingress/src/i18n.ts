@@ -100,6 +100,11 @@ const MESSAGES = {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',
   },
+  PBX_TEMPLATE_INVALID: {
+    'pt-BR':
+      'o modelo de URL do PABX desta empresa não pode ser usado (marcador desconhecido, sem numero_destino, ou usuário e senha na URL): o operador do hub deve corrigi-lo com integrador cti configure --pbx-url',
+    en: "this empresa's PBX URL template cannot be used (an unknown placeholder, no numero_destino, or a user and password in the URL): the hub's operator must fix it with integrador cti configure --pbx-url",
+  },
   CTI_INVALID_NUMBER: {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',
     en: 'field "{field}": "{value}" is not a number that can be dialled (DDD + number, or an extension)',

@@ -12,12 +12,14 @@ import {
   PBX_AUTH_MODES,
   type PbxAuth,
   parseRanges,
+  pbxTemplateMessage,
+  pbxTemplateProblem,
   rebuildPhoneIndex,
+  revealedPbxUrl,
   saveCtiSettings,
   sendPbxRequest,
 } from '@integrador/cti';
 import { failureReason, readDate, zonedInstant } from '@integrador/integrador';
-import { shownUrl } from '@integrador/logging';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -103,7 +105,7 @@ function check(text: CtiMessages, ok: boolean, label: string, value: string, exp
 }
 
 /** The patch the options describe, each value checked (the message names the option and what it expects). */
-function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
+function patchOf(cli: Cli, text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   const patch: CtiSettingsPatch = o.allowAny ? { allowAnyOrigin: true } : {};
   if (o.hostLabel === false) patch.hostLabel = null;
   else if (o.hostLabel !== undefined) {
@@ -124,7 +126,9 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
     patch.allowlist = list;
   }
   if (o.pbxUrl !== undefined) {
-    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, text.expected.pbxUrl);
+    // The template's own problems (unknown placeholder, no number, a password in it) named with the allowed placeholders.
+    const problem = pbxTemplateProblem(o.pbxUrl);
+    if (problem) throw new CliError(`--pbx-url: ${pbxTemplateMessage(cli.locale, problem)}`);
     patch.pbxUrlTemplate = o.pbxUrl;
   }
   if (o.pbxMethod !== undefined) {
@@ -159,10 +163,13 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   return patch;
 }
 
-/** The settings as printed: the PBX URL template as shownUrl gives it (a key or password in its query is never printed). */
+/**
+ * The settings as printed: the PBX URL template as revealedPbxUrl gives it (its placeholders as written, so a wrong one
+ * shows; a key or password in it is never printed).
+ */
 function printSettings(text: CtiMessages, settings: CtiSettings, json: boolean | undefined): void {
   const { urlTemplate } = settings.pbx;
-  const shown = { ...settings, pbx: { ...settings.pbx, urlTemplate: urlTemplate ? shownUrl(urlTemplate) : urlTemplate } };
+  const shown = { ...settings, pbx: { ...settings.pbx, urlTemplate: urlTemplate ? revealedPbxUrl(urlTemplate) : urlTemplate } };
   if (json) printJson(shown);
   else for (const line of text.settings(shown)) print(line);
 }
@@ -187,7 +194,7 @@ function listenerBase(text: CtiMessages, config: Config, publicUrl: string | und
 async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
   const text = ctiMessages(cli.locale);
   const empresaId = parseId(cli, 'empresaId', empresaIdText);
-  const patch = patchOf(text, options);
+  const patch = patchOf(cli, text, options);
   const config = loadConfig();
   const base = listenerBase(text, config, options.publicUrl);
   await withDatabase(async ({ db }) => {
@@ -229,6 +236,9 @@ function pbxRequestOf(cli: Cli, ...args: Parameters<typeof buildPbxRequest>) {
   } catch (err) {
     const variable = err instanceof CtiError && err.code === 'PBX_SECRET_MISSING' ? err.params?.variavel : undefined;
     if (typeof variable === 'string') throw new CliError(ctiMessages(cli.locale).secretMissing(variable), { cause: err });
+    const problem =
+      err instanceof CtiError && err.code === 'PBX_TEMPLATE_INVALID' ? pbxTemplateProblem(args[0].pbx.urlTemplate ?? '') : undefined;
+    if (problem) throw new CliError(pbxTemplateMessage(cli.locale, problem), { cause: err });
     const worded = err instanceof CtiError ? failureReason(cli.locale, err.code, err.params) : undefined;
     if (worded) throw new CliError(worded, { cause: err });
     throw err;
@@ -243,7 +253,7 @@ async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string
   // Without --send the secret need not be set: the request is shown with *** in its place.
   const env = options.send ? config.secretSource : new Proxy({}, { get: () => '***' });
   const request = pbxRequestOf(cli, settings, { ramal: options.ramal, numero: options.numero }, env);
-  print(text.request(request.method, request.shownUrl, request.dialled, request.interno));
+  print(text.request(request.method, request.revealedUrl, request.dialled, request.interno));
   if (!options.send) return;
   const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: config.cti.pbxTimeoutMs });
   print(text.answered(answer.status, answer.durationMs, answer.body.trim()));

@@ -575,7 +575,14 @@ export async function closeOtherLegs(
 ): Promise<CallRow[]> {
   const paired = pairedAt.getTime();
   const skewFrom = paired - INGRESS_CLOCK_SKEW_MS;
-  const ringing = await ringingElsewhere(db, empresaId, ramal, number, new Date(paired - windowMs), new Date(paired + INGRESS_CLOCK_SKEW_MS));
+  const ringing = await ringingElsewhere(
+    db,
+    empresaId,
+    ramal,
+    number,
+    new Date(paired - windowMs),
+    new Date(paired + INGRESS_CLOCK_SKEW_MS),
+  );
   const closed: CallRow[] = [];
   for (const call of ringing) {
     const started = timestampMs(call.inicio) ?? paired;
