@@ -140,6 +140,7 @@ describe('integrador cti', () => {
     const userinfo = await runCli(['cti', 'configure', '1', '--pbx-url', password], env);
     expect(userinfo).toMatchObject({ code: 1 });
     expect(userinfo.stderr).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${NOME} reference an operator types
       "não pode conter usuário ou senha (ficariam gravados no banco): use --pbx-auth basic --pbx-user <usuário> --pbx-secret '${NOME}'",
     );
     expect(userinfo.stderr).not.toContain('senha123');

@@ -43,8 +43,10 @@ export function pbxTemplateMessage(locale: Locale, found: PbxTemplateProblem): s
         : 'o modelo de URL do PABX deve ser uma URL http(s) sem espaços';
     case 'credentials':
       return en
-        ? "the PBX URL must not hold a user or password (it would be stored in the database): use --pbx-auth basic --pbx-user <user> --pbx-secret '${NOME}' and set CTI_SECRET_<empresaId>_NOME on worker-cti"
-        : "a URL do PABX não pode conter usuário ou senha (ficariam gravados no banco): use --pbx-auth basic --pbx-user <usuário> --pbx-secret '${NOME}' e defina CTI_SECRET_<empresaId>_NOME no worker-cti";
+        ? // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${NOME} reference an operator types
+          "the PBX URL must not hold a user or password (it would be stored in the database): use --pbx-auth basic --pbx-user <user> --pbx-secret '${NOME}' and set CTI_SECRET_<empresaId>_NOME on worker-cti"
+        : // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${NOME} reference an operator types
+          "a URL do PABX não pode conter usuário ou senha (ficariam gravados no banco): use --pbx-auth basic --pbx-user <usuário> --pbx-secret '${NOME}' e defina CTI_SECRET_<empresaId>_NOME no worker-cti";
     case 'placeholder':
       return en
         ? `the PBX URL template has an unknown placeholder ${found.name}; the allowed placeholders are ${ALLOWED}`
