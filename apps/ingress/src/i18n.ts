@@ -96,6 +96,11 @@ const MESSAGES = {
     'pt-BR': 'o job {queue}/{id} está {estado}; só um job que falhou pode ser reprocessado',
     en: 'job {queue}/{id} is {state}; only a failed job can be retried',
   },
+  JOB_NOT_RETRYABLE: {
+    'pt-BR':
+      'o job {queue}/{id} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo',
+    en: 'job {queue}/{id} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again',
+  },
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',
