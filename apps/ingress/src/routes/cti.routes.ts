@@ -12,6 +12,7 @@ import {
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   listCalls,
+  normalizePhone,
   operatorPage,
   PopHub,
   RAMAL_PATTERN,
@@ -31,7 +32,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { ErrorResponse, PatternText, RowId, Text } from '../schemas';
+import { Deduplicated, ErrorResponse, PatternText, RowId, Text } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
 export interface CtiRouteOptions {
@@ -361,7 +362,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
             { additionalProperties: false },
           ),
           response: {
-            202: Type.Object({ queue: Type.String(), jobId: Type.String(), callId: Type.String() }),
+            202: Type.Object({ queue: Type.String(), jobId: Type.String(), callId: Type.String(), deduplicated: Deduplicated }),
             400: ErrorResponse,
             401: ErrorResponse,
             409: ErrorResponse,
@@ -372,16 +373,25 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const empresaId = request.tenant.empresaId;
         const { ramal, numero } = request.body;
-        await admitClickToCall(deps.database.db, empresaId, numero);
+        const settings = await admitClickToCall(deps.database.db, empresaId, numero);
         const callId = randomBytes(12).toString('base64url');
         const tenant = { empresaId, filialId: request.tenant.filialId };
+        const candidate = clickToCallJobId(empresaId, callId);
+        // An agent's double click (trial CTI 3, finding 5): the same ramal and number of the empresa within
+        // CTI_DEDUPE_WINDOW_MS is one call, as a PBX's repeated event is one event — BullMQ's deduplication (throttle
+        // mode): the repeat's add returns the first job's id and adds nothing. The number is compared normalised
+        // ("(11) 3456-7890" and "1134567890" are one). An Idempotency-Key, when sent, answers its replays beyond it.
+        const key = normalizePhone(numero, { ramalLength: settings.ramalLength }).key || numero;
+        const window = deps.options.dedupeWindowMs;
         const job = await deps.producer.enqueue(
           'cti',
           'cti.click-to-call',
           { tenant, callId, ramal, numero, requestedAt: new Date().toISOString() },
-          { jobId: clickToCallJobId(empresaId, callId) },
+          { jobId: candidate, ...(window > 0 ? { deduplication: { id: `c2c:${empresaId}:${ramal}:${key}`, ttl: window } } : {}) },
         );
-        return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId });
+        const deduplicated = String(job.id) !== candidate;
+        const firstCallId = deduplicated ? String(job.id).slice(clickToCallJobId(empresaId, '').length) : callId;
+        return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId: firstCallId, deduplicated });
       },
     );
 
