@@ -248,7 +248,7 @@ const CallResponse = Type.Object({
   erro: Type.Union([Type.String(), Type.Null()]),
   motivo: Type.Union([Type.String(), Type.Null()], {
     description:
-      "why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida, outro ramal atendeu) or why a click-to-call failed (falhou: its job's failure code, worded as the dashboard words it; `erro` keeps the technical message), in the Accept-Language; null otherwise",
+      "why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida, outro ramal atendeu, início repetido) or why a click-to-call failed (falhou: its job's failure code, worded as the dashboard words it; `erro` keeps the technical message), in the Accept-Language; null otherwise",
   }),
 });
 

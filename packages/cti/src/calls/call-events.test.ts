@@ -345,6 +345,33 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(await activePops(redis, prefix, empresaId, '3833')).not.toEqual([]);
   });
 
+  it('a start repeated past the dedupe window leaves no ghost ringing: the older row is closed and leaves the pop (trial CTI 3, finding 6)', async () => {
+    const now = Date.now();
+    const outra = await createEmpresa(database.db, 'Outra (repetido)');
+    const first = event('inicio', '3841', '2122334455', new Date(now - 10000));
+    await processCallEvent(deps, first);
+    // Another empresa's same ramal and number, and another number on the same ramal: untouched.
+    await processCallEvent(deps, {
+      ...event('inicio', '3841', '2122334455', new Date(now - 10000)),
+      tenant: { empresaId: outra, filialId: null },
+    });
+    await processCallEvent(deps, event('inicio', '3841', '2122339999', new Date(now - 10000)));
+    const again = event('inicio', '3841', '(21) 2233-4455', new Date(now - 6000));
+    await processCallEvent(deps, again);
+    const byEvent = async () => new Map((await rows('3841')).map((r) => [r.evento_id, [r.status, r.duracao_segundos]]));
+    expect((await byEvent()).get(first.eventId)).toEqual(['início repetido', 4]);
+    expect((await byEvent()).get(again.eventId)).toEqual(['tocando', null]);
+    const cards = (await activePops(redis, prefix, empresaId, '3841')).map((text) => (JSON.parse(text) as { callId: string }).callId);
+    expect(cards).not.toContain(first.eventId);
+    expect(cards).toContain(again.eventId);
+    // One end closes the live call; nothing of that number rings on 3841 afterwards.
+    await processCallEvent(deps, event('fim', '3841', '2122334455', new Date(now)));
+    expect((await rows('3841')).filter((r) => r.status === 'tocando').map((r) => r.telefone)).toEqual(['2122339999']);
+    const alheia = await database.db.selectFrom('ligacoes').select('status').where('empresa_id', '=', outra).execute();
+    expect(alheia.map((r) => r.status)).toEqual(['tocando']);
+    expect(callStatusReason('pt-BR', 'início repetido')).toMatch(/novo início do mesmo número/);
+  });
+
   it('a PBX that sends an end for every leg of a ring group: each leg is closed by its own end, none logged apart', async () => {
     const now = Date.now();
     const numero = '4733228800';

@@ -13,6 +13,7 @@ import {
   type CallRow,
   closeCall,
   closeOtherLegs,
+  closeRepeatedStarts,
   closeStaleCalls,
   closeStaleExtensionCalls,
   closeUnansweredCalls,
@@ -348,9 +349,32 @@ async function handOverFrom(deps: CallEventDeps, call: CallRow, phone: Normalize
   return handOver(deps, call.empresa_id, call.ramal, phone, number, handedOverAt);
 }
 
+/**
+ * Takes the older starts of the same number on the same ramal still ringing off the log and the screen pop, once
+ * `row`'s start is logged or its end paired (closeRepeatedStarts): they would ring there until the call timeout.
+ */
+async function supersedeOlderStarts(deps: CallEventDeps, row: CallRow | undefined): Promise<void> {
+  if (!row || row.direcao === 'saida') return;
+  const closed = await closeRepeatedStarts(deps.db, row);
+  const encerradoEm = new Date(timestampMs(row.inicio) ?? Date.now()).toISOString();
+  for (const call of closed) {
+    const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
+    await publishPop(deps.redis, deps.prefix, call.empresa_id, { ...ended, encerradoEm }, deps.callTimeoutMs);
+  }
+}
+
 /** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */
 export async function processCallEvent(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
-  return event.kind === 'inicio' ? callStarted(deps, event) : callEnded(deps, event);
+  const result = event.kind === 'inicio' ? await callStarted(deps, event) : await callEnded(deps, event);
+  // The row's own start (not an end-only row: its start may still come, and it began at the end's time).
+  const row = await deps.db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', event.tenant.empresaId)
+    .where('id', '=', result.ligacaoId)
+    .executeTakeFirst();
+  if (row && Number(row.sem_inicio) !== 1) await supersedeOlderStarts(deps, row);
+  return result;
 }
 
 /**

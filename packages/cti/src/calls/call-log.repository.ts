@@ -41,6 +41,13 @@ export const TRANSFERRED = 'transferida';
  */
 export const ANSWERED_ELSEWHERE = 'outro ramal atendeu';
 /**
+ * A call still ringing on a ramal when a newer start of the same number on the same ramal was logged (or the newer one
+ * got its end): the PBX sent the start again (after the listener's CTI_DEDUPE_WINDOW_MS: a PBX re-sending on a slow
+ * answer) or the caller rang again after a ring whose end never came. Either way the older row would stay "tocando"
+ * and on the ramal's screen pop until the call timeout (trial CTI 3, finding 6); the newer row is the live call.
+ */
+export const REPEATED_START = 'início repetido';
+/**
  * How long before the other ramal's call began a ringing call may have begun and still be the one handed over to it: a
  * transfer is made within a ring (or a short talk), so a call of the same number begun earlier than this is another
  * call (a missed one, or a live one from a shared trunk number), left to its own end or the timeouts. CTI_RING_TIMEOUT_MS
@@ -56,6 +63,7 @@ export type CallStatus =
   | typeof EXTENSION_EXPIRED
   | typeof TRANSFERRED
   | typeof ANSWERED_ELSEWHERE
+  | typeof REPEATED_START
   | 'discando'
   | 'falhou';
 
@@ -596,6 +604,51 @@ export async function closeOtherLegs(
       .where('status', '=', 'tocando')
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status });
+  }
+  return closed;
+}
+
+/**
+ * Closes the calls of the same number still ringing on the same ramal begun before `newer` (more than the ingress clock
+ * skew before it; a newer start of it was
+ * logged, or ended) as REPEATED_START, at the newer one's start; bound to the empresa, the ramal, the number key and
+ * the normalised number (a key collision is another line). Returns the rows closed, to take them off the screen pop.
+ */
+export async function closeRepeatedStarts(
+  db: Db,
+  newer: Pick<CallRow, 'id' | 'empresa_id' | 'ramal' | 'chave_telefone' | 'telefone_normalizado' | 'inicio'>,
+): Promise<CallRow[]> {
+  const startedAt = timestampMs(newer.inicio);
+  if (startedAt === null || !newer.chave_telefone) return [];
+  let query = db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', newer.empresa_id)
+    .where('ramal', '=', newer.ramal)
+    .where('chave_telefone', '=', newer.chave_telefone)
+    .where('status', '=', 'tocando')
+    .where('id', '!=', newer.id)
+    // Two starts within the ingress clock skew have no known order (two hosts' clocks): neither is taken for the other's.
+    .where('inicio', '<', timestampValue(db, new Date(startedAt - INGRESS_CLOCK_SKEW_MS)));
+  query =
+    newer.telefone_normalizado === null
+      ? query.where('telefone_normalizado', 'is', null)
+      : query.where('telefone_normalizado', '=', newer.telefone_normalizado);
+  const closed: CallRow[] = [];
+  for (const call of await query.execute()) {
+    const started = timestampMs(call.inicio) ?? startedAt;
+    const result = await db
+      .updateTable('ligacoes')
+      .set({
+        status: REPEATED_START,
+        fim: timestampValue(db, new Date(startedAt)),
+        duracao_segundos: Math.max(0, Math.round((startedAt - started) / 1000)),
+      })
+      .where('empresa_id', '=', call.empresa_id)
+      .where('id', '=', call.id)
+      .where('status', '=', 'tocando')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status: REPEATED_START });
   }
   return closed;
 }
