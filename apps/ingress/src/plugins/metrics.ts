@@ -26,6 +26,7 @@ export function createMetrics(deps: MetricsDeps): {
   registry: Registry;
   observe: (method: string, route: string, status: number, seconds: number) => void;
   admissionRefused: (budget: AdmissionBudget, empresaId: number) => void;
+  listenerRefused: (reason: string, empresaId: number | undefined) => void;
 } {
   const registry = new Registry();
   registerProcessMetrics(registry);
@@ -103,6 +104,23 @@ export function createMetrics(deps: MetricsDeps): {
       }
     },
   });
+  // The CTI listener's refusals (wrong token or host label, address outside the allowlist, bad parameters), counted by
+  // this process: what an operator setting a PBX up looks at when calls do not appear. empresa_id '' = no tenant known.
+  const listenerRefusals = new Map<string, Map<number, number>>();
+  new Counter({
+    name: 'integrador_cti_listener_refused_total',
+    help: 'PBX listener requests this ingress refused, per reason (unknown-file, unknown-tenant: wrong token or host label, address-not-allowed, bad-parameters, unsupported-media) and tenant (empresa_id: the most refused, the others as outros; empty when no tenant is known)',
+    labelNames: ['reason', 'empresa_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, byTenant] of listenerRefusals) {
+        for (const [empresaId, count] of boundedTenants(byTenant, deps.tenantLabels)) {
+          this.inc({ reason, empresa_id: empresaId === 0 ? '' : String(empresaId) }, count);
+        }
+      }
+    },
+  });
   registerFlowMetrics(registry, deps);
   registerLimitMetrics(registry, deps);
   const latency = new Histogram({
@@ -124,6 +142,14 @@ export function createMetrics(deps: MetricsDeps): {
         refusals.set(budget, byTenant);
       }
       byTenant.set(empresaId, (byTenant.get(empresaId) ?? 0) + 1);
+    },
+    listenerRefused: (reason, empresaId) => {
+      let byTenant = listenerRefusals.get(reason);
+      if (!byTenant) {
+        byTenant = new Map();
+        listenerRefusals.set(reason, byTenant);
+      }
+      byTenant.set(empresaId ?? 0, (byTenant.get(empresaId ?? 0) ?? 0) + 1);
     },
     observe: (method, route, status, seconds) => {
       const key = `${method} ${status} ${route}`;

@@ -33,6 +33,7 @@ import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
 import { Deduplicated, ErrorResponse, PatternText, RowId, Text } from '../schemas';
+import { type ListenerRefusal, ListenerRefusals } from './listener-refusals';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
 export interface CtiRouteOptions {
@@ -51,6 +52,8 @@ export interface CtiRouteDeps {
   options: CtiRouteOptions;
   /** The tenants' budget of listener events (RATE_LIMIT_CTI_*). */
   admission: AdmissionLimitDeps;
+  /** Counts a listener refusal (integrador_cti_listener_refused_total). */
+  onListenerRefused?: (reason: ListenerRefusal, empresaId: number | undefined) => void;
 }
 
 /**
@@ -111,10 +114,16 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     });
 
     const admit = await registerAdmissionLimit(app, deps.admission);
+    // Logged at warn through the app's logger (the listener routes' own loggers are quiet at a PBX's call rate).
+    const refusals = new ListenerRefusals(app.log, deps.onListenerRefused);
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
       const kind = LISTENERS.get(request.params.file);
+      const seen = { host: request.headers.host, via: request.params.token === undefined ? ('host' as const) : ('path' as const) };
       // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
-      if (!kind) throw new HttpError(404, 'NOT_FOUND');
+      if (!kind) {
+        refusals.note('unknown-file', { ...seen, address: request.socket.remoteAddress });
+        throw new HttpError(404, 'NOT_FOUND');
+      }
       const outcome = await listener.accept({
         kind,
         host: request.headers.host,
@@ -130,19 +139,27 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         // Counted against the tenant the URL named, once the request is known to be its own and well formed.
         admit: (empresaId) => admit(request, reply, empresaId),
       });
-      if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
+      if (outcome.status === 404) {
+        if (outcome.reason === 'address-not-allowed')
+          refusals.note('address-not-allowed', { ...seen, empresaId: outcome.empresaId, address: outcome.address });
+        else refusals.note('unknown-tenant', { ...seen, address: request.socket.remoteAddress });
+        throw new HttpError(404, 'NOT_FOUND');
+      }
       if (outcome.status === 400) {
+        const fields = outcome.faults.map((fault) => fault.field);
         const locale = localeOf(request);
         const type = String(request.headers['content-type'] ?? '')
           .split(';')[0]
           ?.trim()
           .toLowerCase();
         // A text body without the parameters (XML, free text): the sender needs the ways the listener takes them.
-        if (type?.startsWith('text/') && outcome.faults.every((fault) => fault.problem === 'missing'))
+        const unsupported = type?.startsWith('text/') === true && outcome.faults.every((fault) => fault.problem === 'missing');
+        refusals.note(unsupported ? 'unsupported-media' : 'bad-parameters', { ...seen, empresaId: outcome.empresaId, fields });
+        if (unsupported)
           return reply.status(415).send({
             error: {
               code: 'UNSUPPORTED_MEDIA_TYPE',
-              message: message(locale, 'UNSUPPORTED_MEDIA_TYPE_LISTENER', { type: type.slice(0, 100) }),
+              message: message(locale, 'UNSUPPORTED_MEDIA_TYPE_LISTENER', { type: (type ?? '').slice(0, 100) }),
             },
           });
         const text = outcome.faults
