@@ -171,6 +171,22 @@ describe('integrador cti', () => {
     }
   }, 240000);
 
+  it('setting the host label prints the listener URLs to give the PBX, and cti show prints them (trial CTI 3, finding 9)', async () => {
+    const withDomain = { ...env, CTI_DOMAIN: 'crmhub.test' };
+    const configured = await runCli(['cti', 'configure', '1', '--host-label', 'acme'], withDomain);
+    expect(configured.code).toBe(0);
+    const base = 'http://acme.crmhub.test:3248/wconnect';
+    expect(configured.stdout).toContain(`  início da ligação: ${base}/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<número>\n`);
+    expect(configured.stdout).toContain(
+      `  fim da ligação:    ${base}/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<número>&url_audio=<url>\n`,
+    );
+    const shown = await runCli(['cti', 'show', '1', '--lang', 'en'], withDomain);
+    expect(shown.stdout).toContain(`  call start: ${base}/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<number>\n`);
+    // Without CTI_DOMAIN the label cannot be reached: said so.
+    const noDomain = await runCli(['cti', 'show', '1', '--lang', 'en'], env);
+    expect(noDomain.stdout).toContain('warning: the label acme works only with CTI_DOMAIN set on the ingress');
+  }, 240000);
+
   it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
     await database.db
       .insertInto('ligacoes')
@@ -225,8 +241,16 @@ describe('integrador cti', () => {
 
   it('refuses bad values naming the option, and a tenant without CTI', async () => {
     const bad = await runCli(['cti', 'configure', '1', '--allow', '300.1.1.1', '--lang', 'en'], env);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--allow');
+    expect(bad).toMatchObject({
+      code: 1,
+      stderr: 'error: --allow: "300.1.1.1" is invalid; expected an IP address or a CIDR range (e.g. 200.10.20.30 or 200.10.20.0/24)\n',
+    });
+    // One language per message (trial CTI 3, finding 8).
+    const badPt = await runCli(['cti', 'configure', '1', '--allow', '127.0.0.1, 10.0.0.0/33'], env);
+    expect(badPt).toMatchObject({
+      code: 1,
+      stderr: 'erro: --allow: "10.0.0.0/33" é inválido; esperado um endereço IP ou uma faixa CIDR (ex.: 200.10.20.30 ou 200.10.20.0/24)\n',
+    });
     const auth = await runCli(['cti', 'configure', '1', '--pbx-auth', 'magic', '--lang', 'en'], env);
     expect(auth.stderr).toContain('--pbx-auth: "magic" is invalid; expected nenhuma, basic, header or token_url');
     expect((await runCli(['tenant', 'create', 'Outra'], env)).code).toBe(0);

@@ -120,7 +120,8 @@ function patchOf(cli: Cli, text: CtiMessages, o: ConfigureOptions): CtiSettingsP
     try {
       parseRanges(list);
     } catch (err) {
-      if (err instanceof AddressListError) throw new CliError(`--allow: ${err.message}`);
+      // Worded in the CLI's language, as every other option's refusal (the error's own message is English).
+      if (err instanceof AddressListError) throw new CliError(text.invalid('--allow', err.entry, text.expected.allow));
       throw err;
     }
     patch.allowlist = list;
@@ -191,6 +192,24 @@ function listenerBase(text: CtiMessages, config: Config, publicUrl: string | und
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`, public: false };
 }
 
+/**
+ * The listener base of the host-label form: <label>.<CTI_DOMAIN>, with the scheme and port of the public address when
+ * one is given (a proxy's), else this host's ingress port; undefined without a label or without CTI_DOMAIN.
+ */
+function hostLabelBase(config: Config, base: { url: string; public: boolean }, label: string | null): string | undefined {
+  const domain = config.cti.domain;
+  if (!label || !domain) return undefined;
+  const address = new URL(base.url);
+  return `${address.protocol}//${label}.${domain}${address.port ? `:${address.port}` : ''}`;
+}
+
+/** The host-label form's listener URLs (or the warning that CTI_DOMAIN is missing), when the empresa has a label. */
+function printHostLabelUrls(text: CtiMessages, config: Config, base: { url: string; public: boolean }, settings: CtiSettings): void {
+  if (!settings.hostLabel) return;
+  const labelBase = hostLabelBase(config, base, settings.hostLabel);
+  print(labelBase ? text.hostLabelUrls(labelBase, base.public) : text.hostLabelNoDomain(settings.hostLabel));
+}
+
 async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
   const text = ctiMessages(cli.locale);
   const empresaId = parseId(cli, 'empresaId', empresaIdText);
@@ -210,6 +229,8 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
     }
     if (!options.json) print(text.saved(empresaId));
     printSettings(text, settings, options.json);
+    // Setting the label: the URLs to give the PBX, as --new-token prints the token's (trial CTI 3, finding 9).
+    if (!options.json && typeof options.hostLabel === 'string') printHostLabelUrls(text, config, base, settings);
   }, config);
 }
 
@@ -221,7 +242,13 @@ async function settingsOf(cli: Cli, empresaIdText: string): Promise<CtiSettings>
 }
 
 async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }): Promise<void> {
-  printSettings(ctiMessages(cli.locale), await settingsOf(cli, empresaIdText), options.json);
+  const text = ctiMessages(cli.locale);
+  const settings = await settingsOf(cli, empresaIdText);
+  printSettings(text, settings, options.json);
+  if (!options.json) {
+    const config = loadConfig();
+    printHostLabelUrls(text, config, listenerBase(text, config, undefined), settings);
+  }
 }
 
 /**
