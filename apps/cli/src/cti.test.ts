@@ -254,6 +254,10 @@ describe('integrador cti', () => {
     const auth = await runCli(['cti', 'configure', '1', '--pbx-auth', 'magic', '--lang', 'en'], env);
     expect(auth.stderr).toContain('--pbx-auth: "magic" is invalid; expected nenhuma, basic, header or token_url');
     expect((await runCli(['tenant', 'create', 'Outra'], env)).code).toBe(0);
+    // cti calls for an empresa that does not exist: said so, exit 1 (trial CTI 3).
+    const missing = await runCli(['cti', 'calls', '--empresa', '99', '--lang', 'en'], env);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('99');
     const none = await runCli(['cti', 'show', '2', '--lang', 'en'], env);
     expect(none).toMatchObject({ code: 1 });
     expect(none.stderr).toContain('empresa #2 has no CTI settings');

@@ -172,4 +172,21 @@ describe('CTI routes: the listener file and the ramal', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await click(key, '5130304040')).json()).toMatchObject({ deduplicated: false });
   });
+  it('words an empty numero in one correct sentence (trial CTI 3)', async () => {
+    const empty = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(key),
+      payload: { ramal: '201', numero: '' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.message).toBe('campo "body.numero" não pode ser vazio');
+    const long = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(key),
+      payload: { ramal: '201', numero: '1'.repeat(41) },
+    });
+    expect(long.json().error.message).toBe('campo "body.numero" deve ter no máximo 40 caracteres');
+  });
 });

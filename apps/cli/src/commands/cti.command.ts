@@ -304,14 +304,16 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
   check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);
   const to = date('--to', options.to);
-  const page = await withDatabase(({ db }) =>
-    listCalls(db, empresaId, {
+  const page = await withDatabase(async ({ db }) => {
+    // An empresa that does not exist is said so (exit 1), not "no calls": a typo in --empresa would look like silence.
+    if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
+    return listCalls(db, empresaId, {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
       ...(options.ramal ? { ramal: options.ramal } : {}),
       limit,
-    }),
-  );
+    });
+  });
   if (options.json) {
     printJson(page);
     return;
