@@ -107,8 +107,8 @@ const MESSAGES = {
   },
   PBX_TEMPLATE_INVALID: {
     'pt-BR':
-      'o modelo de URL do PABX desta empresa não pode ser usado (marcador desconhecido, sem numero_destino, ou usuário e senha na URL): o operador do hub deve corrigi-lo com integrador cti configure --pbx-url',
-    en: "this empresa's PBX URL template cannot be used (an unknown placeholder, no numero_destino, or a user and password in the URL): the hub's operator must fix it with integrador cti configure --pbx-url",
+      'o modelo de URL do PABX desta empresa não pode ser usado (marcador desconhecido ou sem numero_destino): o operador do hub deve corrigi-lo com integrador cti configure --pbx-url',
+    en: "this empresa's PBX URL template cannot be used (an unknown placeholder, or no numero_destino): the hub's operator must fix it with integrador cti configure --pbx-url",
   },
   CTI_INVALID_NUMBER: {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',

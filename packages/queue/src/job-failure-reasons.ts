@@ -281,9 +281,10 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   // A stored click-to-call URL template that cannot place a call (packages/cti pbxTemplateProblem): never retried.
   PBX_TEMPLATE_INVALID: {
     'pt-BR':
-      'o modelo de URL do PABX desta empresa não pode ser usado (marcador desconhecido, sem numero_destino, ou usuário e senha na URL) e nada foi enviado ao PABX; os marcadores aceitos, entre chaves, são ramal_origem, numero_origem, numero_destino e ramal_destino: corrija-o com integrador cti configure --pbx-url',
-    en: "this empresa's PBX URL template cannot be used (an unknown placeholder, no numero_destino, or a user and password in the URL) and nothing was sent to the PBX; the allowed placeholders, in braces, are ramal_origem, numero_origem, numero_destino and ramal_destino: fix it with integrador cti configure --pbx-url",
+      'o modelo de URL do PABX não pode ser usado (marcador desconhecido ou sem numero_destino) e nada foi enviado: corrija-o com integrador cti configure --pbx-url',
+    en: 'the PBX URL template cannot be used (an unknown placeholder, or no numero_destino) and nothing was sent: fix it with integrador cti configure --pbx-url',
   },
+
   CTI_CALL_EXPIRED: {
     'pt-BR': 'click-to-call expirado: não foi feito a tempo depois do clique (empresa pausada ou limite); o PABX não foi chamado',
     en: 'click-to-call expired: not placed in time after the click (tenant paused or a limit); the PBX was not called',

@@ -139,11 +139,12 @@ const PLACEHOLDER = new RegExp(`\\{(${PBX_PLACEHOLDERS.join('|')})\\}`);
 /**
  * Refuses a stored template that cannot place the call it is asked for (pbxTemplateProblem: saved before the check, or
  * written to the table by hand), permanently: PBX_TEMPLATE_INVALID (the failure catalogue words it), the problem in
- * the message.
+ * the message. A user:password in a stored URL is not refused here: it places the right call (the transport sends it
+ * and masks it), and refusing it would stop a working PBX on upgrade; only saving a new one is refused.
  */
 export function checkPbxTemplate(template: string): void {
   const found = pbxTemplateProblem(template);
-  if (found) throw new CtiError('PBX_TEMPLATE_INVALID', true, pbxTemplateMessage('en', found));
+  if (found && found.problem !== 'credentials') throw new CtiError('PBX_TEMPLATE_INVALID', true, pbxTemplateMessage('en', found));
 }
 
 /**
