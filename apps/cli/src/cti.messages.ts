@@ -77,6 +77,8 @@ export interface CtiMessages {
     status: string;
     duracao: string;
     conta: string;
+    /** Why a click-to-call failed, in the reader's language (the failure catalogue), when it did. */
+    motivo?: string | undefined;
   }) => string;
   reindexed: (count: number) => string;
 }
@@ -180,7 +182,7 @@ const ptBR: CtiMessages = {
   answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
   noCalls: 'nenhuma ligação',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}${c.motivo ? `  motivo: ${c.motivo}` : ''}`,
   reindexed: (count) => `${count} registros reindexados`,
 };
 
@@ -272,7 +274,7 @@ const en: CtiMessages = {
   answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,
   noCalls: 'no calls',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}${c.motivo ? `  reason: ${c.motivo}` : ''}`,
   reindexed: (count) => `${count} records re-indexed`,
 };
 

@@ -218,6 +218,25 @@ describe('integrador cti', () => {
     expect(printed.stdout).toContain('09:49:52 GMT-3');
     const zulu = await runCli(['cti', 'calls', '--empresa', '1', '--to', '2026-12-05T12:49:52Z', '--lang', 'en'], utc);
     expect(zulu.stdout).toBe('no calls\n');
+    // A failed click-to-call shows why (trial CTI 3): here its row's message (no job record of its failure).
+    await database.db
+      .insertInto('ligacoes')
+      .values({
+        empresa_id: 1,
+        ramal: '201',
+        telefone: '4732100123',
+        chave_telefone: '4732100123',
+        direcao: 'saida',
+        status: 'falhou',
+        inicio: timestampValue(database.db, new Date('2026-12-05T12:50:00Z')),
+        url_audio: null,
+        sem_inicio: 0,
+        evento_id: 'c2c-falhou',
+        erro: 'the PBX answered 400: ramal invalido',
+      })
+      .execute();
+    const failed = await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], utc);
+    expect(failed.stdout).toMatch(/ failed +- s {2}account - {2}reason: the PBX answered 400: ramal invalido\n/);
     await database.db.deleteFrom('ligacoes').where('empresa_id', '=', 1).execute();
   }, 240000);
 

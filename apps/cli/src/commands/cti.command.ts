@@ -2,9 +2,11 @@ import { type Config, loadConfig } from '@integrador/config';
 import {
   AddressListError,
   buildPbxRequest,
+  type ClickToCallFailure,
   CtiError,
   type CtiSettings,
   type CtiSettingsPatch,
+  clickToCallFailures,
   findCtiSettings,
   isRamal,
   issueListenerToken,
@@ -304,15 +306,17 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
   check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);
   const to = date('--to', options.to);
-  const page = await withDatabase(async ({ db }) => {
+  const { page, failures } = await withDatabase(async ({ db }) => {
     // An empresa that does not exist is said so (exit 1), not "no calls": a typo in --empresa would look like silence.
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
-    return listCalls(db, empresaId, {
+    const listed = await listCalls(db, empresaId, {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
       ...(options.ramal ? { ramal: options.ramal } : {}),
       limit,
     });
+    // Why each failed click-to-call failed (its job record's code), as the dashboard and the API's motivo word it.
+    return { page: listed, failures: await clickToCallFailures(db, empresaId, listed.calls) };
   });
   if (options.json) {
     printJson(page);
@@ -335,9 +339,15 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
         status: String(c.status),
         duracao: String(c.duracao_segundos ?? '-'),
         conta: String(c.conta_id ?? '-'),
+        motivo: c.status === 'falhou' ? failedReason(cli, failures.get(c.evento_id ?? ''), c.erro) : undefined,
       }),
     );
   }
+}
+
+/** A failed click-to-call's reason: its code worded in the CLI's language, else the row's technical message. */
+function failedReason(cli: Cli, failure: ClickToCallFailure | undefined, erro: string | null): string | undefined {
+  return (failure ? failureReason(cli.locale, failure.code, failure.params) : undefined) ?? erro ?? undefined;
 }
 
 async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {
