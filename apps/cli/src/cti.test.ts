@@ -187,21 +187,24 @@ describe('integrador cti', () => {
     expect(noDomain.stdout).toContain('warning: the label acme works only with CTI_DOMAIN set on the ingress');
   }, 240000);
 
-  it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
-    await database.db
+  /** One call row of empresa 1, ramal 201, number 4732100123, as the call log writes it. */
+  const insertCallRow = (row: { direcao: string; status: string; inicio: string; evento_id?: string; erro?: string }) =>
+    database.db
       .insertInto('ligacoes')
       .values({
         empresa_id: 1,
         ramal: '201',
         telefone: '4732100123',
         chave_telefone: '4732100123',
-        direcao: 'entrada',
-        status: 'finalizada',
-        inicio: timestampValue(database.db, new Date('2026-12-05T12:49:52Z')),
         url_audio: null,
         sem_inicio: 0,
+        ...row,
+        inicio: timestampValue(database.db, new Date(row.inicio)),
       })
       .execute();
+
+  it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
+    await insertCallRow({ direcao: 'entrada', status: 'finalizada', inicio: '2026-12-05T12:49:52Z' });
     const utc = { ...env, TZ: 'UTC' };
     const listed = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:52', '--lang', 'en'], utc);
     expect(listed.stdout).toContain('2026-12-05 09:49:52 GMT-3');
@@ -219,22 +222,13 @@ describe('integrador cti', () => {
     const zulu = await runCli(['cti', 'calls', '--empresa', '1', '--to', '2026-12-05T12:49:52Z', '--lang', 'en'], utc);
     expect(zulu.stdout).toBe('no calls\n');
     // A failed click-to-call shows why (trial CTI 3): here its row's message (no job record of its failure).
-    await database.db
-      .insertInto('ligacoes')
-      .values({
-        empresa_id: 1,
-        ramal: '201',
-        telefone: '4732100123',
-        chave_telefone: '4732100123',
-        direcao: 'saida',
-        status: 'falhou',
-        inicio: timestampValue(database.db, new Date('2026-12-05T12:50:00Z')),
-        url_audio: null,
-        sem_inicio: 0,
-        evento_id: 'c2c-falhou',
-        erro: 'the PBX answered 400: ramal invalido',
-      })
-      .execute();
+    await insertCallRow({
+      direcao: 'saida',
+      status: 'falhou',
+      inicio: '2026-12-05T12:50:00Z',
+      evento_id: 'c2c-falhou',
+      erro: 'the PBX answered 400: ramal invalido',
+    });
     const failed = await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], utc);
     expect(failed.stdout).toMatch(/ failed +- s {2}account - {2}reason: the PBX answered 400: ramal invalido\n/);
     await database.db.deleteFrom('ligacoes').where('empresa_id', '=', 1).execute();
