@@ -36,7 +36,7 @@ export interface CtiMessages {
   /** What each checked option expects, for `invalid`. */
   expected: Record<
     | 'hostLabel'
-    | 'pbxUrl'
+    | 'allow'
     | 'pbxMethod'
     | 'pbxAuth'
     | 'pbxSecret'
@@ -60,6 +60,9 @@ export interface CtiMessages {
   secretMissing: (variable: string) => string;
   /** The new listener token, once, with the two listener URLs on `base` (the public address given, or this host's ingress). */
   tokenIssued: (token: string, base: string, isPublic: boolean) => string;
+  /** The listener URLs of the host-label form (base = http(s)://<label>.<CTI_DOMAIN>[:port]), or why there are none. */
+  hostLabelUrls: (base: string, isPublic: boolean) => string;
+  hostLabelNoDomain: (label: string) => string;
   saved: (empresaId: number) => string;
   request: (method: string, url: string, dialled: string, interno: boolean) => string;
   answered: (status: number, ms: number, body: string) => string;
@@ -74,6 +77,8 @@ export interface CtiMessages {
     status: string;
     duracao: string;
     conta: string;
+    /** Why a click-to-call failed, in the reader's language (the failure catalogue), when it did. */
+    motivo?: string | undefined;
   }) => string;
   reindexed: (count: number) => string;
 }
@@ -125,7 +130,7 @@ const ptBR: CtiMessages = {
   invalid: (label, value, expected) => `${label}: "${value}" é inválido; esperado ${expected}`,
   expected: {
     hostLabel: 'um rótulo DNS: letras, dígitos e hífen, até 63 caracteres, sem hífen no início ou no fim',
-    pbxUrl: 'um modelo de URL http(s)',
+    allow: 'um endereço IP ou uma faixa CIDR (ex.: 200.10.20.30 ou 200.10.20.0/24)',
     pbxMethod: 'GET ou POST',
     pbxAuth: 'nenhuma, basic, header ou token_url',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
@@ -163,12 +168,21 @@ const ptBR: CtiMessages = {
         ? `  (${base} é o endereço público do ingress, de --public-url ou PUBLIC_URL)`
         : `  (${base} é o ingress neste host, HOST e PORT; para um PABX em outra máquina, informe o endereço pelo qual ele o alcança com --public-url ou PUBLIC_URL)`,
     ].join('\n'),
+  hostLabelUrls: (base, isPublic) =>
+    [
+      'URLs dos listeners pelo rótulo do host (configure-as no PABX):',
+      `  início da ligação: ${base}/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<número>`,
+      `  fim da ligação:    ${base}/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<número>&url_audio=<url>`,
+      `  (o nome precisa resolver, no DNS do PABX, para o ${isPublic ? 'endereço público do ingress (--public-url ou PUBLIC_URL)' : 'ingress (HOST e PORT deste host)'})`,
+    ].join('\n'),
+  hostLabelNoDomain: (label) =>
+    `aviso: o rótulo ${label} só funciona com CTI_DOMAIN definido no ingress (o PABX chama <rótulo>.<CTI_DOMAIN>); sem ele, use o token de caminho (--new-token)`,
   saved: (id) => `CTI da empresa #${id} salvo`,
   request: (method, url, dialled, interno) => `${method} ${url}\n  discado: ${dialled}${interno ? ' (ramal interno, sem prefixo)' : ''}`,
   answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
   noCalls: 'nenhuma ligação',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}${c.motivo ? `  motivo: ${c.motivo}` : ''}`,
   reindexed: (count) => `${count} registros reindexados`,
 };
 
@@ -208,7 +222,7 @@ const en: CtiMessages = {
   invalid: (label, value, expected) => `${label}: "${value}" is invalid; expected ${expected}`,
   expected: {
     hostLabel: 'a DNS label: letters, digits and hyphens, up to 63 characters, no hyphen first or last',
-    pbxUrl: 'an http(s) URL template',
+    allow: 'an IP address or a CIDR range (e.g. 200.10.20.30 or 200.10.20.0/24)',
     pbxMethod: 'GET or POST',
     pbxAuth: 'nenhuma, basic, header or token_url',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
@@ -246,12 +260,21 @@ const en: CtiMessages = {
         ? `  (${base} is the ingress's public address, from --public-url or PUBLIC_URL)`
         : `  (${base} is the ingress on this host, HOST and PORT; for a PBX on another machine, give the address it reaches it by with --public-url or PUBLIC_URL)`,
     ].join('\n'),
+  hostLabelUrls: (base, isPublic) =>
+    [
+      'listener URLs by host label (set them on the PBX):',
+      `  call start: ${base}/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<number>`,
+      `  call end:   ${base}/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<number>&url_audio=<url>`,
+      `  (the name must resolve, in the PBX's DNS, to ${isPublic ? "the ingress's public address (--public-url or PUBLIC_URL)" : 'the ingress (HOST and PORT of this host)'})`,
+    ].join('\n'),
+  hostLabelNoDomain: (label) =>
+    `warning: the label ${label} works only with CTI_DOMAIN set on the ingress (the PBX calls <label>.<CTI_DOMAIN>); without it, use the path token (--new-token)`,
   saved: (id) => `CTI settings of empresa #${id} saved`,
   request: (method, url, dialled, interno) => `${method} ${url}\n  dialled: ${dialled}${interno ? ' (internal extension, no prefix)' : ''}`,
   answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,
   noCalls: 'no calls',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}${c.motivo ? `  reason: ${c.motivo}` : ''}`,
   reindexed: (count) => `${count} records re-indexed`,
 };
 

@@ -75,13 +75,13 @@ describe('integrador cti', () => {
     const shown = await runCli(['cti', 'show', '1', '--json'], env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ hostLabel: 'acme', hasToken: true, allowlist: ['200.10.20.0/24', '127.0.0.1'] });
     expect(shown.stdout).not.toContain(token as string);
-    // A secret written in the template's query is never printed (shownUrl), in JSON or in text.
+    // A secret written in the template's query is never printed, in JSON or in text; the placeholders are (trial CTI 3).
     expect(shown.stdout).not.toContain('fixa-do-pabx');
-    expect(JSON.parse(shown.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/dial?de=***&para=***&senha=***`);
+    expect(JSON.parse(shown.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}&senha=***`);
     // The text form speaks the CLI's language, like configure's own lines.
     const shownPt = await runCli(['cti', 'show', '1'], env);
     expect(shownPt.stdout).toContain('rótulo do host:      acme    token de caminho: sim');
-    expect(shownPt.stdout).toContain(`PABX:                GET ${pbxUrl}/dial?de=***&para=***&senha=***\n`);
+    expect(shownPt.stdout).toContain(`PABX:                GET ${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}&senha=***\n`);
     expect(configured.stdout).not.toContain('fixa-do-pabx');
     expect(shownPt.stdout).toMatch(/prefixo de discagem: 0 +tamanho do ramal: 4 +rede privada: permitida/);
     expect(shownPt.stdout).toMatch(/autenticação: +token_url segredo=\$\{PBX\} parâmetro=chave/);
@@ -91,8 +91,8 @@ describe('integrador cti', () => {
 
     const dry = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '(47) 3210-0123', '--lang', 'en'], env);
     expect(dry).toMatchObject({ code: 0 });
-    // shownUrl masks every query value, the numbers too (the dialled number is printed apart)
-    expect(dry.stdout).toContain('/dial?de=***&para=***&senha=***&chave=***');
+    // What is sent, numbers included; only the secrets masked (the template's senha=, the token_url parameter).
+    expect(dry.stdout).toContain('/dial?de=3501&para=04732100123&senha=***&chave=***');
     expect(dry.stdout).toContain('04732100123');
     expect(seen).toEqual([]);
     const sent = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send', '--lang', 'en'], env);
@@ -124,21 +124,87 @@ describe('integrador cti', () => {
     // Six CLI processes: allow for a loaded machine.
   }, 240000);
 
-  it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
+  it('refuses a PBX URL template with an unknown placeholder, without the number or with a password; a stored one fails clearly (trial CTI 3)', async () => {
+    const allowed = '{ramal_origem}, {numero_origem}, {numero_destino}, {ramal_destino}';
+    const guessed = await runCli(['cti', 'configure', '1', '--pbx-url', `${pbxUrl}/pbx?ramal={ramal}&numero={numero}`], env);
+    expect(guessed).toMatchObject({
+      code: 1,
+      stderr: `erro: --pbx-url: o modelo de URL do PABX tem um marcador desconhecido, {ramal}; os marcadores aceitos são ${allowed}\n`,
+    });
+    const noNumber = await runCli(['cti', 'configure', '1', '--pbx-url', `${pbxUrl}/pbx?de={ramal_origem}`, '--lang', 'en'], env);
+    expect(noNumber).toMatchObject({
+      code: 1,
+      stderr: `error: --pbx-url: the PBX URL template has no {numero_destino} (the number to dial); the allowed placeholders are ${allowed}\n`,
+    });
+    const password = `http://admin:senha123@127.0.0.1:1/pbx?n={numero_destino}`;
+    const userinfo = await runCli(['cti', 'configure', '1', '--pbx-url', password], env);
+    expect(userinfo).toMatchObject({ code: 1 });
+    expect(userinfo.stderr).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${NOME} reference an operator types
+      "não pode conter usuário ou senha (ficariam gravados no banco): use --pbx-auth basic --pbx-user <usuário> --pbx-secret '${NOME}'",
+    );
+    expect(userinfo.stderr).not.toContain('senha123');
+    const row = await database.db
+      .selectFrom('cti_configuracoes')
+      .select('pbx_url_modelo')
+      .where('empresa_id', '=', 1)
+      .executeTakeFirstOrThrow();
+    expect(row.pbx_url_modelo).toContain('{numero_destino}');
+    // A template stored before the check: test-pbx says what is wrong instead of sending it as written.
+    const before = row.pbx_url_modelo;
     await database.db
+      .updateTable('cti_configuracoes')
+      .set({ pbx_url_modelo: `${pbxUrl}/pbx?ramal={ramal}&numero={numero}` })
+      .execute();
+    try {
+      const sent = seen.length;
+      const stored = await runCli(['cti', 'test-pbx', '1', '--ramal', '201', '--numero', '1134567890', '--send', '--lang', 'en'], env);
+      expect(stored).toMatchObject({
+        code: 1,
+        stderr: `error: the PBX URL template has an unknown placeholder {ramal}; the allowed placeholders are ${allowed}\n`,
+      });
+      expect(seen).toHaveLength(sent);
+      const show = await runCli(['cti', 'show', '1', '--json'], env);
+      expect(JSON.parse(show.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/pbx?ramal={ramal}&numero={numero}`);
+    } finally {
+      await database.db.updateTable('cti_configuracoes').set({ pbx_url_modelo: before }).execute();
+    }
+  }, 240000);
+
+  it('setting the host label prints the listener URLs to give the PBX, and cti show prints them (trial CTI 3, finding 9)', async () => {
+    const withDomain = { ...env, CTI_DOMAIN: 'crmhub.test' };
+    const configured = await runCli(['cti', 'configure', '1', '--host-label', 'acme'], withDomain);
+    expect(configured.code).toBe(0);
+    const base = 'http://acme.crmhub.test:3248/wconnect';
+    expect(configured.stdout).toContain(`  início da ligação: ${base}/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<número>\n`);
+    expect(configured.stdout).toContain(
+      `  fim da ligação:    ${base}/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<número>&url_audio=<url>\n`,
+    );
+    const shown = await runCli(['cti', 'show', '1', '--lang', 'en'], withDomain);
+    expect(shown.stdout).toContain(`  call start: ${base}/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<number>\n`);
+    // Without CTI_DOMAIN the label cannot be reached: said so.
+    const noDomain = await runCli(['cti', 'show', '1', '--lang', 'en'], env);
+    expect(noDomain.stdout).toContain('warning: the label acme works only with CTI_DOMAIN set on the ingress');
+  }, 240000);
+
+  /** One call row of empresa 1, ramal 201, number 4732100123, as the call log writes it. */
+  const insertCallRow = (row: { direcao: string; status: string; inicio: string; evento_id?: string; erro?: string }) =>
+    database.db
       .insertInto('ligacoes')
       .values({
         empresa_id: 1,
         ramal: '201',
         telefone: '4732100123',
         chave_telefone: '4732100123',
-        direcao: 'entrada',
-        status: 'finalizada',
-        inicio: timestampValue(database.db, new Date('2026-12-05T12:49:52Z')),
         url_audio: null,
         sem_inicio: 0,
+        ...row,
+        inicio: timestampValue(database.db, new Date(row.inicio)),
       })
       .execute();
+
+  it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
+    await insertCallRow({ direcao: 'entrada', status: 'finalizada', inicio: '2026-12-05T12:49:52Z' });
     const utc = { ...env, TZ: 'UTC' };
     const listed = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:52', '--lang', 'en'], utc);
     expect(listed.stdout).toContain('2026-12-05 09:49:52 GMT-3');
@@ -155,6 +221,16 @@ describe('integrador cti', () => {
     expect(printed.stdout).toContain('09:49:52 GMT-3');
     const zulu = await runCli(['cti', 'calls', '--empresa', '1', '--to', '2026-12-05T12:49:52Z', '--lang', 'en'], utc);
     expect(zulu.stdout).toBe('no calls\n');
+    // A failed click-to-call shows why (trial CTI 3): here its row's message (no job record of its failure).
+    await insertCallRow({
+      direcao: 'saida',
+      status: 'falhou',
+      inicio: '2026-12-05T12:50:00Z',
+      evento_id: 'c2c-falhou',
+      erro: 'the PBX answered 400: ramal invalido',
+    });
+    const failed = await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], utc);
+    expect(failed.stdout).toMatch(/ failed +- s {2}account - {2}reason: the PBX answered 400: ramal invalido\n/);
     await database.db.deleteFrom('ligacoes').where('empresa_id', '=', 1).execute();
   }, 240000);
 
@@ -178,11 +254,23 @@ describe('integrador cti', () => {
 
   it('refuses bad values naming the option, and a tenant without CTI', async () => {
     const bad = await runCli(['cti', 'configure', '1', '--allow', '300.1.1.1', '--lang', 'en'], env);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--allow');
+    expect(bad).toMatchObject({
+      code: 1,
+      stderr: 'error: --allow: "300.1.1.1" is invalid; expected an IP address or a CIDR range (e.g. 200.10.20.30 or 200.10.20.0/24)\n',
+    });
+    // One language per message (trial CTI 3, finding 8).
+    const badPt = await runCli(['cti', 'configure', '1', '--allow', '127.0.0.1, 10.0.0.0/33'], env);
+    expect(badPt).toMatchObject({
+      code: 1,
+      stderr: 'erro: --allow: "10.0.0.0/33" é inválido; esperado um endereço IP ou uma faixa CIDR (ex.: 200.10.20.30 ou 200.10.20.0/24)\n',
+    });
     const auth = await runCli(['cti', 'configure', '1', '--pbx-auth', 'magic', '--lang', 'en'], env);
     expect(auth.stderr).toContain('--pbx-auth: "magic" is invalid; expected nenhuma, basic, header or token_url');
     expect((await runCli(['tenant', 'create', 'Outra'], env)).code).toBe(0);
+    // cti calls for an empresa that does not exist: said so, exit 1 (trial CTI 3).
+    const missing = await runCli(['cti', 'calls', '--empresa', '99', '--lang', 'en'], env);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('99');
     const none = await runCli(['cti', 'show', '2', '--lang', 'en'], env);
     expect(none).toMatchObject({ code: 1 });
     expect(none.stderr).toContain('empresa #2 has no CTI settings');

@@ -155,6 +155,7 @@ export interface Messages {
   jobRetry: string;
   jobRetried: (queue: string, jobId: string) => string;
   jobNotFailed: (queue: string, jobId: string, state: string) => string;
+  jobNotRetryable: (queue: string, jobId: string) => string;
   jobNotFound: (queue: string, jobId: string, empresaId: number) => string;
   invalidQueue: (queue: string) => string;
   consultaHeader: string;
@@ -353,6 +354,8 @@ const ptBR: Messages = {
   jobRetried: (queue, jobId) => `Job ${queue}/${jobId} reenfileirado.`,
   jobNotFailed: (queue, jobId, state) =>
     `o job ${queue}/${jobId} está ${jobStateName('pt-BR', state)}; só um job que falhou pode ser reprocessado`,
+  jobNotRetryable: (queue, jobId) =>
+    `o job ${queue}/${jobId} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -541,6 +544,8 @@ const en: Messages = {
   jobRetry: 'retries a failed job (a dependency chain blocked by it resumes)',
   jobRetried: (queue, jobId) => `Job ${queue}/${jobId} queued again.`,
   jobNotFailed: (queue, jobId, state) => `job ${queue}/${jobId} is ${state}; only a failed job can be retried`,
+  jobNotRetryable: (queue, jobId) =>
+    `job ${queue}/${jobId} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again`,
   jobNotFound: (queue, jobId, empresaId) => `job ${queue}/${jobId} does not exist for empresa ${empresaId}`,
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',

@@ -183,6 +183,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     keyPrefix: deps.keyPrefix,
     options: deps.cti ?? CTI_DEFAULTS,
     admission: admission('cti'),
+    onListenerRefused: metrics.listenerRefused,
   };
   await app.register(ctiPublicRoutes(cti));
 

@@ -150,4 +150,43 @@ describe('CTI routes: the listener file and the ramal', () => {
     });
     expect(ramal.json().error.message).toBe('field "body.ramal" must have up to 20 letters, digits, *, # or -');
   });
+  it("dedupes an agent's double click (same ramal and number within CTI_DEDUPE_WINDOW_MS), per empresa; the first 202 says deduplicated:false (trial CTI 3)", async () => {
+    const terceira = await createEmpresa(database.db, 'Terceira');
+    await saveCtiSettings(database.db, terceira, { pbxUrlTemplate: 'http://127.0.0.1:9/d?n={numero_destino}', allowPrivateNetwork: true });
+    const keyTerceira = await issueApiKey(database.db, terceira, null, 'test');
+    const click = (k: string, numero: string, ramal = '203') =>
+      ingress.app.inject({ method: 'POST', url: '/v1/cti/click-to-call', headers: auth(k), payload: { ramal, numero } });
+    const [first, second] = await Promise.all([click(key, '5130304040'), click(key, '(51) 3030-4040')]);
+    const answers = [first.json(), second.json()].sort((a, b) => Number(a.deduplicated) - Number(b.deduplicated));
+    expect(answers.map((a) => a.deduplicated)).toEqual([false, true]);
+    expect(answers[1]).toMatchObject({ jobId: answers[0].jobId, callId: answers[0].callId });
+    expect(answers[0].jobId).toBe(`c2c-1-${answers[0].callId}`);
+    // Another ramal, or another empresa's same ramal and number: calls of their own.
+    const otherRamal = (await click(key, '5130304040', '204')).json();
+    const otherEmpresa = (await click(keyTerceira, '5130304040')).json();
+    expect([otherRamal.deduplicated, otherEmpresa.deduplicated]).toEqual([false, false]);
+    expect(new Set([answers[0].jobId, otherRamal.jobId, otherEmpresa.jobId]).size).toBe(3);
+    const jobs = await ingress.producer.queue('cti').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((j) => j.name === 'cti.click-to-call' && j.data.numero.replace(/\D/g, '') === '5130304040')).toHaveLength(3);
+    // Past the window, the same click is a new call.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await click(key, '5130304040')).json()).toMatchObject({ deduplicated: false });
+  });
+  it('words an empty numero in one correct sentence (trial CTI 3)', async () => {
+    const empty = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(key),
+      payload: { ramal: '201', numero: '' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.message).toBe('campo "body.numero" não pode ser vazio');
+    const long = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(key),
+      payload: { ramal: '201', numero: '1'.repeat(41) },
+    });
+    expect(long.json().error.message).toBe('campo "body.numero" deve ter no máximo 40 caracteres');
+  });
 });

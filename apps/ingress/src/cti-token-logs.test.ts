@@ -54,4 +54,37 @@ describe('CTI tokens in URLs no route matches', () => {
     expect(text).not.toContain(token.slice(4));
     expect(text).not.toContain(popToken.slice(4));
   });
+  it('logs (rate-limited, token masked) and counts each listener refusal by reason and tenant (trial CTI 3, finding 7)', async () => {
+    const outra = await createEmpresa(database.db, 'Outra');
+    await saveCtiSettings(database.db, outra, { allowlist: ['10.0.0.0/8'] });
+    const outraToken = await issueListenerToken(database.db, outra);
+    lines.length = 0;
+    const start = 'WConnect_WSDL_ConsultaRamal.php';
+    const wrong = `ctk_${'x'.repeat(30)}`;
+    const sent = [
+      `/t/${wrong}/wconnect/${start}?ramal=201&telefone=11987654321`,
+      `/t/${wrong}/wconnect/${start}?ramal=201&telefone=11987654321`,
+      `/t/${outraToken}/wconnect/${start}?ramal=201&telefone=11987654321`,
+      `/t/${token}/wconnect/${start}?RAMAL=201&TELEFONE=11987654321`,
+    ];
+    const answers = [];
+    for (const url of sent) answers.push((await ingress.app.inject({ url })).statusCode);
+    expect(answers).toEqual([404, 404, 404, 400]);
+    const refusals = lines.filter((line) => line.includes('cti listener refused a pbx request')).map((line) => JSON.parse(line));
+    // The wrong token twice: one line (the second within the minute is counted, not logged).
+    expect(refusals.map((r) => [r.reason, r.empresaId ?? null])).toEqual([
+      ['unknown-tenant', null],
+      ['address-not-allowed', outra],
+      ['bad-parameters', 1],
+    ]);
+    expect(refusals[0]).toMatchObject({ via: 'path', address: '127.0.0.1' });
+    expect(refusals[1]).toMatchObject({ address: '127.0.0.1' });
+    expect(refusals[2]).toMatchObject({ fields: ['ramal', 'telefone'] });
+    const text = lines.join('');
+    for (const secret of [wrong, outraToken, token]) expect(text).not.toContain(secret.slice(4));
+    const metrics = (await ingress.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toContain('integrador_cti_listener_refused_total{reason="unknown-tenant",empresa_id=""} 2');
+    expect(metrics).toContain(`integrador_cti_listener_refused_total{reason="address-not-allowed",empresa_id="${outra}"} 1`);
+    expect(metrics).toContain('integrador_cti_listener_refused_total{reason="bad-parameters",empresa_id="1"} 1');
+  });
 });

@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey 
   // CTI (packages/cti)
   CTI_NOT_CONFIGURED: { status: 409, key: 'CTI_NOT_CONFIGURED' },
   CTI_INVALID_NUMBER: { status: 400, key: 'CTI_INVALID_NUMBER' },
+  PBX_TEMPLATE_INVALID: { status: 409, key: 'PBX_TEMPLATE_INVALID' },
 };
 
 /** The answer to a coded engine error: the engine's refusals, the table above, any other permanent failure 422. */

@@ -96,9 +96,19 @@ const MESSAGES = {
     'pt-BR': 'o job {queue}/{id} está {estado}; só um job que falhou pode ser reprocessado',
     en: 'job {queue}/{id} is {state}; only a failed job can be retried',
   },
+  JOB_NOT_RETRYABLE: {
+    'pt-BR':
+      'o job {queue}/{id} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo',
+    en: 'job {queue}/{id} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again',
+  },
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',
+  },
+  PBX_TEMPLATE_INVALID: {
+    'pt-BR':
+      'o modelo de URL do PABX desta empresa não pode ser usado (marcador desconhecido ou sem numero_destino): o operador do hub deve corrigi-lo com integrador cti configure --pbx-url',
+    en: "this empresa's PBX URL template cannot be used (an unknown placeholder, or no numero_destino): the hub's operator must fix it with integrador cti configure --pbx-url",
   },
   CTI_INVALID_NUMBER: {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',

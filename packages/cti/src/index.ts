@@ -18,8 +18,15 @@ export {
 } from './click-to-call/click-to-call';
 export { type ClickToCallFailure, clickToCallFailures, clickToCallJobId } from './click-to-call/click-to-call-failures';
 export { sendPbxRequest } from './click-to-call/pbx-client';
-export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
+export { buildPbxRequest, checkPbxTemplate, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
 export { failUnknownOutcome, type PbxSendRecord } from './click-to-call/pbx-send-record';
+export {
+  PBX_PLACEHOLDERS,
+  type PbxTemplateProblem,
+  pbxTemplateMessage,
+  pbxTemplateProblem,
+  revealedPbxUrl,
+} from './click-to-call/pbx-template';
 export { CtiError } from './cti-error';
 export { AddressListError, parseRanges } from './listener/client-address';
 export {

@@ -177,7 +177,8 @@ async function applyToJobs(
         // A failed record whose job is already on its way again (another request retried it first): the
         // aguardando_retentativa label is right, and putting falhou back would show it failed while it waits in Redis.
         if (!(relabel && PENDING_STATES.has(outcome.state))) await restore();
-        state = outcome.state;
+        // A kind that takes no operator retry (a click-to-call) is refused as such, not as "in another state".
+        state = outcome.notRetryable ?? outcome.state;
       }
     } else {
       // Only a failed job is discarded: removing a waiting or running one would lose work silently.

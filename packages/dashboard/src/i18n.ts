@@ -1,4 +1,5 @@
 import { defineTexts, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { CLICK_TO_CALL_NO_RETRY as NOT_RETRYABLE_CLICK } from '@integrador/jobs';
 import { jobStateName } from '@integrador/queue';
 
 /** The dashboard speaks pt-BR by default and English on request (operator preference, ?lang=en or Accept-Language). */
@@ -203,9 +204,11 @@ const PT = {
   system: 'sistema',
   account: 'Conta',
   jobStateRefused: (action: 'retry' | 'discard', job: string, estado: string) =>
-    action === 'retry'
-      ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
-      : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
+    action === 'retry' && estado === NOT_RETRYABLE_CLICK
+      ? `O job ${job} não foi reprocessado: um click-to-call que falhou não é reprocessado (o clique já expirou e a nova tentativa só falharia de novo); peça ao agente que clique de novo.`
+      : action === 'retry'
+        ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
+        : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
   allStates: 'todos',
   timeZone: (zone: string) => `Datas no fuso ${zone}`,
@@ -499,9 +502,11 @@ const EN: Messages = {
   system: 'system',
   account: 'Account',
   jobStateRefused: (action, job, estado) =>
-    action === 'retry'
-      ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
-      : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
+    action === 'retry' && estado === NOT_RETRYABLE_CLICK
+      ? `Job ${job} was not retried: a failed click-to-call is not retried (the click has expired and a new attempt could only fail again); ask the agent to click again.`
+      : action === 'retry'
+        ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
+        : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
   allStates: 'all',
   timeZone: (zone) => `Times in ${zone}`,
@@ -624,6 +629,7 @@ export function word(table: Readonly<Record<string, string>>, code: string | nul
 
 /** A job's state in the reader's words: a recorded state (registro_jobs) or BullMQ's (@integrador/queue's names); undefined for neither. */
 export function jobStateWord(locale: Locale, code: string): string | undefined {
+  if (code === NOT_RETRYABLE_CLICK) return code;
   const t = messages(locale);
   if (Object.hasOwn(t.states, code)) return t.states[code];
   const live = jobStateName(locale, code);

@@ -22,12 +22,25 @@ export interface JobDefinition<S extends TSchema = TSchema> {
   schema: S;
   policy: JobPolicy;
   description: string;
+  /**
+   * Why an operator's retry (API, CLI, dashboard: retryFailedJob) is refused for this kind, when it is: a new request
+   * is the only useful action. Unset: a failed job may be retried.
+   */
+  noOperatorRetry?: string;
 }
+
+/** The noOperatorRetry of a click-to-call: the refusal the API, the CLI and the dashboard word. */
+export const CLICK_TO_CALL_NO_RETRY = 'click-to-call';
 
 const transient: JobPolicy = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
-function define<S extends TSchema>(schema: S, description: string, policy: JobPolicy = transient): JobDefinition<S> {
-  return { schema, policy, description };
+function define<S extends TSchema>(
+  schema: S,
+  description: string,
+  policy: JobPolicy = transient,
+  noOperatorRetry?: string,
+): JobDefinition<S> {
+  return noOperatorRetry ? { schema, policy, description, noOperatorRetry } : { schema, policy, description };
 }
 
 /**
@@ -69,11 +82,14 @@ export const JOB_CATALOG = {
     }),
     // Only failures before the request reached the PBX (refused, DNS, connect timeout) and its 408 / 429 / 503 retry, a
     // few times — a call placed late is useless. Anything after it was sent fails at once (UnrecoverableError): the PBX
-    // may have dialled, and a retry would place the same call twice.
-    'cti.click-to-call': define(CtiClickToCallPayload, 'seed 002: ask the tenant PBX to dial a number from a ramal', {
-      attempts: 4,
-      backoff: { type: 'exponential', delay: 1000 },
-    }),
+    // may have dialled, and a retry would place the same call twice. An operator's retry is refused: it comes after the
+    // click's expiry (CTI_CLICK_TO_CALL_EXPIRY_MS) and could only fail again under another reason (trial CTI 3, finding 4).
+    'cti.click-to-call': define(
+      CtiClickToCallPayload,
+      'seed 002: ask the tenant PBX to dial a number from a ramal',
+      { attempts: 4, backoff: { type: 'exponential', delay: 1000 } },
+      CLICK_TO_CALL_NO_RETRY,
+    ),
   },
   webhook: {
     'system.ping': define(PingPayload, 'no-op round trip through the webhook queue'),

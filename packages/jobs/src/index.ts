@@ -1,4 +1,5 @@
 export {
+  CLICK_TO_CALL_NO_RETRY,
   EVENTS_MAX_LEN,
   JOB_CATALOG,
   type JobCatalog,

@@ -288,6 +288,13 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'o CTI não está configurado para esta empresa',
     en: 'CTI is not configured for this empresa',
   },
+  // A stored click-to-call URL template that cannot place a call (packages/cti pbxTemplateProblem): never retried.
+  PBX_TEMPLATE_INVALID: {
+    'pt-BR':
+      'o modelo de URL do PABX não pode ser usado (marcador desconhecido ou sem numero_destino) e nada foi enviado: corrija-o com integrador cti configure --pbx-url',
+    en: 'the PBX URL template cannot be used (an unknown placeholder, or no numero_destino) and nothing was sent: fix it with integrador cti configure --pbx-url',
+  },
+
   CTI_CALL_EXPIRED: {
     'pt-BR': 'click-to-call expirado: não foi feito a tempo depois do clique (empresa pausada ou limite); o PABX não foi chamado',
     en: 'click-to-call expired: not placed in time after the click (tenant paused or a limit); the PBX was not called',

@@ -2,9 +2,11 @@ import { type Config, loadConfig } from '@integrador/config';
 import {
   AddressListError,
   buildPbxRequest,
+  type ClickToCallFailure,
   CtiError,
   type CtiSettings,
   type CtiSettingsPatch,
+  clickToCallFailures,
   findCtiSettings,
   isRamal,
   issueListenerToken,
@@ -12,12 +14,14 @@ import {
   PBX_AUTH_MODES,
   type PbxAuth,
   parseRanges,
+  pbxTemplateMessage,
+  pbxTemplateProblem,
   rebuildPhoneIndex,
+  revealedPbxUrl,
   saveCtiSettings,
   sendPbxRequest,
 } from '@integrador/cti';
 import { failureReason, readDate, zonedInstant } from '@integrador/integrador';
-import { shownUrl } from '@integrador/logging';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -103,7 +107,7 @@ function check(text: CtiMessages, ok: boolean, label: string, value: string, exp
 }
 
 /** The patch the options describe, each value checked (the message names the option and what it expects). */
-function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
+function patchOf(cli: Cli, text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   const patch: CtiSettingsPatch = o.allowAny ? { allowAnyOrigin: true } : {};
   if (o.hostLabel === false) patch.hostLabel = null;
   else if (o.hostLabel !== undefined) {
@@ -118,13 +122,16 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
     try {
       parseRanges(list);
     } catch (err) {
-      if (err instanceof AddressListError) throw new CliError(`--allow: ${err.message}`);
+      // Worded in the CLI's language, as every other option's refusal (the error's own message is English).
+      if (err instanceof AddressListError) throw new CliError(text.invalid('--allow', err.entry, text.expected.allow));
       throw err;
     }
     patch.allowlist = list;
   }
   if (o.pbxUrl !== undefined) {
-    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, text.expected.pbxUrl);
+    // The template's own problems (unknown placeholder, no number, a password in it) named with the allowed placeholders.
+    const problem = pbxTemplateProblem(o.pbxUrl);
+    if (problem) throw new CliError(`--pbx-url: ${pbxTemplateMessage(cli.locale, problem)}`);
     patch.pbxUrlTemplate = o.pbxUrl;
   }
   if (o.pbxMethod !== undefined) {
@@ -159,10 +166,13 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   return patch;
 }
 
-/** The settings as printed: the PBX URL template as shownUrl gives it (a key or password in its query is never printed). */
+/**
+ * The settings as printed: the PBX URL template as revealedPbxUrl gives it (its placeholders as written, so a wrong one
+ * shows; a key or password in it is never printed).
+ */
 function printSettings(text: CtiMessages, settings: CtiSettings, json: boolean | undefined): void {
   const { urlTemplate } = settings.pbx;
-  const shown = { ...settings, pbx: { ...settings.pbx, urlTemplate: urlTemplate ? shownUrl(urlTemplate) : urlTemplate } };
+  const shown = { ...settings, pbx: { ...settings.pbx, urlTemplate: urlTemplate ? revealedPbxUrl(urlTemplate) : urlTemplate } };
   if (json) printJson(shown);
   else for (const line of text.settings(shown)) print(line);
 }
@@ -184,10 +194,28 @@ function listenerBase(text: CtiMessages, config: Config, publicUrl: string | und
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`, public: false };
 }
 
+/**
+ * The listener base of the host-label form: <label>.<CTI_DOMAIN>, with the scheme and port of the public address when
+ * one is given (a proxy's), else this host's ingress port; undefined without a label or without CTI_DOMAIN.
+ */
+function hostLabelBase(config: Config, base: { url: string; public: boolean }, label: string | null): string | undefined {
+  const domain = config.cti.domain;
+  if (!label || !domain) return undefined;
+  const address = new URL(base.url);
+  return `${address.protocol}//${label}.${domain}${address.port ? `:${address.port}` : ''}`;
+}
+
+/** The host-label form's listener URLs (or the warning that CTI_DOMAIN is missing), when the empresa has a label. */
+function printHostLabelUrls(text: CtiMessages, config: Config, base: { url: string; public: boolean }, settings: CtiSettings): void {
+  if (!settings.hostLabel) return;
+  const labelBase = hostLabelBase(config, base, settings.hostLabel);
+  print(labelBase ? text.hostLabelUrls(labelBase, base.public) : text.hostLabelNoDomain(settings.hostLabel));
+}
+
 async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
   const text = ctiMessages(cli.locale);
   const empresaId = parseId(cli, 'empresaId', empresaIdText);
-  const patch = patchOf(text, options);
+  const patch = patchOf(cli, text, options);
   const config = loadConfig();
   const base = listenerBase(text, config, options.publicUrl);
   await withDatabase(async ({ db }) => {
@@ -203,6 +231,8 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
     }
     if (!options.json) print(text.saved(empresaId));
     printSettings(text, settings, options.json);
+    // Setting the label: the URLs to give the PBX, as --new-token prints the token's (trial CTI 3, finding 9).
+    if (!options.json && typeof options.hostLabel === 'string') printHostLabelUrls(text, config, base, settings);
   }, config);
 }
 
@@ -214,7 +244,13 @@ async function settingsOf(cli: Cli, empresaIdText: string): Promise<CtiSettings>
 }
 
 async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }): Promise<void> {
-  printSettings(ctiMessages(cli.locale), await settingsOf(cli, empresaIdText), options.json);
+  const text = ctiMessages(cli.locale);
+  const settings = await settingsOf(cli, empresaIdText);
+  printSettings(text, settings, options.json);
+  if (!options.json) {
+    const config = loadConfig();
+    printHostLabelUrls(text, config, listenerBase(text, config, undefined), settings);
+  }
 }
 
 /**
@@ -229,6 +265,9 @@ function pbxRequestOf(cli: Cli, ...args: Parameters<typeof buildPbxRequest>) {
   } catch (err) {
     const variable = err instanceof CtiError && err.code === 'PBX_SECRET_MISSING' ? err.params?.variavel : undefined;
     if (typeof variable === 'string') throw new CliError(ctiMessages(cli.locale).secretMissing(variable), { cause: err });
+    const problem =
+      err instanceof CtiError && err.code === 'PBX_TEMPLATE_INVALID' ? pbxTemplateProblem(args[0].pbx.urlTemplate ?? '') : undefined;
+    if (problem) throw new CliError(pbxTemplateMessage(cli.locale, problem), { cause: err });
     const worded = err instanceof CtiError ? failureReason(cli.locale, err.code, err.params) : undefined;
     if (worded) throw new CliError(worded, { cause: err });
     throw err;
@@ -243,7 +282,7 @@ async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string
   // Without --send the secret need not be set: the request is shown with *** in its place.
   const env = options.send ? config.secretSource : new Proxy({}, { get: () => '***' });
   const request = pbxRequestOf(cli, settings, { ramal: options.ramal, numero: options.numero }, env);
-  print(text.request(request.method, request.shownUrl, request.dialled, request.interno));
+  print(text.request(request.method, request.revealedUrl, request.dialled, request.interno));
   if (!options.send) return;
   const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: config.cti.pbxTimeoutMs });
   print(text.answered(answer.status, answer.durationMs, answer.body.trim()));
@@ -267,14 +306,18 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
   check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);
   const to = date('--to', options.to);
-  const page = await withDatabase(({ db }) =>
-    listCalls(db, empresaId, {
+  const { page, failures } = await withDatabase(async ({ db }) => {
+    // An empresa that does not exist is said so (exit 1), not "no calls": a typo in --empresa would look like silence.
+    if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
+    const listed = await listCalls(db, empresaId, {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
       ...(options.ramal ? { ramal: options.ramal } : {}),
       limit,
-    }),
-  );
+    });
+    // Why each failed click-to-call failed (its job record's code), as the dashboard and the API's motivo word it.
+    return { page: listed, failures: await clickToCallFailures(db, empresaId, listed.calls) };
+  });
   if (options.json) {
     printJson(page);
     return;
@@ -296,9 +339,15 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
         status: String(c.status),
         duracao: String(c.duracao_segundos ?? '-'),
         conta: String(c.conta_id ?? '-'),
+        motivo: c.status === 'falhou' ? failedReason(cli, failures.get(c.evento_id ?? ''), c.erro) : undefined,
       }),
     );
   }
+}
+
+/** A failed click-to-call's reason: its code worded in the CLI's language, else the row's technical message. */
+function failedReason(cli: Cli, failure: ClickToCallFailure | undefined, erro: string | null): string | undefined {
+  return (failure ? failureReason(cli.locale, failure.code, failure.params) : undefined) ?? erro ?? undefined;
 }
 
 async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {

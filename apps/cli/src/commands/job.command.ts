@@ -34,6 +34,7 @@ async function retryJob(cli: Cli, queue: string, jobId: string, options: RetryOp
     }
     // The one retry rule (packages/queue), shared with the API route and the dashboard: a blocked flow resumes too.
     const outcome = await retryFailedJob(job, producer.connection, config.keyPrefix, config.redisCommandTimeoutMs);
+    if (!outcome.retried && outcome.notRetryable) throw new CliError(cli.text.jobNotRetryable(queue, jobId));
     if (!outcome.retried) throw new CliError(cli.text.jobNotFailed(queue, jobId, outcome.state));
     if (options.json) printJson({ queue, jobId, state: 'waiting' });
     else print(cli.text.jobRetried(queue, jobId));

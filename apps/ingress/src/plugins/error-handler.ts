@@ -106,6 +106,11 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   let text = first.message ?? 'inválido';
   if (first.keyword === 'additionalProperties') text = locale === 'en' ? 'is not allowed' : 'não é permitido';
   if (first.keyword === 'required') text = locale === 'en' ? 'is required' : 'é obrigatório';
+  // ajv-i18n's pt-BR says "não deve ser mais curta que 1 caracter" (gender and spelling off): the lengths in our words.
+  const limit = Number((first.params as { limit?: unknown }).limit);
+  if (first.keyword === 'minLength' && limit === 1) text = locale === 'en' ? 'must not be empty' : 'não pode ser vazio';
+  else if (first.keyword === 'minLength' && locale === 'pt-BR') text = `deve ter pelo menos ${limit} caracteres`;
+  if (first.keyword === 'maxLength' && locale === 'pt-BR') text = `deve ter no máximo ${limit} caractere${limit === 1 ? '' : 's'}`;
   const takes = first.keyword === 'pattern' ? PATTERN_TAKES.get(String((first.params as { pattern?: unknown }).pattern)) : undefined;
   if (takes) text = locale === 'en' ? `must have ${takes.en}` : `deve ter ${takes['pt-BR']}`;
   const values = allowedValues(errors, first);

@@ -26,6 +26,7 @@ export function createMetrics(deps: MetricsDeps): {
   registry: Registry;
   observe: (method: string, route: string, status: number, seconds: number) => void;
   admissionRefused: (budget: AdmissionBudget, empresaId: number) => void;
+  listenerRefused: (reason: string, empresaId: number | undefined) => void;
 } {
   const registry = new Registry();
   registerProcessMetrics(registry);
@@ -88,20 +89,17 @@ export function createMetrics(deps: MetricsDeps): {
   });
   // Counted by this process (a Prometheus sum over the replicas gives the total); tenants appear only once refused. The
   // tenant label is bounded as on jobs_finished: the tenantLabels most refused per budget, the others summed as outros.
-  const refusals = new Map<AdmissionBudget, Map<number, number>>();
-  new Counter({
+  const admissionRefused = refusalCounter(registry, deps.tenantLabels, {
     name: 'integrador_admission_refused_total',
     help: 'Requests this ingress refused with 429 TENANT_RATE_LIMITED, per budget (cti: PBX listener events, api: /v1 writes) and tenant (empresa_id: the most refused, the others as outros)',
-    labelNames: ['budget', 'empresa_id'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [budget, byTenant] of refusals) {
-        for (const [empresaId, count] of boundedTenants(byTenant, deps.tenantLabels)) {
-          this.inc({ budget, empresa_id: String(empresaId) }, count);
-        }
-      }
-    },
+    label: 'budget',
+  });
+  // The CTI listener's refusals (wrong token or host label, address outside the allowlist, bad parameters), counted the
+  // same way: what an operator setting a PBX up looks at when calls do not appear. empresa_id '' = no tenant known.
+  const listenerRefused = refusalCounter(registry, deps.tenantLabels, {
+    name: 'integrador_cti_listener_refused_total',
+    help: 'PBX listener requests this ingress refused, per reason (unknown-file, unknown-tenant: wrong token or host label, address-not-allowed, bad-parameters, unsupported-media) and tenant (empresa_id: the most refused, the others as outros; empty when no tenant is known)',
+    label: 'reason',
   });
   registerFlowMetrics(registry, deps);
   registerLimitMetrics(registry, deps);
@@ -117,14 +115,8 @@ export function createMetrics(deps: MetricsDeps): {
   const children = new Map<string, ReturnType<typeof latency.labels>>();
   return {
     registry,
-    admissionRefused: (budget, empresaId) => {
-      let byTenant = refusals.get(budget);
-      if (!byTenant) {
-        byTenant = new Map();
-        refusals.set(budget, byTenant);
-      }
-      byTenant.set(empresaId, (byTenant.get(empresaId) ?? 0) + 1);
-    },
+    admissionRefused,
+    listenerRefused,
     observe: (method, route, status, seconds) => {
       const key = `${method} ${status} ${route}`;
       let child = children.get(key);
@@ -134,6 +126,40 @@ export function createMetrics(deps: MetricsDeps): {
       }
       child.observe(seconds);
     },
+  };
+}
+
+/**
+ * A counter of refusals by one label and tenant, counted in this process: the `top` most refused tenants per label
+ * value get their own empresa_id, the others one "outros" series; tenant 0 (none known) is empresa_id "".
+ */
+function refusalCounter(
+  registry: Registry,
+  top: number,
+  spec: { name: string; help: string; label: string },
+): (value: string, empresaId: number | undefined) => void {
+  const counts = new Map<string, Map<number, number>>();
+  new Counter({
+    name: spec.name,
+    help: spec.help,
+    labelNames: [spec.label, 'empresa_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, byTenant] of counts) {
+        for (const [empresaId, count] of boundedTenants(byTenant, top)) {
+          this.inc({ [spec.label]: value, empresa_id: empresaId === 0 ? '' : String(empresaId) }, count);
+        }
+      }
+    },
+  });
+  return (value, empresaId) => {
+    let byTenant = counts.get(value);
+    if (!byTenant) {
+      byTenant = new Map();
+      counts.set(value, byTenant);
+    }
+    byTenant.set(empresaId ?? 0, (byTenant.get(empresaId ?? 0) ?? 0) + 1);
   };
 }
 

@@ -12,6 +12,7 @@ import {
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   listCalls,
+  normalizePhone,
   operatorPage,
   PopHub,
   RAMAL_PATTERN,
@@ -31,7 +32,8 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { ErrorResponse, PatternText, RowId, Text } from '../schemas';
+import { Deduplicated, ErrorResponse, PatternText, RowId, Text } from '../schemas';
+import { type ListenerRefusal, ListenerRefusals } from './listener-refusals';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
 export interface CtiRouteOptions {
@@ -50,6 +52,8 @@ export interface CtiRouteDeps {
   options: CtiRouteOptions;
   /** The tenants' budget of listener events (RATE_LIMIT_CTI_*). */
   admission: AdmissionLimitDeps;
+  /** Counts a listener refusal (integrador_cti_listener_refused_total). */
+  onListenerRefused?: (reason: ListenerRefusal, empresaId: number | undefined) => void;
 }
 
 /**
@@ -116,10 +120,16 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     });
 
     const admit = await registerAdmissionLimit(app, deps.admission);
+    // Logged at warn through the app's logger (the listener routes' own loggers are quiet at a PBX's call rate).
+    const refusals = new ListenerRefusals(app.log, deps.onListenerRefused);
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
       const kind = LISTENERS.get(request.params.file);
+      const seen = { host: request.headers.host, via: request.params.token === undefined ? ('host' as const) : ('path' as const) };
       // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
-      if (!kind) throw new HttpError(404, 'NOT_FOUND');
+      if (!kind) {
+        refusals.note('unknown-file', { ...seen, address: request.socket.remoteAddress });
+        throw new HttpError(404, 'NOT_FOUND');
+      }
       const outcome = await listener.accept({
         kind,
         host: request.headers.host,
@@ -135,19 +145,27 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         // Counted against the tenant the URL named, once the request is known to be its own and well formed.
         admit: (empresaId) => admit(request, reply, empresaId),
       });
-      if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
+      if (outcome.status === 404) {
+        if (outcome.reason === 'address-not-allowed')
+          refusals.note('address-not-allowed', { ...seen, empresaId: outcome.empresaId, address: outcome.address });
+        else refusals.note('unknown-tenant', { ...seen, address: request.socket.remoteAddress });
+        throw new HttpError(404, 'NOT_FOUND');
+      }
       if (outcome.status === 400) {
+        const fields = outcome.faults.map((fault) => fault.field);
         const locale = localeOf(request);
         const type = String(request.headers['content-type'] ?? '')
           .split(';')[0]
           ?.trim()
           .toLowerCase();
         // A text body without the parameters (XML, free text): the sender needs the ways the listener takes them.
-        if (type?.startsWith('text/') && outcome.faults.every((fault) => fault.problem === 'missing'))
+        const unsupported = type?.startsWith('text/') === true && outcome.faults.every((fault) => fault.problem === 'missing');
+        refusals.note(unsupported ? 'unsupported-media' : 'bad-parameters', { ...seen, empresaId: outcome.empresaId, fields });
+        if (unsupported)
           return reply.status(415).send({
             error: {
               code: 'UNSUPPORTED_MEDIA_TYPE',
-              message: message(locale, 'UNSUPPORTED_MEDIA_TYPE_LISTENER', { type: type.slice(0, 100) }),
+              message: message(locale, 'UNSUPPORTED_MEDIA_TYPE_LISTENER', { type: (type ?? '').slice(0, 100) }),
             },
           });
         const text = outcome.faults
@@ -253,7 +271,7 @@ const CallResponse = Type.Object({
   erro: Type.Union([Type.String(), Type.Null()]),
   motivo: Type.Union([Type.String(), Type.Null()], {
     description:
-      "why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida, outro ramal atendeu) or why a click-to-call failed (falhou: its job's failure code, worded as the dashboard words it; `erro` keeps the technical message), in the Accept-Language; null otherwise",
+      "why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida, outro ramal atendeu, início repetido) or why a click-to-call failed (falhou: its job's failure code, worded as the dashboard words it; `erro` keeps the technical message), in the Accept-Language; null otherwise",
   }),
 });
 
@@ -367,7 +385,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
             { additionalProperties: false },
           ),
           response: {
-            202: Type.Object({ queue: Type.String(), jobId: Type.String(), callId: Type.String() }),
+            202: Type.Object({ queue: Type.String(), jobId: Type.String(), callId: Type.String(), deduplicated: Deduplicated }),
             400: ErrorResponse,
             401: ErrorResponse,
             409: ErrorResponse,
@@ -378,16 +396,25 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const empresaId = request.tenant.empresaId;
         const { ramal, numero } = request.body;
-        await admitClickToCall(deps.database.db, empresaId, numero);
+        const settings = await admitClickToCall(deps.database.db, empresaId, numero);
         const callId = randomBytes(12).toString('base64url');
         const tenant = { empresaId, filialId: request.tenant.filialId };
+        const candidate = clickToCallJobId(empresaId, callId);
+        // An agent's double click (trial CTI 3, finding 5): the same ramal and number of the empresa within
+        // CTI_DEDUPE_WINDOW_MS is one call, as a PBX's repeated event is one event — BullMQ's deduplication (throttle
+        // mode): the repeat's add returns the first job's id and adds nothing. The number is compared normalised
+        // ("(11) 3456-7890" and "1134567890" are one). An Idempotency-Key, when sent, answers its replays beyond it.
+        const key = normalizePhone(numero, { ramalLength: settings.ramalLength }).key || numero;
+        const window = deps.options.dedupeWindowMs;
         const job = await deps.producer.enqueue(
           'cti',
           'cti.click-to-call',
           { tenant, callId, ramal, numero, requestedAt: new Date().toISOString() },
-          { jobId: clickToCallJobId(empresaId, callId) },
+          { jobId: candidate, ...(window > 0 ? { deduplication: { id: `c2c:${empresaId}:${ramal}:${key}`, ttl: window } } : {}) },
         );
-        return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId });
+        const deduplicated = String(job.id) !== candidate;
+        const firstCallId = deduplicated ? String(job.id).slice(clickToCallJobId(empresaId, '').length) : callId;
+        return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId: firstCallId, deduplicated });
       },
     );
 

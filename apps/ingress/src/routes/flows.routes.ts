@@ -91,6 +91,8 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
         // A retry changes the job: a filial key reads the empresa-wide jobs but retries only its own filial's (403 FILIAL_SCOPE).
         assertChangeableBy(request.tenant, jobTenant(job)?.filialId ?? null, `job ${queue}/${id}`);
         const outcome = await retryFailedJob(job, redis, prefix());
+        // A kind that takes no operator retry (a click-to-call: a new click is the one useful action).
+        if (!outcome.retried && outcome.notRetryable) throw new HttpError(409, 'JOB_NOT_RETRYABLE', { queue, id });
         if (!outcome.retried) {
           // {estado} fills the pt-BR message, {state} the English one (BullMQ's own name).
           const estado = jobStateName('pt-BR', outcome.state);

@@ -320,6 +320,58 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(callStatusReason('en', 'outro ramal atendeu')).toMatch(/answered on another ramal/);
   });
 
+  it("the end of a click-to-call leaves the number's inbound calls on other ramais ringing; a hand-over takes the same number only (trial CTI 3, finding 1)", async () => {
+    const now = Date.now();
+    // Missed calls of the customer on two ramais (the PBX sent no end), and a call of another line sharing its key
+    // (DDD + last 8 digits: 11 9 3456-7890 beside 11 3456-7890).
+    await processCallEvent(deps, event('inicio', '3831', '(11) 3456-7890', new Date(now - 60000)));
+    await processCallEvent(deps, event('inicio', '3832', '1134567890', new Date(now - 50000)));
+    await processCallEvent(deps, event('inicio', '3833', '+5511934567890', new Date(now - 40000)));
+    // The agent on 3830 calls the customer back (a click-to-call row, as click-to-call writes it), and the PBX sends its end.
+    const outbound = { empresaId, ramal: '3830', usuarioId: null, telefone: '1134567890', normalizado: '+551134567890' };
+    const common = { ...outbound, key: '1134567890', contaId: null, contatoId: null, direcao: 'saida' as const };
+    await insertCall(database.db, { ...common, status: 'em andamento', inicio: new Date(now - 30000), eventId: 'c2c-3830' });
+    await processCallEvent(deps, event('fim', '3830', '1134567890', new Date(now)));
+    expect((await rows('3830')).map((r) => [r.direcao, r.status, r.duracao_segundos])).toEqual([['saida', 'finalizada', 30]]);
+    for (const ramal of ['3831', '3832', '3833']) {
+      expect((await rows(ramal)).map((r) => r.status)).toEqual(['tocando']);
+      expect(await activePops(redis, prefix, empresaId, ramal)).not.toEqual([]);
+    }
+    // An incoming call of that number answered on 3834 and ended there hands over the same number's calls only.
+    await processCallEvent(deps, event('inicio', '3834', '11 3456-7890', new Date(now - 20000)));
+    await processCallEvent(deps, event('fim', '3834', '1134567890', new Date(now)));
+    expect((await rows('3832')).map((r) => r.status)).toEqual(['transferida']);
+    expect((await rows('3833')).map((r) => r.status)).toEqual(['tocando']);
+    expect(await activePops(redis, prefix, empresaId, '3833')).not.toEqual([]);
+  });
+
+  it('a start repeated past the dedupe window leaves no ghost ringing: the older row is closed and leaves the pop (trial CTI 3, finding 6)', async () => {
+    const now = Date.now();
+    const outra = await createEmpresa(database.db, 'Outra (repetido)');
+    const first = event('inicio', '3841', '2122334455', new Date(now - 10000));
+    await processCallEvent(deps, first);
+    // Another empresa's same ramal and number, and another number on the same ramal: untouched.
+    await processCallEvent(deps, {
+      ...event('inicio', '3841', '2122334455', new Date(now - 10000)),
+      tenant: { empresaId: outra, filialId: null },
+    });
+    await processCallEvent(deps, event('inicio', '3841', '2122339999', new Date(now - 10000)));
+    const again = event('inicio', '3841', '(21) 2233-4455', new Date(now - 6000));
+    await processCallEvent(deps, again);
+    const byEvent = async () => new Map((await rows('3841')).map((r) => [r.evento_id, [r.status, r.duracao_segundos]]));
+    expect((await byEvent()).get(first.eventId)).toEqual(['início repetido', 4]);
+    expect((await byEvent()).get(again.eventId)).toEqual(['tocando', null]);
+    const cards = (await activePops(redis, prefix, empresaId, '3841')).map((text) => (JSON.parse(text) as { callId: string }).callId);
+    expect(cards).not.toContain(first.eventId);
+    expect(cards).toContain(again.eventId);
+    // One end closes the live call; nothing of that number rings on 3841 afterwards.
+    await processCallEvent(deps, event('fim', '3841', '2122334455', new Date(now)));
+    expect((await rows('3841')).filter((r) => r.status === 'tocando').map((r) => r.telefone)).toEqual(['2122339999']);
+    const alheia = await database.db.selectFrom('ligacoes').select('status').where('empresa_id', '=', outra).execute();
+    expect(alheia.map((r) => r.status)).toEqual(['tocando']);
+    expect(callStatusReason('pt-BR', 'início repetido')).toMatch(/novo início do mesmo número/);
+  });
+
   it('a PBX that sends an end for every leg of a ring group: each leg is closed by its own end, none logged apart', async () => {
     const now = Date.now();
     const numero = '4733228800';

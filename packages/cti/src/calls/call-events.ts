@@ -9,9 +9,11 @@ import { publishPop, shownPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache, TtlCache } from '../settings/settings-cache';
 import {
+  type CallNumber,
   type CallRow,
   closeCall,
   closeOtherLegs,
+  closeRepeatedStarts,
   closeStaleCalls,
   closeStaleExtensionCalls,
   closeUnansweredCalls,
@@ -190,7 +192,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     // the call off the screen pop (the end found no open call to take off).
     await pairLateStart(db, endedFirst, call);
     await publishEnded(deps, { ...endedFirst, evento_id: event.eventId }, endedFirst);
-    await handOver(deps, empresaId, event.ramal, phone, key, receivedAt);
+    await handOver(deps, empresaId, event.ramal, phone, { key, normalizado: normalizado ?? '' }, receivedAt);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now
@@ -317,10 +319,17 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
  * with it runs this). Every path that pairs runs it, and a job run again runs it again (its update is guarded on
  * "tocando"). A call closed so is never reopened: its own end, after all, is logged apart.
  */
-async function handOver(deps: CallEventDeps, empresaId: number, ramal: string, phone: NormalizedPhone, key: string, handedOverAt: Date) {
+async function handOver(
+  deps: CallEventDeps,
+  empresaId: number,
+  ramal: string,
+  phone: NormalizedPhone,
+  number: CallNumber,
+  handedOverAt: Date,
+) {
   if (phone.kind !== 'nacional' && phone.kind !== 'local') return;
   const windowMs = Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS);
-  const closed = await closeOtherLegs(deps.db, empresaId, ramal, key, handedOverAt, windowMs);
+  const closed = await closeOtherLegs(deps.db, empresaId, ramal, number, handedOverAt, windowMs);
   const encerradoEm = handedOverAt.toISOString();
   for (const call of closed) {
     const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
@@ -328,15 +337,44 @@ async function handOver(deps: CallEventDeps, empresaId: number, ramal: string, p
   }
 }
 
-/** The hand-over of a call row paired with its end: at the time it began, from its ramal, on its number key. */
-function handOverFrom(deps: CallEventDeps, call: CallRow, phone: NormalizedPhone) {
+/**
+ * The hand-over of a call row paired with its end: at the time it began, from its ramal, on its number key. Only for an
+ * incoming call (entrada): the end of a click-to-call (saida) is an agent calling the number, not that number's incoming
+ * call taken on the agent's ramal, so the number's calls ringing elsewhere are left alone (trial CTI 3, finding 1).
+ */
+async function handOverFrom(deps: CallEventDeps, call: CallRow, phone: NormalizedPhone) {
+  if (call.direcao !== 'entrada') return;
   const handedOverAt = new Date(timestampMs(call.inicio) ?? Date.now());
-  return handOver(deps, call.empresa_id, call.ramal, phone, call.chave_telefone ?? '', handedOverAt);
+  const number = { key: call.chave_telefone ?? '', normalizado: call.telefone_normalizado ?? publicNumber(phone) ?? '' };
+  return handOver(deps, call.empresa_id, call.ramal, phone, number, handedOverAt);
+}
+
+/**
+ * Takes the older starts of the same number on the same ramal still ringing off the log and the screen pop, once
+ * `row`'s start is logged or its end paired (closeRepeatedStarts): they would ring there until the call timeout.
+ */
+async function supersedeOlderStarts(deps: CallEventDeps, row: CallRow | undefined): Promise<void> {
+  if (!row || row.direcao === 'saida') return;
+  const closed = await closeRepeatedStarts(deps.db, row);
+  const encerradoEm = new Date(timestampMs(row.inicio) ?? Date.now()).toISOString();
+  for (const call of closed) {
+    const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
+    await publishPop(deps.redis, deps.prefix, call.empresa_id, { ...ended, encerradoEm }, deps.callTimeoutMs);
+  }
 }
 
 /** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */
 export async function processCallEvent(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
-  return event.kind === 'inicio' ? callStarted(deps, event) : callEnded(deps, event);
+  const result = event.kind === 'inicio' ? await callStarted(deps, event) : await callEnded(deps, event);
+  // The row's own start (not an end-only row: its start may still come, and it began at the end's time).
+  const row = await deps.db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', event.tenant.empresaId)
+    .where('id', '=', result.ligacaoId)
+    .executeTakeFirst();
+  if (row && Number(row.sem_inicio) !== 1) await supersedeOlderStarts(deps, row);
+  return result;
 }
 
 /**

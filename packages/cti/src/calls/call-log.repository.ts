@@ -41,6 +41,13 @@ export const TRANSFERRED = 'transferida';
  */
 export const ANSWERED_ELSEWHERE = 'outro ramal atendeu';
 /**
+ * A call still ringing on a ramal when a newer start of the same number on the same ramal was logged (or the newer one
+ * got its end): the PBX sent the start again (after the listener's CTI_DEDUPE_WINDOW_MS: a PBX re-sending on a slow
+ * answer) or the caller rang again after a ring whose end never came. Either way the older row would stay "tocando"
+ * and on the ramal's screen pop until the call timeout (trial CTI 3, finding 6); the newer row is the live call.
+ */
+export const REPEATED_START = 'início repetido';
+/**
  * How long before the other ramal's call began a ringing call may have begun and still be the one handed over to it: a
  * transfer is made within a ring (or a short talk), so a call of the same number begun earlier than this is another
  * call (a missed one, or a live one from a shared trunk number), left to its own end or the timeouts. CTI_RING_TIMEOUT_MS
@@ -56,6 +63,7 @@ export type CallStatus =
   | typeof EXTENSION_EXPIRED
   | typeof TRANSFERRED
   | typeof ANSWERED_ELSEWHERE
+  | typeof REPEATED_START
   | 'discando'
   | 'falhou';
 
@@ -528,17 +536,25 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** A call's number: its index key (DDD + last 8 digits) and its normalised form (E.164, or the digits). */
+export interface CallNumber {
+  key: string;
+  normalizado: string;
+}
+
 /**
  * The number's incoming calls still ringing on ramais other than `ramal`, begun within [from, to]: the one query for
  * "the other legs of this call" (closeOtherLegs). Bound to the empresa and the number key; only "tocando" rows, so a
- * call already ended or closed is never taken.
+ * call already ended or closed is never taken. The key (DDD + last 8 digits) is the caller lookup's, shared by
+ * 11 3456-7890 and 11 9 3456-7890: the normalised number must be the same too (another line is another call).
  */
-function ringingElsewhere(db: Db, empresaId: number, ramal: string, key: string, from: Date, to: Date) {
+function ringingElsewhere(db: Db, empresaId: number, ramal: string, number: CallNumber, from: Date, to: Date) {
   return db
     .selectFrom('ligacoes')
     .selectAll()
     .where('empresa_id', '=', empresaId)
-    .where('chave_telefone', '=', key)
+    .where('chave_telefone', '=', number.key)
+    .where('telefone_normalizado', '=', number.normalizado.slice(0, 30))
     .where('ramal', '!=', ramal)
     .where('direcao', '=', 'entrada')
     .where('status', '=', 'tocando')
@@ -561,13 +577,20 @@ export async function closeOtherLegs(
   db: Db,
   empresaId: number,
   ramal: string,
-  key: string,
+  number: CallNumber,
   pairedAt: Date,
   windowMs: number,
 ): Promise<CallRow[]> {
   const paired = pairedAt.getTime();
   const skewFrom = paired - INGRESS_CLOCK_SKEW_MS;
-  const ringing = await ringingElsewhere(db, empresaId, ramal, key, new Date(paired - windowMs), new Date(paired + INGRESS_CLOCK_SKEW_MS));
+  const ringing = await ringingElsewhere(
+    db,
+    empresaId,
+    ramal,
+    number,
+    new Date(paired - windowMs),
+    new Date(paired + INGRESS_CLOCK_SKEW_MS),
+  );
   const closed: CallRow[] = [];
   for (const call of ringing) {
     const started = timestampMs(call.inicio) ?? paired;
@@ -581,6 +604,51 @@ export async function closeOtherLegs(
       .where('status', '=', 'tocando')
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status });
+  }
+  return closed;
+}
+
+/**
+ * Closes the calls of the same number still ringing on the same ramal begun before `newer` (more than the ingress clock
+ * skew before it; a newer start of it was
+ * logged, or ended) as REPEATED_START, at the newer one's start; bound to the empresa, the ramal, the number key and
+ * the normalised number (a key collision is another line). Returns the rows closed, to take them off the screen pop.
+ */
+export async function closeRepeatedStarts(
+  db: Db,
+  newer: Pick<CallRow, 'id' | 'empresa_id' | 'ramal' | 'chave_telefone' | 'telefone_normalizado' | 'inicio'>,
+): Promise<CallRow[]> {
+  const startedAt = timestampMs(newer.inicio);
+  if (startedAt === null || !newer.chave_telefone) return [];
+  let query = db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', newer.empresa_id)
+    .where('ramal', '=', newer.ramal)
+    .where('chave_telefone', '=', newer.chave_telefone)
+    .where('status', '=', 'tocando')
+    .where('id', '!=', newer.id)
+    // Two starts within the ingress clock skew have no known order (two hosts' clocks): neither is taken for the other's.
+    .where('inicio', '<', timestampValue(db, new Date(startedAt - INGRESS_CLOCK_SKEW_MS)));
+  query =
+    newer.telefone_normalizado === null
+      ? query.where('telefone_normalizado', 'is', null)
+      : query.where('telefone_normalizado', '=', newer.telefone_normalizado);
+  const closed: CallRow[] = [];
+  for (const call of await query.execute()) {
+    const started = timestampMs(call.inicio) ?? startedAt;
+    const result = await db
+      .updateTable('ligacoes')
+      .set({
+        status: REPEATED_START,
+        fim: timestampValue(db, new Date(startedAt)),
+        duracao_segundos: Math.max(0, Math.round((startedAt - started) / 1000)),
+      })
+      .where('empresa_id', '=', call.empresa_id)
+      .where('id', '=', call.id)
+      .where('status', '=', 'tocando')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status: REPEATED_START });
   }
   return closed;
 }

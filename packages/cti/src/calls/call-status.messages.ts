@@ -1,5 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
-import { ANSWERED_ELSEWHERE, type CallStatus, EXTENSION_EXPIRED, RING_EXPIRED, TRANSFERRED } from './call-log.repository';
+import { ANSWERED_ELSEWHERE, type CallStatus, EXTENSION_EXPIRED, REPEATED_START, RING_EXPIRED, TRANSFERRED } from './call-log.repository';
 
 /**
  * Why the hub, not the PBX, ended a call: the statuses its sweep writes, worded for the call log's readers (API
@@ -24,6 +24,11 @@ const REASONS = defineCatalogue({
     'pt-BR':
       'encerrada pelo hub: tocou junto com outros ramais (grupo de toque) e a ligação foi atendida em outro ramal, onde está registrada; a central não enviou o fim deste ramal',
     en: 'ended by the hub: it rang together with other ramais (a ring group) and the call was answered on another ramal, where it is logged; the PBX sent no end for this ramal',
+  },
+  [REPEATED_START]: {
+    'pt-BR':
+      'encerrada pelo hub: a central enviou um novo início do mesmo número neste ramal enquanto esta ainda tocava (início reenviado, ou o cliente ligou de novo); a ligação segue no registro mais recente',
+    en: 'ended by the hub: the PBX sent a new start of the same number on this ramal while this one was still ringing (a start sent again, or the caller rang again); the call goes on in the newer row',
   },
   'sem fim recebido': {
     'pt-BR': 'encerrada pelo hub: ficou aberta além de CTI_CALL_TIMEOUT_MS sem a central enviar o fim da ligação',
@@ -74,6 +79,7 @@ const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
     [EXTENSION_EXPIRED]: 'ramal sem fim',
     [TRANSFERRED]: 'transferida',
     [ANSWERED_ELSEWHERE]: 'outro ramal atendeu',
+    [REPEATED_START]: 'início repetido',
     discando: 'discando',
     falhou: 'falhou',
   },
@@ -86,6 +92,7 @@ const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
     [EXTENSION_EXPIRED]: 'extension, no end',
     [TRANSFERRED]: 'transferred',
     [ANSWERED_ELSEWHERE]: 'answered on another ramal',
+    [REPEATED_START]: 'start repeated',
     discando: 'dialing',
     falhou: 'failed',
   },

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import { sql } from 'kysely';
 import { saveCtiSettings } from '../settings/cti-settings.repository';
 import { insertConta } from '../test/contas';
-import { placeCall } from './click-to-call';
+import { admitClickToCall, placeCall } from './click-to-call';
 
 describe.each(['sqlite', 'postgres'] as const)(
   'click-to-call: the call row and what may be retried (%s, a PBX double on loopback)',
@@ -103,6 +103,29 @@ describe.each(['sqlite', 'postgres'] as const)(
       await placeCall(deps(), call('c2c_backlog_01', '(21) 3333-4444'), { lastAttempt: false });
       expect(notesAtDial.at(-1)).toBeGreaterThanOrEqual(31);
       expect(await row('c2c_backlog_01')).toMatchObject({ status: 'em andamento', conta_id: imported, contato_id: null });
+    });
+
+    it('a template stored with an unknown placeholder is refused before anything is sent, at admission and in the worker (trial CTI 3)', async () => {
+      const port = (pbx.address() as AddressInfo).port;
+      await saveCtiSettings(database.db, outra, {
+        pbxUrlTemplate: `http://127.0.0.1:${port}/dial?ramal={ramal}&numero={numero}`,
+        allowPrivateNetwork: true,
+      });
+      await expect(admitClickToCall(database.db, outra, '11 98765-4321')).rejects.toMatchObject({ code: 'PBX_TEMPLATE_INVALID' });
+      const before = dialled.length;
+      const placed = placeCall(
+        deps(),
+        { ...call('c2c_badtpl_001', '11 98765-4321'), tenant: { empresaId: outra, filialId: null } },
+        { lastAttempt: false },
+      );
+      await expect(placed).rejects.toMatchObject({
+        code: 'PBX_TEMPLATE_INVALID',
+        permanent: true,
+        message: expect.stringContaining('{ramal}'),
+      });
+      expect(dialled.length).toBe(before);
+      // Acme's own template is untouched by Outra's.
+      await expect(admitClickToCall(database.db, acme, '11 98765-4321')).resolves.toMatchObject({ empresaId: acme });
     });
 
     it('a reset or no answer after the request was sent fails for good on the first attempt, the row falhou', async () => {

@@ -7,7 +7,7 @@ import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers, findCallersIfIndexed } from '../phone/phone-index';
 import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
-import { buildPbxRequest } from './pbx-request';
+import { buildPbxRequest, checkPbxTemplate } from './pbx-request';
 import type { ClickToCallResult, PbxSendRecord } from './pbx-send-record';
 
 export interface ClickToCallDeps {
@@ -64,6 +64,7 @@ export async function admitClickToCall(db: Kysely<Database>, empresaId: number, 
   if (!settings?.pbx.urlTemplate) {
     throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   }
+  checkPbxTemplate(settings.pbx.urlTemplate);
   if (normalizePhone(numero, { ramalLength: settings.ramalLength }).kind === 'invalido') {
     throw new CtiError('CTI_INVALID_NUMBER', true, `"${numero}" is not a number that can be dialled`, undefined, {
       field: 'body.numero',

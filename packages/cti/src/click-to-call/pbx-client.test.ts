@@ -61,14 +61,14 @@ describe('click-to-call: the PBX URL as shown', () => {
       expect((refused as Error).message).toBe('the PBX answered 400: recusado /dial?para=04732100123&chave=*** ***');
       const header = buildPbxRequest(
         (() => {
-          const base = settings(`http://127.0.0.1:${port}/dial`);
+          const base = settings(`http://127.0.0.1:${port}/dial?para={numero_destino}`);
           return { ...base, pbx: { ...base.pbx, auth: 'header' as const, paramName: 'X-Pabx' } };
         })(),
         call,
         env,
       );
       const byHeader = await sendPbxRequest(header, { allowPrivateNetwork: true, timeoutMs: 1000 }).catch((err: Error) => err);
-      expect((byHeader as Error).message).toBe('the PBX answered 400: recusado /dial  ***');
+      expect((byHeader as Error).message).toBe('the PBX answered 400: recusado /dial?para=04732100123  ***');
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -154,7 +154,7 @@ describe('click-to-call: the PBX URL as shown', () => {
       expect(hits).toBe(0);
       allowLoopbackOutbound(true);
       await expect(
-        sendPbxRequest(buildPbxRequest(settings(`http://127.0.0.1:${port}/dial`), call, env), {
+        sendPbxRequest(buildPbxRequest(settings(`http://127.0.0.1:${port}/dial?para={numero_destino}`), call, env), {
           allowPrivateNetwork: true,
           timeoutMs: 1000,
         }),

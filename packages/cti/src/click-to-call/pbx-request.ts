@@ -5,6 +5,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
 import type { CtiSettings } from '../settings/cti-settings.repository';
+import { PBX_PLACEHOLDERS, pbxTemplateMessage, pbxTemplateProblem, revealedPbxUrl } from './pbx-template';
 
 /** The request that asks the tenant's PBX to place a call. */
 export interface PbxRequest {
@@ -16,6 +17,8 @@ export interface PbxRequest {
    * logs, errors, the job's result and the CLI may show. The numbers are shown apart (`dialled`).
    */
   shownUrl: string;
+  /** The URL as the CLI shows it to the operator (revealedPbxUrl: the numbers as sent, only secrets masked). */
+  revealedUrl: string;
   /** What is dialled: the prefix + DDD + number for an external number, the digits of an extension. */
   dialled: string;
   interno: boolean;
@@ -88,6 +91,7 @@ export function buildPbxRequest(
 ): PbxRequest {
   const template = settings.pbx.urlTemplate;
   if (!template) throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
+  checkPbxTemplate(template);
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   if (phone.kind === 'invalido') throw new CtiError('CTI_INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
   const interno = phone.kind === 'ramal';
@@ -126,10 +130,22 @@ export function buildPbxRequest(
     url = `${url}${joiner}${name}=${encodeURIComponent(token)}`;
     secrets.push(token);
   }
-  return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), dialled, interno, secrets };
+  const revealedUrl = revealedPbxUrl(url, secrets);
+  return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), revealedUrl, dialled, interno, secrets };
 }
 
-const PLACEHOLDER = /\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/;
+const PLACEHOLDER = new RegExp(`\\{(${PBX_PLACEHOLDERS.join('|')})\\}`);
+
+/**
+ * Refuses a stored template that cannot place the call it is asked for (pbxTemplateProblem: saved before the check, or
+ * written to the table by hand), permanently: PBX_TEMPLATE_INVALID (the failure catalogue words it), the problem in
+ * the message. A user:password in a stored URL is not refused here: it places the right call (the transport sends it
+ * and masks it), and refusing it would stop a working PBX on upgrade; only saving a new one is refused.
+ */
+export function checkPbxTemplate(template: string): void {
+  const found = pbxTemplateProblem(template);
+  if (found && found.problem !== 'credentials') throw new CtiError('PBX_TEMPLATE_INVALID', true, pbxTemplateMessage('en', found));
+}
 
 /**
  * The values a template writes out itself (no placeholder in them), decoded, of its secret-named query parameters

@@ -2,9 +2,12 @@ import ipaddr from 'ipaddr.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
-/** Thrown for an allowlist or proxy entry that is neither an address nor a CIDR range; names it. */
+/** Thrown for an allowlist or proxy entry that is neither an address nor a CIDR range; names it (`entry`, for a caller's own wording). */
 export class AddressListError extends Error {
   override name = 'AddressListError';
+  constructor(readonly entry: string) {
+    super(`"${entry}" is not an IP address or CIDR range (e.g. 200.10.20.30 or 200.10.20.0/24)`);
+  }
 }
 
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
@@ -25,11 +28,11 @@ export function parseRanges(entries: readonly string[]): Range[] {
       try {
         return ipaddr.parseCIDR(text) as Range;
       } catch {
-        throw new AddressListError(`"${text}" is not an IP address or CIDR range (e.g. 200.10.20.30 or 200.10.20.0/24)`);
+        throw new AddressListError(text);
       }
     }
     const address = parseAddress(text);
-    if (!address) throw new AddressListError(`"${text}" is not an IP address or CIDR range (e.g. 200.10.20.30 or 200.10.20.0/24)`);
+    if (!address) throw new AddressListError(text);
     return [address, address.kind() === 'ipv4' ? 32 : 128] as Range;
   });
 }

@@ -51,10 +51,14 @@ export interface ListenerRequest {
 }
 
 export type ListenerOutcome =
-  /** Unknown tenant, bad token or an address outside the tenant's allowlist: one answer for all, revealing nothing. */
-  | { status: 404 }
+  /**
+   * Unknown tenant, bad token or an address outside the tenant's allowlist: one answer for all, revealing nothing. The
+   * reason (and the tenant, for an address refused) is for the operator's log and metrics only (trial CTI 3, finding 7).
+   */
+  | { status: 404; reason: 'unknown-tenant' }
+  | { status: 404; reason: 'address-not-allowed'; empresaId: number; address: string }
   /** Every parameter that fails, in the listener's order (ramal, telefone, url_audio). */
-  | { status: 400; faults: ListenerParameterFault[] }
+  | { status: 400; faults: ListenerParameterFault[]; empresaId: number }
   | { status: 200; eventId: string; repeated: boolean };
 
 const LIMITS = { ramal: RAMAL_MAX_LENGTH, telefone: 40, url_audio: 1000 } as const;
@@ -186,16 +190,17 @@ export class WConnectListener {
   async accept(request: ListenerRequest): Promise<ListenerOutcome> {
     const receivedAt = new Date();
     const settings = await this.resolveTenant(request.host, request.pathToken);
-    if (!settings) return { status: 404 };
+    if (!settings) return { status: 404, reason: 'unknown-tenant' };
     const address = clientAddress(request.remoteAddress, request.forwardedFor, this.proxies);
-    if (!allowedBy(settings.allowlist, address)) return { status: 404 };
+    if (!allowedBy(settings.allowlist, address))
+      return { status: 404, reason: 'address-not-allowed', empresaId: settings.empresaId, address: String(address ?? '') };
 
     const ramal = param(request.params, 'ramal');
     const telefone = param(request.params, 'telefone');
     const urlAudio = param(request.params, 'url_audio');
     const faults = parameterFaults(ramal, telefone, urlAudio);
     if (faults.length > 0 || typeof ramal !== 'string' || typeof telefone !== 'string' || typeof urlAudio !== 'string') {
-      return { status: 400, faults };
+      return { status: 400, faults, empresaId: settings.empresaId };
     }
     await request.admit?.(settings.empresaId);
 

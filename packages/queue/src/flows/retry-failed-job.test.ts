@@ -89,3 +89,41 @@ describe('retryFailedJob on a real Redis', () => {
     }
   });
 });
+
+describe('retryFailedJob and a kind without operator retries', () => {
+  const testRedis = useTestRedis({ role: 'worker' });
+
+  it('a failed click-to-call is not retried (its click has expired: trial CTI 3, finding 4); a failed call event is', async () => {
+    const { redis, prefix } = testRedis;
+    const queue = new Queue('cti', queueOptions(redis, prefix));
+    const workerConnection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    try {
+      await queue.add('cti.click-to-call' as never, {} as never, { jobId: 'c2c-1-clique', attempts: 1 } as never);
+      await queue.add('cti.call-event' as never, {} as never, { jobId: 'evento-1', attempts: 1 } as never);
+      const worker = new Worker(
+        'cti',
+        async () => {
+          throw new Error('the PBX answered 400');
+        },
+        { connection: workerConnection, prefix },
+      );
+      const failed = async (id: string) => (await queue.getJob(id))?.finishedOn !== undefined;
+      for (let i = 0; i < 200 && !((await failed('c2c-1-clique')) && (await failed('evento-1'))); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      await worker.close();
+      const click = await queue.getJob('c2c-1-clique');
+      expect(await retryFailedJob(click as never, redis, prefix)).toEqual({
+        retried: false,
+        state: 'failed',
+        notRetryable: 'click-to-call',
+      });
+      expect(await click?.getState()).toBe('failed');
+      const event = await queue.getJob('evento-1');
+      expect(await retryFailedJob(event as never, redis, prefix)).toEqual({ retried: true });
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      workerConnection.disconnect();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { isQueueName, jobDefinition } from '@integrador/jobs';
 import type { Job } from 'bullmq';
 import { ErrorCode } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -5,8 +6,11 @@ import { countOperatorRetry } from '../operator-retries';
 import { withRedisDeadline } from '../redis';
 import { dropBlocked } from './blocked-index';
 
-/** What a retry request found: the job was failed and runs again, or it was in another state and was left alone. */
-export type RetryOutcome = { retried: true } | { retried: false; state: string };
+/**
+ * What a retry request found: the job was failed and runs again, or it was in another state and was left alone, or its
+ * kind takes no operator retry (`notRetryable`: the catalogue's noOperatorRetry, e.g. a click-to-call).
+ */
+export type RetryOutcome = { retried: true } | { retried: false; state: string; notRetryable?: string };
 
 /**
  * Retries a failed job from its first attempt (the API's, CLI's and dashboard's one retry rule); a dependency flow
@@ -18,6 +22,8 @@ export type RetryOutcome = { retried: true } | { retried: false; state: string }
 export async function retryFailedJob(job: Job, redis: Redis, prefix: string, deadlineMs = 2000): Promise<RetryOutcome> {
   const state = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
   if (state !== 'failed') return { retried: false, state };
+  const notRetryable = isQueueName(job.queueName) ? jobDefinition(job.queueName, job.name)?.noOperatorRetry : undefined;
+  if (notRetryable) return { retried: false, state, notRetryable };
   try {
     await withRedisDeadline(countOperatorRetry(job), deadlineMs, 'count retry');
     await withRedisDeadline(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), deadlineMs, 'retry job');
