@@ -112,7 +112,7 @@ const HTTP_PATHS: Record<string, (url: string, allowPrivateNetwork?: boolean) =>
     fetchJsonRecords({ url, headers: {}, timeoutMs: TIMEOUT_MS, maxRecords: 10, maxBytes: 100_000, allowPrivateNetwork }),
   'CTI click-to-call (PBX)': (url, allowPrivateNetwork = false) =>
     sendPbxRequest(
-      { method: 'GET', url, headers: {}, shownUrl: url, dialled: '3501', interno: true, secrets: [] },
+      { method: 'GET', url, headers: {}, shownUrl: url, revealedUrl: url, dialled: '3501', interno: true, secrets: [] },
       { allowPrivateNetwork, timeoutMs: TIMEOUT_MS },
     ),
   webhook: async (url, allowPrivateNetwork = false) => {
