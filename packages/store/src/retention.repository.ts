@@ -81,7 +81,7 @@ function olderThan(eb: AnyBuilder, column: string, before: Date | string): Expre
  * The `ultimo_erro` of a delivery cancelled by its endpoint's disabling: @integrador/webhooks' CANCELLED_DISABLED and
  * the text written before the reasons were coded (LEGACY_CANCEL_TEXT), the rows its recover re-sends.
  */
-const CANCELLED_BY_DISABLING = ['ENDPOINT_DISABLED', 'endpoint disabled or deleted'];
+export const CANCELLED_BY_DISABLING: readonly string[] = ['ENDPOINT_DISABLED', 'endpoint disabled or deleted'];
 
 /** A delivery (the table or its alias) that stays whatever its age: pendente, or cancelled by a disabling still on. */
 function deliveryNeeded(eb: AnyBuilder, entrega: string): Expression<SqlBool> {
