@@ -18,7 +18,8 @@ function errorLinesByMessage(app: AppProcess, from: number): Map<string, string[
 
 // F9: while Redis is down every connection's reconnect fails (every 2 s at most), and every BullMQ queue and worker on
 // it repeats the error. Each goes through pino (JSON lines only, no raw "[ioredis] Unhandled error event"), the
-// password of REDIS_URL nowhere, and the same error once per quiet time, not once per connection and attempt.
+// password of REDIS_URL nowhere (a refused AUTH carries it in err.command.args), and the same error once per quiet
+// time, not once per connection and attempt.
 describe('Redis errors in the apps’ logs', () => {
   let redis: PrivateRedis;
   let database: TestDatabase;
@@ -72,4 +73,25 @@ describe('Redis errors in the apps’ logs', () => {
       for (const [message, msgs] of byMessage) expect({ message, lines: msgs.length }).toEqual({ message, lines: 1 });
     }
   }, 90000);
+
+  it('a refused AUTH (wrong password): logged with its WRONGPASS reply, the password it sent nowhere', async () => {
+    // ioredis attaches the refused command to the error: `command.args` is the password sent, which must not be logged.
+    const wrong = 'Wr0ng-Redis-Pass-f9';
+    const worker = spawnApp('apps/worker-webhook/src/main.ts', {
+      REDIS_URL: `redis://:${wrong}@127.0.0.1:${redis.port}`,
+      KEY_PREFIX: testPrefix(),
+      CRM_DATABASE_URL: database.url,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    });
+    apps.push(worker);
+    const refused = () =>
+      worker.lines.find((line) => String((line.err as { message?: string } | undefined)?.message ?? '').includes('WRONGPASS'));
+    for (let waited = 0; !refused() && waited < 30000; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    await stopApps([worker]);
+    expect(refused()).toMatchObject({ err: { command: { name: 'auth', args: '[redacted]' } } });
+    expect(worker.rawLines).toEqual([]);
+    expect(JSON.stringify(worker.lines)).not.toContain(wrong);
+    expect(worker.stderr.join('')).not.toContain(wrong);
+  }, 60000);
 });

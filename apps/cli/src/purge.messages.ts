@@ -15,7 +15,8 @@ export interface PurgeMessages {
 const days = (n: number, forever: string, unit: string) => (n === 0 ? forever : `${n} ${unit}`);
 
 const ptBR: PurgeMessages = {
-  purge: 'apaga o histórico passado da retenção (RETENTION_*_DAYS) que o motor não usa mais; os workers já fazem isso de hora em hora',
+  purge:
+    'apaga o histórico passado da retenção (RETENTION_*_DAYS) que o motor não usa mais; os workers já fazem isso a cada RETENTION_INTERVAL_MS (1 h por padrão), um de cada vez',
   dryRunOption: 'só conta o que seria apagado, sem apagar nada',
   empresaOption: 'só o histórico desta empresa (id)',
   retention: (jobs, webhooks, audit, calls) =>
@@ -27,7 +28,8 @@ const ptBR: PurgeMessages = {
 };
 
 const en: PurgeMessages = {
-  purge: 'deletes the history past its retention (RETENTION_*_DAYS) the engine no longer needs; the workers already do it every hour',
+  purge:
+    'deletes the history past its retention (RETENTION_*_DAYS) the engine no longer needs; the workers already do it every RETENTION_INTERVAL_MS (1 h by default), one at a time',
   dryRunOption: 'only count what would be deleted, delete nothing',
   empresaOption: "only this empresa's history (id)",
   retention: (jobs, webhooks, audit, calls) =>

@@ -53,6 +53,6 @@ describe('integrador purge', () => {
   it('says which variable is wrong for a bad retention', async () => {
     const bad = await runCli(['purge'], { ...env, RETENTION_JOBS_DAYS: '-1' });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/RETENTION_JOBS_DAYS.*dias de 0 a 36500/);
+    expect(bad.stderr).toMatch(/RETENTION_JOBS_DAYS.*dias, 0 ou de 7 a 36500/);
   });
 });

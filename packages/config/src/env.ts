@@ -288,12 +288,12 @@ export const EnvSchema = Type.Object({
       'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_RING_TIMEOUT_MS / CTI_EXTENSION_CALL_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
   }),
   // --- History retention (packages/queue retention) ---
-  RETENTION_JOBS_DAYS: Type.Integer({
+  // 0, or at least the 7 days an Idempotency-Key stays bound: a replay re-adding its job finds the SET outbox rows
+  // that keep it from sending the records again.
+  RETENTION_JOBS_DAYS: Type.Union([Type.Literal(0), Type.Integer({ minimum: 7, maximum: 36500 })], {
     default: 90,
-    minimum: 0,
-    maximum: 36500,
     'x-expected':
-      'days from 0 to 36500 (how long job records, SET pushes with their attempts and GET run rows are kept once finished; 0 = forever)',
+      'days, 0 or from 7 to 36500 (how long job records, SET pushes with their attempts and GET run rows are kept once finished; 0 = forever; at least the 7 days an Idempotency-Key stays bound, so a replay of it sends no record twice)',
   }),
   RETENTION_WEBHOOKS_DAYS: Type.Integer({
     default: 30,

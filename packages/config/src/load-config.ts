@@ -29,7 +29,6 @@ export interface WebhookConfig {
   outboxIntervalMs: number;
 }
 
-/** One per-tenant admission budget: `burst` requests back to back, `perSecond` sustained; perSecond 0 = no limit. */
 /** Days each class of history is kept after it finished (0 = forever), and how often the purge runs (RETENTION_*). */
 export interface RetentionConfig {
   /** registro_jobs, the SET outbox (integracao_execucoes) with its attempts, GET run rows. */
@@ -43,6 +42,7 @@ export interface RetentionConfig {
   intervalMs: number;
 }
 
+/** One per-tenant admission budget: `burst` requests back to back, `perSecond` sustained; perSecond 0 = no limit. */
 export interface AdmissionRate {
   perSecond: number;
   burst: number;

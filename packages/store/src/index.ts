@@ -133,6 +133,7 @@ export {
   type TenantScope,
 } from './registro-jobs.repository';
 export {
+  CANCELLED_BY_DISABLING,
   findPurgeCandidates,
   listEmpresaIds,
   PURGE_CLASS,

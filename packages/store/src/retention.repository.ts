@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, PostgresAdapter, type SqlBool, sql, type Transaction } from 'kysely';
 import type { DialectName } from './create-database';
 import type { Database } from './schema';
 import { timestampValue } from './sincronizacao.repository';
@@ -58,13 +58,49 @@ type AnyBuilder = ExpressionBuilder<any, any>;
  * - integracao_execucoes: a push pendente / enviando / enviado (in flight or with an unknown outcome), a hold
  *   (retido = 1) and a job's row held back by one (falhou with the retidoPor marker, SET_RECORD_HELD);
  * - integracao_sincronizacao_execucoes: a run executando, and each integration's last run (its schedule shows it);
- * - webhook_entregas: a delivery pendente; webhook_mensagens: a message of a delivery that stays;
+ * - webhook_entregas: a delivery pendente, and one cancelled by its endpoint's disabling while that endpoint exists and
+ *   is still disabled (work waiting for a re-enable and a recover, not history); webhook_mensagens: a message of a
+ *   delivery that stays;
  * - crm_mudancas: a claim still unanswered (resultado null: the first attempt is at work);
  * - ligacoes: a call still open (tocando, em andamento, discando).
  * The caller drops, besides, the candidates whose job is still in Redis (a retry or an operator's retry reads them).
  * The GET cursor and keys (integracao_sincronizacao*) and the capture outbox (drained as it goes) are not history.
  */
 type Rule = (eb: AnyBuilder, before: Date | string) => ReturnType<AnyBuilder['and']>;
+
+/**
+ * `column < before` (`before` as timestampValue gives it: text on SQLite only). SQLite holds a timestamp as CURRENT_TIMESTAMP text (`YYYY-MM-DD HH:MM:SS`) or ISO text, which
+ * compare only as julianday; the text comparison, looser on the boundary day (' ' < 'T'), stays to read the index.
+ */
+function olderThan(eb: AnyBuilder, column: string, before: Date | string): Expression<SqlBool> {
+  if (before instanceof Date) return eb(column, '<', before);
+  return eb.and([eb(column, '<', before), sql<SqlBool>`julianday(${sql.ref(column)}) < julianday(${before})`]);
+}
+
+/**
+ * The `ultimo_erro` of a delivery cancelled by its endpoint's disabling: @integrador/webhooks' CANCELLED_DISABLED and
+ * the text written before the reasons were coded (LEGACY_CANCEL_TEXT), the rows its recover re-sends.
+ */
+export const CANCELLED_BY_DISABLING: readonly string[] = ['ENDPOINT_DISABLED', 'endpoint disabled or deleted'];
+
+/** A delivery (the table or its alias) that stays whatever its age: pendente, or cancelled by a disabling still on. */
+function deliveryNeeded(eb: AnyBuilder, entrega: string): Expression<SqlBool> {
+  return eb.or([
+    eb(`${entrega}.status`, '=', 'pendente'),
+    eb.and([
+      eb(`${entrega}.status`, '=', 'cancelada'),
+      eb(`${entrega}.ultimo_erro`, 'in', CANCELLED_BY_DISABLING),
+      eb.exists(
+        eb
+          .selectFrom('webhook_endpoints as endpoint')
+          .select('endpoint.id')
+          .whereRef('endpoint.id', '=', `${entrega}.endpoint_id`)
+          .whereRef('endpoint.empresa_id', '=', `${entrega}.empresa_id`)
+          .where('endpoint.ativo', '=', 0),
+      ),
+    ]),
+  ]);
+}
 
 /** Each kind's age column, and the rule (above) of its rows that may go. */
 const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
@@ -94,10 +130,10 @@ const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
         ),
       ]),
   },
-  webhook_entregas: { age: 'atualizado_em', rule: (eb) => eb.and([eb('status', '!=', 'pendente')]) },
+  webhook_entregas: { age: 'atualizado_em', rule: (eb) => eb.and([eb.not(deliveryNeeded(eb, 'webhook_entregas'))]) },
   webhook_mensagens: {
     age: 'criado_em',
-    // Once every delivery of it goes too (so a dry run counts it with them): none pendente, none recent.
+    // Once every delivery of it goes too (so a dry run counts it with them): none needed, none recent.
     rule: (eb, before) =>
       eb.and([
         eb.not(
@@ -106,7 +142,7 @@ const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
               .selectFrom('webhook_entregas as entrega')
               .select('entrega.id')
               .whereRef('entrega.mensagem_id', '=', 'webhook_mensagens.id')
-              .where((inner) => inner.or([inner('entrega.status', '=', 'pendente'), inner('entrega.atualizado_em', '>=', before)])),
+              .where((inner) => inner.or([deliveryNeeded(inner, 'entrega'), inner.not(olderThan(inner, 'entrega.atualizado_em', before))])),
           ),
         ),
       ]),
@@ -149,7 +185,7 @@ function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): AnyQuery
   const table = (db as AnyDb).selectFrom(batch.kind);
   const scoped = batch.empresaId === null ? table.where('empresa_id', 'is', null) : table.where('empresa_id', '=', batch.empresaId);
   const before = timestampValue(db, batch.before);
-  return scoped.where(age, '<', before).where((eb: AnyBuilder) => rule(eb, before));
+  return scoped.where((eb: AnyBuilder) => olderThan(eb, age, before)).where((eb: AnyBuilder) => rule(eb, before));
 }
 
 /**

@@ -288,6 +288,86 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
     expect(left.map((row: { job_id: string }) => row.job_id)).toEqual(jobs.filter((job) => job.includes('-k')).sort());
   });
 
+  it("keeps a delivery cancelled by its endpoint's disabling, and its message, while that endpoint is still disabled", async () => {
+    const own = await createEmpresa(db, 'Desativada');
+    const endpoint = (ativo: number) =>
+      insertId('webhook_endpoints', {
+        empresa_id: own,
+        nome: `e${ativo}`,
+        url: 'https://example.com/hook',
+        gatilhos: '["contato_alterado"]',
+        ativo,
+        segredo: 'x',
+        criado_em: at(0),
+        atualizado_em: at(0),
+      });
+    const disabled = await endpoint(0);
+    const active = await endpoint(1);
+    const cancelled = async (endpointId: number, ultimoErro: string) => {
+      const mensagemId = await insertId('webhook_mensagens', {
+        empresa_id: own,
+        chave: `d:${Math.random()}`,
+        gatilho: 'contato_alterado',
+        tabela: 'contatos',
+        registro_id: '1',
+        webhook_id: 'msg_1',
+        payload: '{}',
+        criado_em: at(40),
+      });
+      const entregaId = await insertId('webhook_entregas', {
+        empresa_id: own,
+        endpoint_id: endpointId,
+        mensagem_id: mensagemId,
+        status: 'cancelada',
+        ultimo_erro: ultimoErro,
+        criado_em: at(40),
+        atualizado_em: at(40),
+      });
+      return { mensagemId, entregaId };
+    };
+    // Work waiting for a re-enable and a recover (the code, and the text written before the codes).
+    const waiting = [await cancelled(disabled, 'ENDPOINT_DISABLED'), await cancelled(disabled, 'endpoint disabled or deleted')];
+    // History: the endpoint re-enabled since (its recover's time has passed), deleted, or a delivery cancelled by a deletion.
+    const history = [
+      await cancelled(active, 'ENDPOINT_DISABLED'),
+      await cancelled(999_999, 'ENDPOINT_DISABLED'),
+      await cancelled(disabled, 'ENDPOINT_DELETED'),
+    ];
+    const report = await purgeHistory({ database, redis: test.redis, prefix: test.prefix, empresaId: own, retention: DEFAULTS });
+    const gone = history.length;
+    expect(report.removed).toEqual({ webhook_entregas: gone, webhook_tentativas: 0, webhook_mensagens: gone });
+    expect(await ids('webhook_entregas', own)).toEqual(waiting.map((row) => row.entregaId));
+    expect(await ids('webhook_mensagens', own)).toEqual(waiting.map((row) => row.mensagemId));
+    // Once the endpoint is no longer disabled they are history like the others.
+    await db.updateTable('webhook_endpoints').set({ ativo: 1 }).where('id', '=', disabled).execute();
+    await purgeHistory({ database, redis: test.redis, prefix: test.prefix, empresaId: own, retention: DEFAULTS });
+    expect(await ids('webhook_entregas', own)).toEqual([]);
+    expect(await ids('webhook_mensagens', own)).toEqual([]);
+  });
+
+  it('keeps a row younger than its retention on its boundary day, whatever the text form of its timestamp', async () => {
+    const own = await createEmpresa(db, 'Limite');
+    // 29 days 23 h 55 min old, as CURRENT_TIMESTAMP writes it on SQLite (`YYYY-MM-DD HH:MM:SS`, compared as text
+    // with the ISO cutoff ' ' < 'T' made it older); the other dialects store a timestamp.
+    const young = new Date(Date.now() - 30 * DAY_MS + 5 * 60_000);
+    const old = new Date(Date.now() - 30 * DAY_MS - 5 * 60_000);
+    const stamp = (date: Date) => (dialect === 'sqlite' ? date.toISOString().replace('T', ' ').slice(0, 19) : date);
+    const mudanca = (date: Date) =>
+      insertId('crm_mudancas', {
+        empresa_id: own,
+        chave: `l:${Math.random()}`,
+        tabela: 'contatos',
+        operacao: 'alterado',
+        resultado: '{}',
+        criado_em: stamp(date),
+      });
+    const kept = await mudanca(young);
+    await mudanca(old);
+    const report = await purgeHistory({ database, redis: test.redis, prefix: test.prefix, empresaId: own, retention: DEFAULTS });
+    expect(report.removed).toEqual({ crm_mudancas: 1 });
+    expect(await ids('crm_mudancas', own)).toEqual([kept]);
+  });
+
   it('keeps everything with a retention of 0 days (forever)', async () => {
     const own = await createEmpresa(db, 'Para sempre');
     const mine = await seed(own, `c${dialect}`);

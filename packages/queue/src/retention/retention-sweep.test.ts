@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import { retentionLockKey, startRetentionSweep } from './retention-sweep';
 
-// Every worker app starts the sweep; the fleet's lock lets one purge at a time, and holds the others off an interval.
+// Every worker app starts the sweep; the fleet's lock lets one purge at a time, once per interval.
 describe('retention sweep', () => {
   const test = useTestRedis();
   let database: TestDatabase;
@@ -41,5 +41,31 @@ describe('retention sweep', () => {
     expect(await database.db.selectFrom('auditoria_acoes').select('id').execute()).toEqual([]);
     // The lock outlives the purge: a worker starting now waits for the interval.
     expect(await test.redis.pttl(retentionLockKey(test.prefix))).toBeGreaterThan(500_000);
+  });
+
+  it('purges every interval across the fleet, one worker at a time (the lock ends before the next tick)', async () => {
+    const prefix = `${test.prefix}:every`;
+    const start = () =>
+      startRetentionSweep({
+        database,
+        redis: test.redis,
+        prefix,
+        retention: { jobsDays: 90, webhooksDays: 30, auditDays: 730, callsDays: 0 },
+        intervalMs: 1000,
+        logger: createLogger({ name: 'test', level: 'silent' }),
+      });
+    // Each purge takes the lock under a token of its own: the distinct tokens seen are the purges run.
+    const tokens = new Set<string>();
+    const sweeps = [start(), start()];
+    const watchUntil = Date.now() + 5500;
+    while (Date.now() < watchUntil) {
+      const token = await test.redis.get(retentionLockKey(prefix));
+      if (token) tokens.add(token);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await Promise.all(sweeps.map((sweep) => sweep.stop()));
+    // Ticks at 0, 1, …, 5 s: one purge each (the lock held to every other tick made it 3), never both workers'.
+    expect(tokens.size).toBeGreaterThanOrEqual(5);
+    expect(tokens.size).toBeLessThanOrEqual(6);
   });
 });
