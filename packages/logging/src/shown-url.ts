@@ -131,8 +131,6 @@ export function withUrlShown(text: unknown, url: string, shown = shownUrl(url)):
  * The scheme is bounded (32 characters) so that a long run of 'a.a.a…' costs a bounded look at each start: linear.
  */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>`\\]+/gi;
-/** A run of text with no space, quote, bracket or backslash: a link inside free text never crosses one. */
-const WORD_IN_TEXT = /[^\s"'<>`\\]+/g;
 /** Punctuation that ends a sentence rather than the URL before it. */
 const TRAILING = '.,;:!)]}';
 const QUERY_OR_FRAGMENT = /[?#]/g;
@@ -143,7 +141,31 @@ const QUERY_OR_FRAGMENT = /[?#]/g;
  */
 export function maskUrlsInText(text: string): string {
   const urlsShown = text.includes('://') ? text.replace(URL_IN_TEXT, (found) => shownWithTrailing(found, shownInPlace)) : text;
-  return urlsShown.includes('?') ? urlsShown.replace(WORD_IN_TEXT, linksShown) : urlsShown;
+  return linksShownAroundQueries(urlsShown);
+}
+
+/** A character that ends a run of text: a link inside free text never crosses a space, quote, bracket or backslash. */
+const RUN_END = /[\s"'<>`\\]/;
+
+/**
+ * linksShown on every run of text between RUN_END characters that holds a '?', the rest untouched: only such a run can hold a
+ * link with a query. Found from each '?' outwards, so a text is read once — every stored SOAP answer has a '?' (its
+ * XML declaration), and replacing each of its words through linksShown cost twice as much.
+ */
+function linksShownAroundQueries(text: string): string {
+  let out = '';
+  let last = 0;
+  let q = text.indexOf('?');
+  while (q !== -1) {
+    let start = q;
+    while (start > last && !RUN_END.test(text[start - 1] as string)) start -= 1;
+    let end = q + 1;
+    while (end < text.length && !RUN_END.test(text[end] as string)) end += 1;
+    out += text.slice(last, start) + linksShown(text.slice(start, end));
+    last = end;
+    q = text.indexOf('?', end);
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 /**
