@@ -18,7 +18,7 @@ const AFTER_017 = [
   '022-mensagens-conexao',
   '023-retencao-historico',
   '024-set-registro-em-voo',
-  '027-mensagens-registro',
+  '025-mensagens-registro',
 ];
 
 describe('schema check of the apps that do not migrate', () => {

@@ -23,7 +23,7 @@ import { setRetencaoMigration } from './migrations/021-set-retencao';
 import { mensagensConexaoMigration } from './migrations/022-mensagens-conexao';
 import { retencaoHistoricoMigration } from './migrations/023-retencao-historico';
 import { setRegistroEmVooMigration } from './migrations/024-set-registro-em-voo';
-import { mensagensRegistroMigration } from './migrations/027-mensagens-registro';
+import { mensagensRegistroMigration } from './migrations/025-mensagens-registro';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -88,7 +88,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '022-mensagens-conexao': mensagensConexaoMigration(),
         '023-retencao-historico': retencaoHistoricoMigration(dialect),
         '024-set-registro-em-voo': setRegistroEmVooMigration(dialect),
-        '027-mensagens-registro': mensagensRegistroMigration(dialect),
+        '025-mensagens-registro': mensagensRegistroMigration(dialect),
       }),
     },
   });

@@ -52,7 +52,7 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '022-mensagens-conexao',
       '023-retencao-historico',
       '024-set-registro-em-voo',
-      '027-mensagens-registro',
+      '025-mensagens-registro',
     ]);
   });
 });
