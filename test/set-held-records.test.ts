@@ -435,4 +435,53 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
       `registro id42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job ${first.id} e depois este`,
     );
   }, 60_000);
+
+  it('a push whose job no longer exists (discarded) is taken over by an operator retry of the job that met it', async () => {
+    // As above: a conta with a CNPJ, so its request carries cgcCpf, a key the ERP upserts by.
+    const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
+    await database.db.updateTable('integracao').set({ consulta: byId }).where('id', '=', 19).execute();
+    await database.db.updateTable('contas').set({ cnpj: '11222333000181' }).where('id', '=', CONTA.id).execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    const first = await scheduledRun();
+    await database.db
+      .updateTable('integracao_execucoes')
+      .set({ status: 'enviando' })
+      .where('job_id', '=', first.id as string)
+      .execute();
+    // The operator discards the job that left it in flight (or BullMQ trims it): nothing will ever conclude it.
+    await first.remove();
+    const next = await scheduledRun();
+    expect(await next.getState()).toBe('failed');
+    expect(sent().calls).toBe(before.calls + 1);
+    const record = (await detail(next.id as string, keyA)).json().record;
+    expect(record.erro_codigo).toBe('SET_RECORD_ORPHANED');
+    expect(record.erro_motivo).toBe(
+      `registro id42 não enviado: o job ${first.id}, que o enviou sem concluí-lo, não existe mais (descartado ou removido) e o ERP pode tê-lo; confira no ERP e reprocesse este job, que assume o registro`,
+    );
+    // Another tenant's key cannot retry it; the operator's retry takes the record over and sends it (cgcCpf: an upsert).
+    const foreign = await app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${keyB}` },
+      payload: { jobs: [{ queue: 'set', id: next.id }] },
+    });
+    expect(foreign.json()).toMatchObject({ done: 0, notFound: 1 });
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    const retried = await settled(next.id as string);
+    expect(await retried.getState()).toBe('completed');
+    expect(sent().calls).toBe(before.calls + 2);
+    const rows = await database.db
+      .selectFrom('integracao_execucoes')
+      .select(['job_id', 'status', 'mensagem'])
+      .where('registro', '=', `id${CONTA.id}`)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((row) => [row.job_id, row.status])).toEqual([
+      [first.id, 'falhou'],
+      [next.id, 'concluido'],
+    ]);
+    expect(rows[0]?.mensagem).toContain(`job ${next.id} took the record over`);
+  }, 60_000);
 });

@@ -35,10 +35,14 @@ export class RecordBusyError extends Error {
     readonly holderJobId: string | null,
     /** The claim is a hold (the receptor accepted it, nothing written back), not a push in flight. */
     readonly held: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; holderId?: number | null },
   ) {
     super(`record ${registro} is being sent by job ${holderJobId ?? '?'}; not sent by this job, to avoid sending it twice`, options);
+    this.holderId = options?.holderId ?? null;
   }
+
+  /** The outbox row that claims it (null when it let go meanwhile). */
+  readonly holderId: number | null;
 }
 
 /** The key of an outbox row: the job's record (chave), and the record itself (registro) for one known by its id. */
@@ -55,7 +59,7 @@ export interface ExecucaoKey {
 function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) {
   return db
     .selectFrom('integracao_execucoes')
-    .select(['job_id', 'retido'])
+    .select(['id', 'job_id', 'retido'])
     .where('empresa_id', '=', key.empresaId)
     .where('integracao_id', '=', key.integracaoId)
     .where('registro', '=', key.registro)
@@ -67,7 +71,7 @@ function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) 
 async function busyOr(db: Kysely<Database>, key: ExecucaoKey, err: unknown): Promise<unknown> {
   if (!key.registro || !isUniqueViolation(err)) return err;
   const holder = await claimOf(db, { ...key, registro: key.registro });
-  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { cause: err });
+  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { cause: err, holderId: holder?.id ?? null });
 }
 
 /**

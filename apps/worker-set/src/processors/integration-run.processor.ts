@@ -42,7 +42,8 @@ const IN_FLIGHT_RECHECK_MS = 2000;
  * Records another job claims (RecordsInFlightError): while that job is still running or waiting for its retry, this
  * one waits (moveToDelayed, no attempt used) and runs again. A job that ended leaving its push of the record in flight
  * (an answer never read or too large, a write-back that failed for good) will not end it: this job fails for good,
- * naming it.
+ * naming it. A holder that no longer exists (discarded, trimmed) is dealt with by runSet (jobGone: SET_RECORD_ORPHANED,
+ * taken over on an operator's retry of this job).
  */
 async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
   const ended: string[] = [];
@@ -109,6 +110,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
           jobId,
           // Counted by retryFailedJob only: BullMQ's own retries, a stalled re-run and a delay leave it as it was.
           operatorRetries: ctx.operatorRetries,
+          // A record's claim whose job was discarded or trimmed: an operator's retry of this job takes it over.
+          jobGone: (id) => ctx.jobGone(id),
           // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
           // the push shares a batcher of (tenant, integration).
           transport: limitedTransport(
