@@ -35,8 +35,20 @@ function logAttempt(ctx: JobContext, attempt: Attempt): void {
   ctx.log(setAttemptLogLine(attempt));
 }
 
-/** How long a job waits for another job's push of the same record before it runs again. */
+/** How long a job first waits for another job's push of the same record before it runs again. */
 const IN_FLIGHT_RECHECK_MS = 2000;
+/** The longest wait between two looks: a holder in a long receptor backoff is not asked about every 2 s. */
+const IN_FLIGHT_RECHECK_MAX_MS = 60_000;
+
+/**
+ * The wait before a waiting job runs again: 2 s, doubling with each of its starts since its last attempt (each wait is
+ * one: moveToDelayed uses no attempt), up to a minute. Each run re-runs the consulta and the claims, so a holder that
+ * waits out a receptor's backoff for hours costs a few looks a minute, not thirty.
+ */
+export function inFlightRecheckMs(job: { attemptsStarted: number; attemptsMade: number }): number {
+  const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  return Math.min(IN_FLIGHT_RECHECK_MAX_MS, IN_FLIGHT_RECHECK_MS * 2 ** Math.min(waits, 10));
+}
 
 /**
  * Records another job claims (RecordsInFlightError): while that job is still running or waiting for its retry, this
@@ -61,7 +73,7 @@ async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promi
   }
   if (!ctx.token) throw err;
   ctx.logger.info({ records: err.records.map((record) => record.key) }, 'set record in flight in another job, waiting');
-  await ctx.job.moveToDelayed(Date.now() + IN_FLIGHT_RECHECK_MS, ctx.token);
+  await ctx.job.moveToDelayed(Date.now() + inFlightRecheckMs(ctx.job), ctx.token);
   throw new DelayedReason('SET_RECORD_IN_FLIGHT', err.message);
 }
 
