@@ -484,4 +484,37 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     ]);
     expect(rows[0]?.mensagem).toContain(`job ${next.id} took the record over`);
   }, 60_000);
+
+  it('a push taken over from a job that no longer exists is not sent again without a key the ERP knows it by', async () => {
+    // No CNPJ: the request carries no key the ERP upserts by; sql_update needs only codCli.
+    const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
+    await database.db
+      .updateTable('integracao')
+      .set({ consulta: byId, sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' })
+      .where('id', '=', 19)
+      .execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    const first = await scheduledRun();
+    expect(first.failedReason ?? null).toBeNull();
+    await database.db
+      .updateTable('integracao_execucoes')
+      .set({ status: 'enviando' })
+      .where('job_id', '=', first.id as string)
+      .execute();
+    await first.remove();
+    const next = await scheduledRun();
+    expect((await detail(next.id as string, keyA)).json().record.erro_codigo).toBe('SET_RECORD_ORPHANED');
+    // The operator's retry takes it over as an interrupted attempt of its own: the ERP may have it, so not sent.
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    await settled(next.id as string);
+    expect((await detail(next.id as string, keyA)).json().record.erro_codigo).toBe('OUTCOME_UNKNOWN');
+    expect(sent().calls).toBe(before.calls + 1);
+    // Checked in the ERP, the next retry sends it.
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    const sentAgain = await settled(next.id as string);
+    expect(await sentAgain.getState()).toBe('completed');
+    expect(sent().calls).toBe(before.calls + 2);
+  }, 60_000);
 });
