@@ -410,22 +410,34 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(record.erro_codigo).toBe('SET_RECORD_HELD');
   }, 60_000);
 
-  it('a push another job left in flight when it ended is not sent again by a later run: it fails saying which job to check', async () => {
-    // A consulta by the conta's id, a conta with a CNPJ: the push is written back, and a later run selects it again.
+  /**
+   * A scheduled run by the conta's id (`changes` to the conta and the integration first) whose push is then left in
+   * flight, as a push whose answer was never read leaves it when its job ends (an answer too large, a job removed).
+   */
+  async function leftInFlight(changes: { cnpj?: string; sqlUpdate?: string }) {
     const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
-    await database.db.updateTable('integracao').set({ consulta: byId }).where('id', '=', 19).execute();
-    await database.db.updateTable('contas').set({ cnpj: '11222333000181' }).where('id', '=', CONTA.id).execute();
+    await database.db
+      .updateTable('integracao')
+      .set({ consulta: byId, ...(changes.sqlUpdate ? { sql_update: changes.sqlUpdate } : {}) })
+      .where('id', '=', 19)
+      .execute();
+    if (changes.cnpj) await database.db.updateTable('contas').set({ cnpj: changes.cnpj }).where('id', '=', CONTA.id).execute();
     await worker.close();
     startWorker();
     const before = sent();
     const first = await scheduledRun();
     expect(first.failedReason ?? null).toBeNull();
-    // What a push whose answer was never read leaves behind when its job ends (an answer too large, a job removed).
     await database.db
       .updateTable('integracao_execucoes')
       .set({ status: 'enviando' })
       .where('job_id', '=', first.id as string)
       .execute();
+    return { before, first };
+  }
+
+  it('a push another job left in flight when it ended is not sent again by a later run: it fails saying which job to check', async () => {
+    // A conta with a CNPJ: the push is written back, and a later run selects it again.
+    const { before, first } = await leftInFlight({ cnpj: '11222333000181' });
     const next = await scheduledRun();
     expect(await next.getState()).toBe('failed');
     expect(sent().calls).toBe(before.calls + 1);
@@ -437,19 +449,8 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
   }, 60_000);
 
   it('a push whose job no longer exists (discarded) is taken over by an operator retry of the job that met it', async () => {
-    // As above: a conta with a CNPJ, so its request carries cgcCpf, a key the ERP upserts by.
-    const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
-    await database.db.updateTable('integracao').set({ consulta: byId }).where('id', '=', 19).execute();
-    await database.db.updateTable('contas').set({ cnpj: '11222333000181' }).where('id', '=', CONTA.id).execute();
-    await worker.close();
-    startWorker();
-    const before = sent();
-    const first = await scheduledRun();
-    await database.db
-      .updateTable('integracao_execucoes')
-      .set({ status: 'enviando' })
-      .where('job_id', '=', first.id as string)
-      .execute();
+    // A conta with a CNPJ, so its request carries cgcCpf, a key the ERP upserts by.
+    const { before, first } = await leftInFlight({ cnpj: '11222333000181' });
     // The operator discards the job that left it in flight (or BullMQ trims it): nothing will ever conclude it.
     await first.remove();
     const next = await scheduledRun();
@@ -487,22 +488,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
 
   it('a push taken over from a job that no longer exists is not sent again without a key the ERP knows it by', async () => {
     // No CNPJ: the request carries no key the ERP upserts by; sql_update needs only codCli.
-    const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
-    await database.db
-      .updateTable('integracao')
-      .set({ consulta: byId, sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' })
-      .where('id', '=', 19)
-      .execute();
-    await worker.close();
-    startWorker();
-    const before = sent();
-    const first = await scheduledRun();
-    expect(first.failedReason ?? null).toBeNull();
-    await database.db
-      .updateTable('integracao_execucoes')
-      .set({ status: 'enviando' })
-      .where('job_id', '=', first.id as string)
-      .execute();
+    const { before, first } = await leftInFlight({ sqlUpdate: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' });
     await first.remove();
     const next = await scheduledRun();
     expect((await detail(next.id as string, keyA)).json().record.erro_codigo).toBe('SET_RECORD_ORPHANED');

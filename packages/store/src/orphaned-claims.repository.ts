@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Execucao, ExecucaoKey } from './execucoes.repository';
-import { findOwnRow } from './held-records.repository';
+import { findOwnRow, insertFailedRow } from './held-records.repository';
 import type { Database } from './schema';
 
 // A record's claim (its outbox row enviando or enviado, migration 024) left by a job that no longer exists (discarded
@@ -43,20 +43,7 @@ export async function markOrphanedBy(db: Kysely<Database>, key: ExecucaoKey, mar
       .execute();
     return;
   }
-  await db
-    .insertInto('integracao_execucoes')
-    .values({
-      empresa_id: key.empresaId,
-      integracao_id: key.integracaoId,
-      chave: key.chave,
-      job_id: key.jobId,
-      registro: key.registro ?? null,
-      status: 'falhou',
-      valores,
-      mensagem,
-      tentativas: 0,
-    })
-    .execute();
+  await insertFailedRow(db, key, valores, mensagem);
 }
 
 /**
