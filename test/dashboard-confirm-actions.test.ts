@@ -1,5 +1,5 @@
 import { isTenantPaused } from '@integrador/queue';
-import { findJobRecord } from '@integrador/store';
+import { findJobRecord, recordJobEvents } from '@integrador/store';
 import { suiteHarness } from './support/dashboard-harness';
 
 /**
@@ -96,6 +96,66 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     const plain = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'confirm-refused' });
     expect(plain.body).toContain('Reprocessar 1 job(s)');
     expect(plain.body).not.toContain('id="retidos"');
+  });
+
+  it('retry all counts the held SET records among the jobs it retries only (at most 5000), not past them', async () => {
+    const base = { empresaId: h.empresaA, filialId: null, fila: 'set', nomeJob: 'integration.run', integracaoId: 19 } as const;
+    const failed = { estado: 'falhou', tentativas: 1, maxTentativas: 1, parametros: {} } as const;
+    await recordJobEvents(
+      h.database.db,
+      Array.from({ length: 5000 }, (_, i) => ({
+        ...base,
+        ...failed,
+        jobId: `cap-${i}`,
+        erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'recusado' },
+      })),
+    );
+    // The 5001st: held, and left out of the 5000 the retry takes (the first by id).
+    await h.recordSetJob('cap-held', { erro: { classe: 'PermanentError', codigo: 'SET_RECORD_HELD', mensagem: 'held' } });
+    const { cookie, csrf } = await h.login('opa');
+    const asked = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'cap-' });
+    expect(asked.body).toContain('Reprocessar 5000 job(s) que falharam neste filtro?');
+    expect(asked.body).not.toContain('id="retidos"');
+  });
+
+  it('retry selected with whole groups asks first as retry all does: count, held records, and a count changed since', async () => {
+    const held = { classe: 'PermanentError', codigo: 'SET_RECORD_HELD', mensagem: 'integracao #19: record id42 not sent again' };
+    for (const id of ['group-held-1', 'group-held-2']) {
+      await h.failSetJobs([id]);
+      await h.recordSetJob(id, { erro: held });
+    }
+    const grupo = `${h.empresaA}/19/SET_RECORD_HELD`;
+    const { cookie, csrf } = await h.login('opa');
+    const selection = { _csrf: csrf, modo: 'selecao', grupo, filtro_q: 'group-held-' };
+    const asked = await post(cookie, '/dashboard/acoes/reprocessar', selection);
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('Reprocessar 2 job(s) que falharam nos grupos e linhas selecionados?');
+    expect(unescapeHtml(asked.body)).toContain('<p id="retidos" class="flash err">2 deles falharam com registro retido');
+    expect(asked.body).toContain(`<input type="hidden" name="grupo" value="${grupo}">`);
+    expect(asked.body).toContain('<input type="hidden" name="esperado" value="2">');
+    expect(await (await h.producer.getJob('set', 'group-held-1'))?.getState()).toBe('failed');
+
+    // Another tenant's operator confirming tenant A's group retries nothing.
+    const b = await h.login('opb');
+    const crafted = await post(b.cookie, '/dashboard/acoes/reprocessar', { ...selection, _csrf: b.csrf, esperado: '2' });
+    expect(crafted.headers.location).toContain('vazio=1');
+    expect(await (await h.producer.getJob('set', 'group-held-1'))?.getState()).toBe('failed');
+
+    // A run of the group failed after the confirmation was shown: nothing retried, asked again with the new count.
+    await h.failSetJobs(['group-held-3']);
+    await h.recordSetJob('group-held-3', { erro: held });
+    const changed = await post(cookie, '/dashboard/acoes/reprocessar', { ...selection, esperado: '2' });
+    expect(changed.statusCode).toBe(200);
+    expect(flashOf(changed.body)).toBe(
+      'Nada foi reprocessado: o filtro agora encontra 3 job(s) que falharam, não os 2 confirmados. Confira a lista e confirme de novo.',
+    );
+    expect(await (await h.producer.getJob('set', 'group-held-3'))?.getState()).toBe('failed');
+
+    const confirmed = await post(cookie, '/dashboard/acoes/reprocessar', { ...selection, esperado: '3' });
+    expect(confirmed.statusCode).toBe(302);
+    expect(confirmed.headers.location).toContain('feito=3');
+    for (const id of ['group-held-1', 'group-held-2', 'group-held-3'])
+      expect(await (await h.producer.getJob('set', id))?.getState()).not.toBe('failed');
   });
 
   it('says that nothing was selected instead of "0 job(s)"', async () => {

@@ -156,9 +156,11 @@ describe('dashboard: operator trial leftovers (search by customer, grouped failu
     expect(crafted.headers.location).toContain('vazio=1');
     expect(await stateOf('login-1')).toBe('failed');
 
-    // The group's box and "Reprocessar selecionados": its six runs retried.
+    // The group's box and "Reprocessar selecionados": asked first, as "retry all" is, then its six runs retried.
     await page.check(`input[name=grupo][value="${receptorGroup}"]`);
-    await Promise.all([page.waitForURL(/feito=6/), page.click('#acoes button[name=modo][value=selecao]')]);
+    await Promise.all([page.waitForURL(/acoes\/reprocessar/), page.click('#acoes button[name=modo][value=selecao]')]);
+    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 6 job(s)');
+    await Promise.all([page.waitForURL(/feito=6/), page.click('#confirmar')]);
     expect(await page.locator('.flash').innerText()).toContain('6');
     for (const id of repeated) expect(await stateOf(id)).not.toBe('failed');
     expect((await findJobRecord(h.database.db, 'all', 'set', 'rep-1'))?.estado).toBe('aguardando_retentativa');

@@ -410,22 +410,34 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(record.erro_codigo).toBe('SET_RECORD_HELD');
   }, 60_000);
 
-  it('a push another job left in flight when it ended is not sent again by a later run: it fails saying which job to check', async () => {
-    // A consulta by the conta's id, a conta with a CNPJ: the push is written back, and a later run selects it again.
+  /**
+   * A scheduled run by the conta's id (`changes` to the conta and the integration first) whose push is then left in
+   * flight, as a push whose answer was never read leaves it when its job ends (an answer too large, a job removed).
+   */
+  async function leftInFlight(changes: { cnpj?: string; sqlUpdate?: string }) {
     const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
-    await database.db.updateTable('integracao').set({ consulta: byId }).where('id', '=', 19).execute();
-    await database.db.updateTable('contas').set({ cnpj: '11222333000181' }).where('id', '=', CONTA.id).execute();
+    await database.db
+      .updateTable('integracao')
+      .set({ consulta: byId, ...(changes.sqlUpdate ? { sql_update: changes.sqlUpdate } : {}) })
+      .where('id', '=', 19)
+      .execute();
+    if (changes.cnpj) await database.db.updateTable('contas').set({ cnpj: changes.cnpj }).where('id', '=', CONTA.id).execute();
     await worker.close();
     startWorker();
     const before = sent();
     const first = await scheduledRun();
     expect(first.failedReason ?? null).toBeNull();
-    // What a push whose answer was never read leaves behind when its job ends (an answer too large, a job removed).
     await database.db
       .updateTable('integracao_execucoes')
       .set({ status: 'enviando' })
       .where('job_id', '=', first.id as string)
       .execute();
+    return { before, first };
+  }
+
+  it('a push another job left in flight when it ended is not sent again by a later run: it fails saying which job to check', async () => {
+    // A conta with a CNPJ: the push is written back, and a later run selects it again.
+    const { before, first } = await leftInFlight({ cnpj: '11222333000181' });
     const next = await scheduledRun();
     expect(await next.getState()).toBe('failed');
     expect(sent().calls).toBe(before.calls + 1);
@@ -434,5 +446,61 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(record.erro_motivo).toBe(
       `registro id42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job ${first.id} e depois este`,
     );
+  }, 60_000);
+
+  it('a push whose job no longer exists (discarded) is taken over by an operator retry of the job that met it', async () => {
+    // A conta with a CNPJ, so its request carries cgcCpf, a key the ERP upserts by.
+    const { before, first } = await leftInFlight({ cnpj: '11222333000181' });
+    // The operator discards the job that left it in flight (or BullMQ trims it): nothing will ever conclude it.
+    await first.remove();
+    const next = await scheduledRun();
+    expect(await next.getState()).toBe('failed');
+    expect(sent().calls).toBe(before.calls + 1);
+    const record = (await detail(next.id as string, keyA)).json().record;
+    expect(record.erro_codigo).toBe('SET_RECORD_ORPHANED');
+    expect(record.erro_motivo).toBe(
+      `registro id42 não enviado: o job ${first.id}, que o enviou sem concluí-lo, não existe mais (descartado ou removido) e o ERP pode tê-lo; confira no ERP e reprocesse este job, que assume o registro`,
+    );
+    // Another tenant's key cannot retry it; the operator's retry takes the record over and sends it (cgcCpf: an upsert).
+    const foreign = await app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${keyB}` },
+      payload: { jobs: [{ queue: 'set', id: next.id }] },
+    });
+    expect(foreign.json()).toMatchObject({ done: 0, notFound: 1 });
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    const retried = await settled(next.id as string);
+    expect(await retried.getState()).toBe('completed');
+    expect(sent().calls).toBe(before.calls + 2);
+    const rows = await database.db
+      .selectFrom('integracao_execucoes')
+      .select(['job_id', 'status', 'mensagem'])
+      .where('registro', '=', `id${CONTA.id}`)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((row) => [row.job_id, row.status])).toEqual([
+      [first.id, 'falhou'],
+      [next.id, 'concluido'],
+    ]);
+    expect(rows[0]?.mensagem).toContain(`job ${next.id} took the record over`);
+  }, 60_000);
+
+  it('a push taken over from a job that no longer exists is not sent again without a key the ERP knows it by', async () => {
+    // No CNPJ: the request carries no key the ERP upserts by; sql_update needs only codCli.
+    const { before, first } = await leftInFlight({ sqlUpdate: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' });
+    await first.remove();
+    const next = await scheduledRun();
+    expect((await detail(next.id as string, keyA)).json().record.erro_codigo).toBe('SET_RECORD_ORPHANED');
+    // The operator's retry takes it over as an interrupted attempt of its own: the ERP may have it, so not sent.
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    await settled(next.id as string);
+    expect((await detail(next.id as string, keyA)).json().record.erro_codigo).toBe('OUTCOME_UNKNOWN');
+    expect(sent().calls).toBe(before.calls + 1);
+    // Checked in the ERP, the next retry sends it.
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    const sentAgain = await settled(next.id as string);
+    expect(await sentAgain.getState()).toBe('completed');
+    expect(sent().calls).toBe(before.calls + 2);
   }, 60_000);
 });

@@ -234,9 +234,23 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
  * count is what the confirmation shows.
  */
 export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
+  return (await matchingFailedHeld(deps, viewer, filter)).refs;
+}
+
+/**
+ * matchingFailed, and which of those very jobs failed holding back a SET record (SET_RECORD_HELD): retried, each sends
+ * its held record again (an operator's retry, in bulk or not, releases the hold). Counted among the jobs retried, never
+ * past them (the filter may find more than BULK_LIMIT).
+ */
+export async function matchingFailedHeld(
+  deps: ActionDeps,
+  viewer: Viewer,
+  filter: Omit<JobFilter, 'scope'>,
+): Promise<{ refs: JobRef[]; held: Set<string> }> {
   const failed = failedFilter(viewer, filter);
   const keys = failed ? await listJobKeys(deps.database.db, failed, BULK_LIMIT) : [];
-  return keys.map((k) => ({ queue: k.fila, id: k.job_id }));
+  const held = new Set(keys.filter((k) => k.fila === 'set' && k.erro_codigo === 'SET_RECORD_HELD').map((k) => `${k.fila}/${k.job_id}`));
+  return { refs: keys.map((k) => ({ queue: k.fila, id: k.job_id })), held };
 }
 
 /**
@@ -247,16 +261,6 @@ export async function countMatchingFailed(deps: ActionDeps, viewer: Viewer, filt
   const failed = failedFilter(viewer, filter);
   const count = failed ? await countJobRecords(deps.database.db, failed, BULK_LIMIT) : 0;
   return count > BULK_LIMIT ? `${BULK_LIMIT}+` : count;
-}
-
-/**
- * Of the jobs matchingFailed acts on, how many failed holding back a SET record (SET_RECORD_HELD): retried, each sends
- * its held record again (an operator's retry, in bulk or not, releases the hold). One count by the failure code's index.
- */
-export async function countHeldMatching(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<number> {
-  const failed = failedFilter(viewer, filter);
-  if (!failed || (failed.fila !== undefined && failed.fila !== 'set')) return 0;
-  return countJobRecords(deps.database.db, { ...failed, fila: 'set', erroCodigo: 'SET_RECORD_HELD' }, BULK_LIMIT);
 }
 
 /** matchingFailed's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
@@ -377,15 +381,17 @@ export async function groupMembers(
   viewer: Viewer,
   filter: Omit<JobFilter, 'scope'>,
   groups: ReadonlyArray<{ empresaId: number; integracaoId: number | null; codigo: string | null }>,
-): Promise<{ refs: JobRef[]; capped: boolean }> {
+): Promise<{ refs: JobRef[]; capped: boolean; held: Set<string> }> {
   const refs = new Map<string, JobRef>();
+  const held = new Set<string>();
   for (const group of groups) {
     if (filter.empresaId !== undefined && filter.empresaId !== group.empresaId) continue;
     if (filter.integracaoId !== undefined && filter.integracaoId !== group.integracaoId) continue;
     if (filter.codigo !== undefined && filter.codigo !== group.codigo) continue;
-    const members = await matchingFailed(deps, viewer, { ...filter, ...group });
-    for (const ref of members) refs.set(`${ref.queue}/${ref.id}`, ref);
+    const members = await matchingFailedHeld(deps, viewer, { ...filter, ...group });
+    for (const ref of members.refs) refs.set(`${ref.queue}/${ref.id}`, ref);
+    for (const key of members.held) held.add(key);
   }
   const all = [...refs.values()];
-  return { refs: all.slice(0, GROUP_SELECTION_LIMIT), capped: all.length > GROUP_SELECTION_LIMIT };
+  return { refs: all.slice(0, GROUP_SELECTION_LIMIT), capped: all.length > GROUP_SELECTION_LIMIT, held };
 }

@@ -11,6 +11,22 @@ function byQueue(queues: readonly string[], texts: Record<'set' | 'get' | 'webho
   return only === 'set' || only === 'get' || only === 'webhook' || only === 'cti' ? texts[only] : texts.other;
 }
 
+/** What retrying jobs of each queue does, said by a retry's confirmation (by filter or by groups). */
+const RETRY_EFFECTS_PT = {
+  set: 'Os registros serão enviados de novo ao sistema de destino.',
+  get: 'As integrações lerão a origem de novo e gravarão no CRM; nada é enviado ao sistema de origem.',
+  webhook: 'As entregas serão enviadas de novo aos endpoints de webhook.',
+  cti: 'Os pedidos ao PABX serão feitos de novo.',
+  other: 'Cada job será executado de novo (SET reenvia ao sistema de destino; GET lê a origem de novo).',
+};
+const RETRY_EFFECTS_EN = {
+  set: 'The records will be sent to the target system again.',
+  get: 'The integrations will read the source again and write to the CRM; nothing is sent to the source.',
+  webhook: 'The deliveries will be sent to the webhook endpoints again.',
+  cti: 'The requests to the PBX will be made again.',
+  other: 'Each job will run again (a SET sends to the target system again; a GET reads the source again).',
+};
+
 const PT = {
   title: 'Painel de operação',
   login: 'Entrar',
@@ -254,13 +270,9 @@ const PT = {
   bulkConfirm: (n: number, queues: readonly string[] = []) =>
     n === 0
       ? 'Nenhum job que falhou corresponde a este filtro; nada a reprocessar.'
-      : `Reprocessar ${n} job(s) que falharam neste filtro? ${byQueue(queues, {
-          set: 'Os registros serão enviados de novo ao sistema de destino.',
-          get: 'As integrações lerão a origem de novo e gravarão no CRM; nada é enviado ao sistema de origem.',
-          webhook: 'As entregas serão enviadas de novo aos endpoints de webhook.',
-          cti: 'Os pedidos ao PABX serão feitos de novo.',
-          other: 'Cada job será executado de novo (SET reenvia ao sistema de destino; GET lê a origem de novo).',
-        })}`,
+      : `Reprocessar ${n} job(s) que falharam neste filtro? ${byQueue(queues, RETRY_EFFECTS_PT)}`,
+  groupsConfirm: (n: number, queues: readonly string[] = []) =>
+    `Reprocessar ${n} job(s) que falharam nos grupos e linhas selecionados? ${byQueue(queues, RETRY_EFFECTS_PT)}`,
   bulkHeld: (n: number) =>
     `${n === 1 ? '1 deles falhou' : `${n} deles falharam`} com registro retido (SET_RECORD_HELD: o ERP já aceitou o registro e nada foi gravado no CRM): reprocessar libera o registro e o envia de novo ao ERP, o que pode duplicá-lo lá. Confira no ERP antes de confirmar.`,
   bulkFirst: (shown: number, n: number) => (shown < n ? `Os primeiros ${shown} de ${n}:` : 'Jobs:'),
@@ -550,13 +562,8 @@ const EN: Messages = {
   bulkConfirm: (n, queues = []) =>
     n === 0
       ? 'No failed job matches this filter; nothing to retry.'
-      : `Retry ${n} failed job(s) matching this filter? ${byQueue(queues, {
-          set: 'The records will be sent to the target system again.',
-          get: 'The integrations will read the source again and write to the CRM; nothing is sent to the source.',
-          webhook: 'The deliveries will be sent to the webhook endpoints again.',
-          cti: 'The requests to the PBX will be made again.',
-          other: 'Each job will run again (a SET sends to the target system again; a GET reads the source again).',
-        })}`,
+      : `Retry ${n} failed job(s) matching this filter? ${byQueue(queues, RETRY_EFFECTS_EN)}`,
+  groupsConfirm: (n, queues = []) => `Retry ${n} failed job(s) of the selected groups and rows? ${byQueue(queues, RETRY_EFFECTS_EN)}`,
   bulkHeld: (n) =>
     `${n === 1 ? '1 of them' : `${n} of them`} failed holding back a record (SET_RECORD_HELD: the ERP already accepted the record and nothing was written to the CRM): retrying releases the record and sends it to the ERP again, which may duplicate it there. Check the ERP before confirming.`,
   bulkFirst: (shown, n) => (shown < n ? `The first ${shown} of ${n}:` : 'Jobs:'),

@@ -18,13 +18,12 @@ import {
   type ActionResult,
   BULK_LIMIT,
   BulkCountChangedError,
-  countHeldMatching,
   countMatchingFailed,
   discardJobs,
   GROUP_SELECTION_LIMIT,
   groupMembers,
   JobStateError,
-  matchingFailed,
+  matchingFailedHeld,
   NoScheduleError,
   pauseSchedule,
   pauseTenant,
@@ -61,6 +60,7 @@ import {
   failureRows,
   failuresBody,
   filterForm,
+  groupsConfirmBody,
   jobBody,
   overviewBody,
   queryString,
@@ -357,6 +357,31 @@ ${items.map(
       const selected = await selectedJobs(viewer, body, filterQuery);
       if (!selected) return sendStatusPage(reply, viewer, 404);
       if (selected.refs.length === 0) return backTo(reply, request, { vazio: '1' });
+      // Whole groups ticked: asked first as "retry all" is (count, held records, the group limit), and retried only
+      // when the selection still finds the count confirmed (a run that failed since is not retried unseen).
+      if (selected.grouped) {
+        const esperado = typeof body.esperado === 'string' && /^\d{1,6}$/.test(body.esperado) ? Number(body.esperado) : null;
+        if (esperado !== selected.refs.length) {
+          const t = messages(viewer.locale);
+          const records = await recordsOf(deps.database, viewer, selected.refs.slice(0, 20));
+          const names = await rowNames(deps.database, viewer, records);
+          const posted = {
+            jobs: formValues(body.job),
+            grupos: formValues(body.grupo),
+            filtro: Object.entries(filterQuery).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+            back: backUrl(request),
+          };
+          const held = selected.refs.filter((ref) => selected.held.has(`${ref.queue}/${ref.id}`)).length;
+          return page(
+            reply,
+            viewer,
+            t.bulkConfirmTitle,
+            'failures',
+            groupsConfirmBody(viewer, posted, selected.refs, { records, names }, held, selected.capped ? GROUP_SELECTION_LIMIT : null),
+            esperado === null ? undefined : { text: t.bulkCountChanged(esperado, selected.refs.length), error: true },
+          );
+        }
+      }
       return actOrRefuse(reply, request, () => retryJobs(deps, viewer, selected.refs));
     });
 
@@ -367,13 +392,18 @@ ${items.map(
     async function selectedJobs(viewer: Viewer, body: Record<string, unknown>, filterQuery: Query) {
       const refs = formJobRefs(body.job);
       const groups = formGroups(body.grupo);
-      if (groups.length === 0) return { refs, capped: false };
+      if (groups.length === 0) return { refs, capped: false, grouped: false, held: new Set<string>() };
       const visible = visibleFilterOf(viewer, filterQuery, 'body.filtro_');
       if (!visible) return undefined;
       const { scope: _s, ...filter } = visible;
       const members = await groupMembers(deps, viewer, filter, groups);
       const named = new Set(refs.map((r) => `${r.queue}/${r.id}`));
-      return { refs: [...refs, ...members.refs.filter((r) => !named.has(`${r.queue}/${r.id}`))], capped: members.capped };
+      return {
+        refs: [...refs, ...members.refs.filter((r) => !named.has(`${r.queue}/${r.id}`))],
+        capped: members.capped,
+        grouped: true,
+        held: members.held,
+      };
     }
 
     /**
@@ -388,12 +418,12 @@ ${items.map(
       const { scope: _s, ...filter } = visible;
       const shownQuery = failureQuery(filterQuery);
       const confirmation = async (flash?: { text: string; error: boolean }) => {
-        const refs = await matchingFailed(deps, viewer, filter);
+        const { refs, held: heldRefs } = await matchingFailedHeld(deps, viewer, filter);
         // The first jobs listed name their customers: their records and names read in one query each.
         const records = await recordsOf(deps.database, viewer, refs.slice(0, 20));
         const names = await rowNames(deps.database, viewer, records);
         // Held SET records go out again when their jobs are retried: the confirmation says how many.
-        const held = refs.some((ref) => ref.queue === 'set') ? await countHeldMatching(deps, viewer, filter) : 0;
+        const held = heldRefs.size;
         return page(
           reply,
           viewer,
@@ -485,6 +515,11 @@ ${items.map(
 }
 
 /** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
+/** A posted field's values (one or many), as posted: a confirmation posts them back. */
+function formValues(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
 function postedFilter(body: Record<string, unknown>): Query {
   return Object.fromEntries(
     Object.entries(body)

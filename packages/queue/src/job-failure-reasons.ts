@@ -100,6 +100,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
       'registro não enviado para não duplicá-lo: outro job o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse aquele job e depois este',
     en: "record not sent, to avoid a duplicate: another job sent it and ended without concluding it (the ERP's answer was not read or not written to the CRM); check in the ERP, retry that job, then this one",
   },
+  // Another job sent the record and no longer exists (discarded, cleaned up): a retry of this job takes it over.
+  SET_RECORD_ORPHANED: {
+    'pt-BR':
+      'registro não enviado: o job que o enviou sem concluí-lo não existe mais (descartado ou removido) e o ERP pode tê-lo; confira no ERP e reprocesse este job, que assume o registro',
+    en: 'record not sent: the job that sent it without concluding it no longer exists (discarded or removed) and the ERP may have it; check in the ERP, then retry this job, which takes the record over',
+  },
   // An earlier push was accepted and nothing written back (its answer lacked a key sql_update uses): not sent again.
   SET_RECORD_HELD: {
     'pt-BR':
@@ -402,6 +408,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR':
       'registro {registros} não enviado para não duplicá-lo: o job {jobs} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job {jobs} e depois este',
     en: "record {registros} not sent, to avoid a duplicate: job {jobs} sent it and ended without concluding it (the ERP's answer was not read or not written to the CRM); check in the ERP, retry job {jobs}, then this one",
+  },
+  SET_RECORD_ORPHANED: {
+    'pt-BR':
+      'registro {registros} não enviado: o job {jobs}, que o enviou sem concluí-lo, não existe mais (descartado ou removido) e o ERP pode tê-lo; confira no ERP e reprocesse este job, que assume o registro',
+    en: 'record {registros} not sent: job {jobs}, which sent it without concluding it, no longer exists (discarded or removed) and the ERP may have it; check in the ERP, then retry this job, which takes the record over',
   },
   SET_RECORD_HELD: {
     'pt-BR':

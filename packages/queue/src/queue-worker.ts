@@ -44,6 +44,8 @@ export interface JobContext {
   log(line: string): void;
   /** Whether another job of this queue ended (completed, or failed for good) or no longer exists: one Redis read. */
   jobEnded(jobId: string): Promise<boolean>;
+  /** Whether another job of this queue no longer exists (removed: discarded, or trimmed by removeOnFail): one Redis read. */
+  jobGone(jobId: string): Promise<boolean>;
 }
 
 /** Processes one job kind: `(payload, ctx) => result`; errors marked `permanent: true` fail the job without retries. */
@@ -170,6 +172,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
           operatorRetries: operatorRetriesOf(job.data),
           log: (line) => jobLogs.append(job, line),
           jobEnded: (jobId) => jobEnded(connection, `${prefix}:${queue}:${jobId}`),
+          jobGone: async (jobId) => (await connection.exists(`${prefix}:${queue}:${jobId}`)) === 0,
         }),
       );
       jobLogger.debug('job completed');

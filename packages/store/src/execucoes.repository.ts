@@ -35,10 +35,14 @@ export class RecordBusyError extends Error {
     readonly holderJobId: string | null,
     /** The claim is a hold (the receptor accepted it, nothing written back), not a push in flight. */
     readonly held: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; holderId?: number | null },
   ) {
     super(`record ${registro} is being sent by job ${holderJobId ?? '?'}; not sent by this job, to avoid sending it twice`, options);
+    this.holderId = options?.holderId ?? null;
   }
+
+  /** The outbox row that claims it (null when it let go meanwhile). */
+  readonly holderId: number | null;
 }
 
 /** The key of an outbox row: the job's record (chave), and the record itself (registro) for one known by its id. */
@@ -55,7 +59,7 @@ export interface ExecucaoKey {
 function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) {
   return db
     .selectFrom('integracao_execucoes')
-    .select(['job_id', 'retido'])
+    .select(['id', 'job_id', 'retido'])
     .where('empresa_id', '=', key.empresaId)
     .where('integracao_id', '=', key.integracaoId)
     .where('registro', '=', key.registro)
@@ -67,7 +71,7 @@ function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) 
 async function busyOr(db: Kysely<Database>, key: ExecucaoKey, err: unknown): Promise<unknown> {
   if (!key.registro || !isUniqueViolation(err)) return err;
   const holder = await claimOf(db, { ...key, registro: key.registro });
-  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { cause: err });
+  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { cause: err, holderId: holder?.id ?? null });
 }
 
 /**
@@ -139,9 +143,9 @@ function pgClaimInsert(
  * PostgreSQL's claim of many keys as one statement: the insert (pgClaimInsert, in a data-modifying CTE) and the
  * read of the rows that existed already. The outer SELECT reads the table as it was when the statement began, so it
  * finds only the rows an earlier attempt made (created false), never the ones this statement inserts (created true,
- * from RETURNING); a key inserted meanwhile by another transaction comes back from neither, and the caller fails the
- * group (claimExecucoes: vanished), whose keys are then claimed one by one. One statement commits as a whole, so the
- * group needs no transaction of its own: one round trip instead of BEGIN, INSERT, (SELECT,) COMMIT.
+ * from RETURNING); a key inserted meanwhile by another transaction comes back from neither (claimExecucoes reads it
+ * after: `concurrent`). One statement commits as a whole, so the group needs no transaction of its own: one round trip
+ * instead of BEGIN, INSERT, (SELECT,) COMMIT.
  */
 const pgClaimReadStatement = compiledStatement(
   5,
@@ -185,15 +189,21 @@ async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<
 }
 
 /**
+ * A claimed row; `concurrent` (PostgreSQL's grouped claim only): another run of the same job inserted it while the
+ * claim ran, and is sending it now (outboxGroupsOf refuses it as in flight: RecordBusyError).
+ */
+export type ClaimedExecucao = Execucao & { created: boolean; concurrent?: true };
+
+/**
  * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`;
  * on PostgreSQL fed by one array per column, with the read of the rows that already existed in the same statement,
  * pgClaimReadStatement; on SQLite that read follows); MySQL/MariaDB, without RETURNING, inserts all of them and reads
  * them back, and a key that exists fails the whole insert (the caller then claims each key on its own).
  * Results are in the order of `keys`, which must be distinct.
  */
-export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
+export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<ClaimedExecucao[]> {
   if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
-  const byChave = new Map<string, Execucao & { created: boolean }>();
+  const byChave = new Map<string, ClaimedExecucao>();
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     const columns = sameLengthColumns([
       keys.map((key) => key.empresaId),
@@ -204,6 +214,13 @@ export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]):
     ] as const);
     const { rows } = await db.executeQuery(pgClaimReadStatement.bind(db, ...columns));
     for (const row of rows) byChave.set(row.chave, row);
+    // A key neither inserted nor seen by the statement: another transaction inserted it after the statement began (its
+    // insert waited on that one's, then did nothing). The chave holds the job's id, so that is another run of this same
+    // job sending it right now (a stalled job's re-run racing the run it replaced): not an earlier attempt whose outcome
+    // is unknown. Read as such (concurrent); the statement's own rows stay as they are (it committed).
+    const missing = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
+    if (missing.length > 0)
+      for (const row of await findByChaves(db, missing)) byChave.set(row.chave, { ...row, created: false, concurrent: true });
     return keys.map((key) => {
       const row = byChave.get(key.chave);
       if (!row) throw new Error(`outbox row ${key.chave} vanished after insert`);

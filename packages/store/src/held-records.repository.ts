@@ -202,19 +202,7 @@ export function heldByOf(execucao: Execucao): HeldBy | null {
 export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, held: HeldBy): Promise<Execucao & { created: boolean }> {
   const marker: HeldMarker = { retidoPor: held.holdId, operatorRetries: held.operatorRetries };
   try {
-    await db
-      .insertInto('integracao_execucoes')
-      .values({
-        empresa_id: key.empresaId,
-        integracao_id: key.integracaoId,
-        chave: key.chave,
-        job_id: key.jobId,
-        registro: key.registro ?? null,
-        status: 'falhou',
-        valores: JSON.stringify(marker),
-        tentativas: 0,
-      })
-      .execute();
+    await insertFailedRow(db, key, JSON.stringify(marker));
   } catch (err) {
     const existing = await findOwnRow(db, key);
     if (existing) return { ...existing, created: false };
@@ -223,6 +211,29 @@ export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, 
   const created = await findOwnRow(db, key);
   if (!created) throw new Error(`outbox row ${key.chave} vanished after insert`);
   return { ...created, created: true };
+}
+
+/** A job's outbox row of a record inserted failed with a marker (`valores`): nothing sent, so no enviando row. */
+export async function insertFailedRow(
+  db: Kysely<Database>,
+  key: ExecucaoKey,
+  valores: string,
+  mensagem: string | null = null,
+): Promise<void> {
+  await db
+    .insertInto('integracao_execucoes')
+    .values({
+      empresa_id: key.empresaId,
+      integracao_id: key.integracaoId,
+      chave: key.chave,
+      job_id: key.jobId,
+      registro: key.registro ?? null,
+      status: 'falhou',
+      valores,
+      mensagem,
+      tentativas: 0,
+    })
+    .execute();
 }
 
 /** A job's outbox row of a record, read again (e.g. after another job's release concluded it). */

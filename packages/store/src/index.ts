@@ -106,6 +106,7 @@ export {
   type OperadorInput,
   recordAudit,
 } from './operadores.repository';
+export { markOrphanedBy, orphanMarkOf, takeOverOrphan } from './orphaned-claims.repository';
 export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
 export { canPipeline, executePipelined, type PipelinedResult } from './pg-pipeline';

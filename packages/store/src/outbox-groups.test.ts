@@ -90,6 +90,38 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     }
   });
 
+  it("refuses on PostgreSQL a key another run of its job inserts during the group's claim as in flight, the others claimed as new", async () => {
+    if (dialect !== 'postgres') return;
+    const own = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: database.url, max: 2 }) }) });
+    const other = new Pool({ connectionString: database.url, max: 1 });
+    const client = await other.connect();
+    try {
+      const [a, b] = [keyOf('race', 0), keyOf('race', 1)] as [ExecucaoKey, ExecucaoKey];
+      // Another run of job race-0 (a stalled job's re-run) inserts its row and has not committed yet.
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO integracao_execucoes (empresa_id, integracao_id, chave, job_id, status, tentativas) VALUES ($1, $2, $3, $4, 'enviando', 0)`,
+        [a.empresaId, a.integracaoId, a.chave, a.jobId],
+      );
+      const claims = Promise.allSettled([a, b].map((key) => outboxGroupsOf(own).claim(key)));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.query('COMMIT');
+      const [claimA, claimB] = await claims;
+      // Never read as this run's interrupted attempt (created false, enviando: an outcome unknown): it is in flight.
+      expect(claimA?.status).toBe('rejected');
+      const refused = (claimA as PromiseRejectedResult).reason;
+      expect(refused).toBeInstanceOf(RecordBusyError);
+      expect(refused).toMatchObject({ holderJobId: a.jobId, held: false });
+      // The other job's row was inserted by the group's statement: new, and its claim not run again on its own.
+      expect(claimB).toMatchObject({ status: 'fulfilled', value: { chave: b.chave, created: true, status: 'enviando' } });
+      expect(outboxGroupsOf(own).stats.claims).toEqual({ groups: 1, fallbacks: 0 });
+    } finally {
+      client.release();
+      await other.end();
+      await own.destroy();
+    }
+  });
+
   it('runs each item on its own when the shared statement fails: the bad one fails alone', async () => {
     const { db } = database;
     const keys = Array.from({ length: 6 }, (_, index) => keyOf('bad', index));

@@ -1,10 +1,12 @@
 import { type Kysely, PostgresAdapter } from 'kysely';
 import { Coalescer, type CoalescerStats } from './coalescer';
 import {
+  type ClaimedExecucao,
   claimExecucao,
   claimExecucoes,
   type Execucao,
   type ExecucaoKey,
+  RecordBusyError,
   recordTentativa,
   recordTentativas,
   type TentativaWrite,
@@ -33,7 +35,7 @@ export function outboxGroupsOf(db: Kysely<Database>): OutboxGroups {
 }
 
 function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
-  const claims = new Coalescer<ExecucaoKey, Execucao & { created: boolean }>({
+  const claims = new Coalescer<ExecucaoKey, ClaimedExecucao>({
     name: 'outbox claims',
     // Insert and read-back commit together: if the read-back failed after the insert committed, the fallback would find
     // its own new rows as if an earlier attempt had made them (and refuse to send them as outcomes unknown). On
@@ -53,7 +55,14 @@ function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
     runOne: ({ execucaoId, attempt, outcome }) => recordTentativa(db, execucaoId, attempt, outcome),
   });
   return {
-    claim: (key) => claims.add(key),
+    claim: async (key) => {
+      const { concurrent, ...row } = await claims.add(key);
+      if (!concurrent) return row;
+      // Another run of this job inserted the row while the group's claim ran and is sending it now: never this run's
+      // interrupted attempt (an outcome unknown). In flight: this run waits (the job's own id as the holder) and then
+      // finds it concluded, or left enviando by a run that died (then an interrupted attempt indeed).
+      throw new RecordBusyError(key.registro ?? key.chave, row.job_id, false, { holderId: row.id });
+    },
     recordTentativa: (write) => tentativas.add(write),
     stats: { claims: claims.stats, tentativas: tentativas.stats },
   };

@@ -469,9 +469,9 @@ export async function listJobKeys(
   db: Db,
   filter: JobFilter,
   limit: number,
-): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id'>>> {
+): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id' | 'erro_codigo'>>> {
   return filtered(db, filter, await customersOf(db, filter))
-    .select(['id', 'fila', 'job_id', 'empresa_id'])
+    .select(['id', 'fila', 'job_id', 'empresa_id', 'erro_codigo'])
     .orderBy('id')
     .limit(limit)
     .execute();

@@ -35,14 +35,27 @@ function logAttempt(ctx: JobContext, attempt: Attempt): void {
   ctx.log(setAttemptLogLine(attempt));
 }
 
-/** How long a job waits for another job's push of the same record before it runs again. */
+/** How long a job first waits for another job's push of the same record before it runs again. */
 const IN_FLIGHT_RECHECK_MS = 2000;
+/** The longest wait between two looks: a holder in a long receptor backoff is not asked about every 2 s. */
+const IN_FLIGHT_RECHECK_MAX_MS = 60_000;
+
+/**
+ * The wait before a waiting job runs again: 2 s, doubling with each of its starts since its last attempt (each wait is
+ * one: moveToDelayed uses no attempt), up to a minute. Each run re-runs the consulta and the claims, so a holder that
+ * waits out a receptor's backoff for hours costs a few looks a minute, not thirty.
+ */
+export function inFlightRecheckMs(job: { attemptsStarted: number; attemptsMade: number }): number {
+  const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  return Math.min(IN_FLIGHT_RECHECK_MAX_MS, IN_FLIGHT_RECHECK_MS * 2 ** Math.min(waits, 10));
+}
 
 /**
  * Records another job claims (RecordsInFlightError): while that job is still running or waiting for its retry, this
  * one waits (moveToDelayed, no attempt used) and runs again. A job that ended leaving its push of the record in flight
  * (an answer never read or too large, a write-back that failed for good) will not end it: this job fails for good,
- * naming it.
+ * naming it. A holder that no longer exists (discarded, trimmed) is dealt with by runSet (jobGone: SET_RECORD_ORPHANED,
+ * taken over on an operator's retry of this job).
  */
 async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
   const ended: string[] = [];
@@ -60,7 +73,7 @@ async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promi
   }
   if (!ctx.token) throw err;
   ctx.logger.info({ records: err.records.map((record) => record.key) }, 'set record in flight in another job, waiting');
-  await ctx.job.moveToDelayed(Date.now() + IN_FLIGHT_RECHECK_MS, ctx.token);
+  await ctx.job.moveToDelayed(Date.now() + inFlightRecheckMs(ctx.job), ctx.token);
   throw new DelayedReason('SET_RECORD_IN_FLIGHT', err.message);
 }
 
@@ -109,6 +122,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
           jobId,
           // Counted by retryFailedJob only: BullMQ's own retries, a stalled re-run and a delay leave it as it was.
           operatorRetries: ctx.operatorRetries,
+          // A record's claim whose job was discarded or trimmed: an operator's retry of this job takes it over.
+          jobGone: (id) => ctx.jobGone(id),
           // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
           // the push shares a batcher of (tenant, integration).
           transport: limitedTransport(

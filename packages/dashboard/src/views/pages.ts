@@ -343,6 +343,29 @@ ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v
 }`;
 }
 
+/**
+ * "Retry selected" with whole groups ticked: the count, the held-record warning and the group limit, as "retry all" says
+ * them; its confirm posts the same selection back with the count, and retries only when the selection still finds it.
+ */
+export function groupsConfirmBody(
+  viewer: Viewer,
+  posted: { jobs: readonly string[]; grupos: readonly string[]; filtro: ReadonlyArray<readonly [string, string]>; back: string },
+  refs: ReadonlyArray<{ queue: string; id: string }>,
+  shown: { records: readonly RegistroJob[]; names: ListNames },
+  held: number,
+  capped: number | null,
+): Raw {
+  const t = messages(viewer.locale);
+  return html`<p id="confirmacao">${t.groupsConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
+${held > 0 ? html`<p id="retidos" class="flash err">${t.bulkHeld(held)}</p>` : ''}
+${capped === null ? '' : html`<p id="limite" class="flash err">${t.groupsTooLarge(capped)}</p>`}
+${confirmJobList(viewer, refs, shown)}
+<form method="post" action="/dashboard/acoes/reprocessar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
+${posted.jobs.map((v) => html`<input type="hidden" name="job" value="${v}">`)}${posted.grupos.map((v) => html`<input type="hidden" name="grupo" value="${v}">`)}${posted.filtro.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
+<input type="hidden" name="voltar" value="${posted.back}"><input type="hidden" name="esperado" value="${refs.length}">
+<button id="confirmar">${t.confirm} (${refs.length})</button> <a href="${posted.back}">${t.cancel}</a></form>`;
+}
+
 /** The first 20 jobs a confirmation acts on, each with the customer it names (retry by filter, discard). */
 export function confirmJobList(
   viewer: Viewer,

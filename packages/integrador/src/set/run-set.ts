@@ -23,6 +23,7 @@ import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
 import { claimHeld, type HeldRecord, heldRecordsError, heldRecordsOf, keysWriteBackLacks } from './held-records';
+import { type OrphanedRecord, orphanedClaim, orphanedRecordsError } from './orphaned-claims';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { recordGroupSize, runGroup } from './record-group';
@@ -40,6 +41,8 @@ export interface SetRunContext extends PrepareContext {
    * (held-records.ts).
    */
   operatorRetries?: number;
+  /** Whether a job no longer exists (discarded, trimmed): its claim of a record is orphaned (orphaned-claims.ts). */
+  jobGone?: (jobId: string) => Promise<boolean>;
   transport: Transport;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -303,7 +306,7 @@ async function runRecord(
   ctx: SetRunContext,
   record: PreparedRecord,
   hold?: HeldRecord,
-): Promise<SetRecordOutcome | HeldRecord | RecordInFlight> {
+): Promise<SetRecordOutcome | HeldRecord | RecordInFlight | OrphanedRecord> {
   try {
     return await pushRecord(ctx, record, hold);
   } catch (err) {
@@ -313,21 +316,27 @@ async function runRecord(
       await releaseHeldRecord(ctx.db, ctx.empresaId, ctx.definition.integracao.id, record.key);
       return pushRecord(ctx, record, hold);
     }
-    return inFlightOf(record.key, err);
+    // A claim whose job no longer exists: named (the job fails), or taken over on an operator's retry of this job.
+    const orphan = hold ? null : await orphanedClaim(ctx, outboxKeyOfRecord(ctx, record), err);
+    if (orphan === 'taken') return pushRecord(ctx, record);
+    return orphan ?? inFlightOf(record.key, err);
   }
 }
 
-/** runRecord's push; RecordBusyError (nothing sent) when another job claims the record. */
-async function pushRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
-  const { integracao } = ctx.definition;
-  // A record known by its id is claimed as such: one job's push of it at a time (migration 024).
-  const key = {
+/** The record's outbox row key; a record known by its id is claimed as such: one job's push of it at a time (migration 024). */
+function outboxKeyOfRecord(ctx: SetRunContext, record: PreparedRecord) {
+  return {
     empresaId: ctx.empresaId,
-    integracaoId: integracao.id,
+    integracaoId: ctx.definition.integracao.id,
     chave: outboxKeyOf(ctx, record),
     jobId: ctx.jobId,
     registro: record.identified ? record.key : null,
   };
+}
+
+/** runRecord's push; RecordBusyError (nothing sent) when another job claims the record. */
+async function pushRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
+  const key = outboxKeyOfRecord(ctx, record);
   const execucao = hold ? await claimHeld(ctx, key, hold) : await outboxGroupsOf(ctx.db).claim(key);
   if (!execucao) {
     await ctx.onHeld?.(hold as HeldRecord);
@@ -368,8 +377,10 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   );
   const outcomes: SetRecordOutcome[] = [];
   const inFlight: RecordInFlight[] = [];
+  const orphaned: OrphanedRecord[] = [];
   for (const outcome of await runGroup(free, size, (record) => runRecord(ctx, record)))
     if ('status' in outcome) outcomes.push(outcome);
+    else if ('orphanJobId' in outcome) orphaned.push(outcome);
     else if ('holderJobId' in outcome) inFlight.push(outcome);
   // The records held back go last, once the others succeeded: one never keeps the others from going out. Each held key
   // runs once (the consulta may return a record twice): whether it is released is decided once per attempt.
@@ -378,11 +389,13 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   for (const record of heldRecords) {
     const outcome = await runRecord(ctx, record, held.get(record.key));
     if ('status' in outcome) outcomes.push(outcome);
+    else if ('orphanJobId' in outcome) orphaned.push(outcome);
     else if ('holderJobId' in outcome) inFlight.push(outcome);
     else heldBack.push(outcome);
   }
   // Another job claims some of them: this one waits and runs again (the records done meanwhile are not sent again).
   if (inFlight.length > 0) throw new RecordsInFlightError(ctx.definition.integracao.id, inFlight);
+  if (orphaned.length > 0) throw orphanedRecordsError(ctx.definition.integracao.id, orphaned);
   if (heldBack.length > 0) throw heldRecordsError(ctx.definition.integracao.id, heldBack);
   const order = new Map(prepared.records.map((record, index) => [record.key, index]));
   outcomes.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));

@@ -12,13 +12,44 @@ type Db = Kysely<any>;
  * (`retido`) — refuses a second one: the claim that loses waits (packages/integrador set/run-set.ts). The claim's own
  * insert or status change hits it, so it costs no statement of its own. PostgreSQL and SQLite index those rows only (a
  * partial index); MySQL/MariaDB, without partial indexes, index a virtual column that holds `registro` while the row
- * claims it and NULL otherwise. A record held by several rows (a race of the version before) keeps its newest hold,
- * the one a run reads.
+ * claims it and NULL otherwise. On MySQL/MariaDB `registro` and that column compare with utf8mb4_bin (as 020's keys):
+ * under the table's default collation `idP1` and `idp1` (an id aliased from a code column), two records, would claim
+ * each other. utf8mb4_bin still ignores trailing spaces (PAD SPACE), so the rows it would take for one record are
+ * deduplicated alike. A record held by several rows (a race of the version before) keeps its newest hold, the one a
+ * run reads. MySQL/MariaDB commit each DDL statement on its own: up() drops what a failed run left (the column, the
+ * index) and builds it again, so `migrate` can simply run again once the cause is fixed.
  */
 const CLAIMS = sql`status IN ('enviando', 'enviado') OR retido = 1`;
+
+/** The record keys a unique index over `registro` takes as one: exact, and on MySQL/MariaDB (PAD SPACE) trailing spaces ignored. */
+function sameRecordKey(dialect: DialectName, registro: string): string {
+  return dialect === 'mysql' ? registro.replace(/ +$/, '') : registro;
+}
+
+async function mysqlHas(db: Db, what: 'column' | 'index', name: string): Promise<boolean> {
+  const { rows } =
+    what === 'column'
+      ? await sql`SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'integracao_execucoes' AND COLUMN_NAME = ${name}`.execute(
+          db,
+        )
+      : await sql`SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'integracao_execucoes' AND INDEX_NAME = ${name}`.execute(
+          db,
+        );
+  return rows.length > 0;
+}
+
 export function setRegistroEmVooMigration(dialect: DialectName): Migration {
   return {
     async up(db: Db) {
+      if (dialect === 'mysql') {
+        // What a failed run left (DDL is not transactional here): built again below.
+        if (await mysqlHas(db, 'index', 'integracao_execucoes_em_voo'))
+          await db.schema.dropIndex('integracao_execucoes_em_voo').on('integracao_execucoes').execute();
+        if (await mysqlHas(db, 'column', 'registro_em_voo'))
+          await db.schema.alterTable('integracao_execucoes').dropColumn('registro_em_voo').execute();
+        // The record's key compared byte by byte, in the held-record lookup too.
+        await sql`ALTER TABLE integracao_execucoes MODIFY registro varchar(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL`.execute(db);
+      }
       const holds = await db
         .selectFrom('integracao_execucoes')
         .select(['id', 'empresa_id', 'integracao_id', 'registro'])
@@ -27,15 +58,13 @@ export function setRegistroEmVooMigration(dialect: DialectName): Migration {
         .execute();
       const kept = new Set<string>();
       for (const hold of holds as { id: number; empresa_id: number; integracao_id: number; registro: string }[]) {
-        const key = `${hold.empresa_id}:${hold.integracao_id}:${hold.registro}`;
+        const key = `${hold.empresa_id}:${hold.integracao_id}:${sameRecordKey(dialect, hold.registro)}`;
         if (!kept.has(key)) kept.add(key);
         else await db.updateTable('integracao_execucoes').set({ retido: 0 }).where('id', '=', hold.id).execute();
       }
       if (dialect === 'mysql') {
-        await db.schema
-          .alterTable('integracao_execucoes')
-          .addColumn('registro_em_voo', 'varchar(200)', (c) => c.generatedAlwaysAs(sql`CASE WHEN ${CLAIMS} THEN registro END`))
-          .execute();
+        await sql`ALTER TABLE integracao_execucoes ADD COLUMN registro_em_voo varchar(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
+          GENERATED ALWAYS AS (CASE WHEN ${CLAIMS} THEN registro END) VIRTUAL`.execute(db);
         await db.schema
           .createIndex('integracao_execucoes_em_voo')
           .unique()

@@ -1,0 +1,78 @@
+import { type Kysely, sql } from 'kysely';
+import type { Execucao, ExecucaoKey } from './execucoes.repository';
+import { findOwnRow, insertFailedRow } from './held-records.repository';
+import type { Database } from './schema';
+
+// A record's claim (its outbox row enviando or enviado, migration 024) left by a job that no longer exists (discarded
+// on the dashboard, trimmed by BullMQ's removeOnFail): no run of that job will ever conclude it. A job that meets it
+// fails for good naming it (its row failed, with this marker); an operator's retry of that job takes the claim over.
+
+interface OrphanMarker {
+  /** The orphaned claim's row the job met. */
+  orfao: number;
+  /** The operator's retries of the job when it met it. */
+  operatorRetries: number;
+}
+
+/** The orphaned claim a job's row failed on, and under how many operator's retries; null for any other row. */
+export function orphanMarkOf(execucao: Execucao | undefined): OrphanMarker | null {
+  if (execucao?.status !== 'falhou' || !execucao.valores) return null;
+  try {
+    const marker = JSON.parse(execucao.valores) as Partial<OrphanMarker>;
+    if (typeof marker.orfao !== 'number' || typeof marker.operatorRetries !== 'number') return null;
+    return { orfao: marker.orfao, operatorRetries: marker.operatorRetries };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The job's row of a record whose claim is orphaned: failed, naming the claim and the operator's retries of the job so
+ * far (inserted, or the row it had updated). Only an operator's retry past that count takes the claim over.
+ */
+export async function markOrphanedBy(db: Kysely<Database>, key: ExecucaoKey, marker: OrphanMarker, mensagem: string): Promise<void> {
+  const valores = JSON.stringify(marker);
+  const own = await findOwnRow(db, key);
+  if (own) {
+    await db
+      .updateTable('integracao_execucoes')
+      .set({ status: 'falhou', valores, mensagem, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('id', '=', own.id)
+      .where('empresa_id', '=', key.empresaId)
+      .where('status', 'in', ['pendente', 'falhou'])
+      .execute();
+    return;
+  }
+  await insertFailedRow(db, key, valores, mensagem);
+}
+
+/**
+ * An operator's retry takes an orphaned claim over, in one transaction: the orphan's row fails (its outcome unknown,
+ * `mensagem` saying so) and the job's own row becomes the claim, enviando with its outcome unknown as the orphan's was
+ * (the job's push then reconciles it as an interrupted attempt of its own). False when the orphan's row no longer
+ * claims the record (concluded, or taken over meanwhile by another job): nothing changes.
+ */
+export async function takeOverOrphan(
+  db: Kysely<Database>,
+  empresaId: number,
+  claim: { orphanId: number; ownId: number; mensagem: string },
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const released = await trx
+      .updateTable('integracao_execucoes')
+      .set({ status: 'falhou', mensagem: claim.mensagem, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('id', '=', claim.orphanId)
+      .where('empresa_id', '=', empresaId)
+      .where('status', 'in', ['enviando', 'enviado'])
+      .where('retido', '=', 0)
+      .executeTakeFirst();
+    if (Number(released.numUpdatedRows) !== 1) return false;
+    await trx
+      .updateTable('integracao_execucoes')
+      .set({ status: 'enviando', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('id', '=', claim.ownId)
+      .where('empresa_id', '=', empresaId)
+      .execute();
+    return true;
+  });
+}
