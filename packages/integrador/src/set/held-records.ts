@@ -1,5 +1,6 @@
 import {
   claimHeldExecucao,
+  type DialectName,
   type Execucao,
   type ExecucaoKey,
   findHeldExecucoesGrouped,
@@ -42,6 +43,18 @@ export function keysWriteBackLacks(
 }
 
 /**
+ * Of a lookup's rows, the hold of record `key` as the database matched it: exactly, else on MySQL/MariaDB (utf8mb4_bin
+ * is PAD SPACE, as the in-flight index) a key differing by trailing spaces only, e.g. the hold of `id7 ` for `id7`.
+ * Missed, the record's claim would meet that hold on the index and wait for it (SET_RECORD_IN_FLIGHT) for ever.
+ */
+function heldRowOf<Row extends { registro: string }>(dialect: DialectName, rows: readonly Row[], key: string): Row | undefined {
+  const exact = rows.find((row) => row.registro === key);
+  if (exact || dialect !== 'mysql') return exact;
+  const padded = key.replace(/ +$/, '');
+  return rows.find((row) => row.registro.replace(/ +$/, '') === padded);
+}
+
+/**
  * The run's records held back, by key (one query for all of them, shared with the runs in flight). A hold whose keys the configuration no longer
  * needs (sql_update corrected) is released here: that record goes out again and is written back.
  */
@@ -59,7 +72,7 @@ export async function heldRecordsOf(ctx: PrepareContext, records: readonly Prepa
     identified.map((record) => record.key),
   );
   for (const record of identified) {
-    const row = rows.find((candidate) => candidate.registro === record.key);
+    const row = heldRowOf(ctx.dialect, rows, record.key);
     if (!row) continue;
     const keys = keysWriteBackLacks(ctx.definition, record.values, row.retornoAusente);
     if (keys.length > 0) held.set(record.key, { key: record.key, keys, jobId: row.jobId, execucaoId: row.id });
