@@ -47,10 +47,12 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
   });
 
   it('a start and its end make one closed row with the duration; a job run twice writes nothing twice', async () => {
-    const start = event('inicio', '3501', '1133334444', new Date(Date.now() - 42000));
+    // Both instants fixed up front: the duration is theirs, however long the calls below take on a busy machine.
+    const endAt = Date.now();
+    const start = event('inicio', '3501', '1133334444', new Date(endAt - 42000));
     const first = await processCallEvent(deps, start);
     expect(await processCallEvent(deps, start)).toEqual(first);
-    const end = event('fim', '3501', '(11) 3333-4444', new Date(), { urlAudio: 'a.wav' });
+    const end = event('fim', '3501', '(11) 3333-4444', new Date(endAt), { urlAudio: 'a.wav' });
     await processCallEvent(deps, end);
     await processCallEvent(deps, end);
     const [row, ...more] = await rows('3501');
@@ -168,7 +170,8 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
   });
 
   it('an end whose start is processed later (two workers) still makes one row, and the call leaves the screen pop', async () => {
-    const startedAt = new Date(Date.now() - 10000);
+    const endedAt = new Date();
+    const startedAt = new Date(endedAt.getTime() - 10000);
     const start = event('inicio', '3502', '1133334444', startedAt);
     // The listener rang the call and showed its card when the start arrived, before either job ran.
     const shown = {
@@ -179,7 +182,7 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
       recebidoEm: start.receivedAt,
     };
     await publishPop(redis, prefix, empresaId, { type: 'caller', ...shown, matches: [] }, 60000);
-    await processCallEvent(deps, event('fim', '3502', '1133334444', new Date(), { urlAudio: 'b.wav' }));
+    await processCallEvent(deps, event('fim', '3502', '1133334444', endedAt, { urlAudio: 'b.wav' }));
     expect((await rows('3502')).map((r) => [r.status, r.sem_inicio])).toEqual([['finalizada', 1]]);
     expect(await processCallEvent(deps, start)).toMatchObject({ paired: true });
     const [row, ...more] = await rows('3502');
