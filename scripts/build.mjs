@@ -128,28 +128,6 @@ export function isStale(root = ROOT) {
   return Math.max(...inputs, ...files) > built;
 }
 
-/**
- * keepNames makes esbuild call `__name(fn, "name")` wherever a function or class is made, also for every closure a
- * hot path makes anew (a SET push makes dozens): each call a defineProperty on a fresh function, ~1 % of worker-set's
- * CPU at hundreds of pushes a second. Nearly always the function already has that name (`const lane = async () =>`
- * is named `lane` by the language), and then redefining it changes nothing: the helper skips it. A name that differs
- * (a class or function esbuild renamed in the bundle) is still set, as before.
- */
-const NAME_HELPER =
-  /^var __name = \((\w+), (\w+)\) => __defProp\(\1, "name", \{ value: \2, configurable: true \}\);$|^var __name = \((\w+), value\) => __defProp\(\3, "name", \{ value, configurable: true \}\);$/m;
-
-/** The built file with the helper skipping (same line, so the source map still fits); an error if esbuild's helper changed. */
-export function withNameHelperSkipping(code, outfile = 'the bundle') {
-  if (!code.includes('__name(')) return code;
-  const found = NAME_HELPER.exec(code);
-  if (!found) throw new Error(`${outfile}: esbuild's __name helper is not the one scripts/build.mjs replaces`);
-  const target = found[1] ?? found[3];
-  const value = found[2] ?? 'value';
-  const define = found[0].slice(found[0].indexOf('__defProp('), -1);
-  const skipping = `var __name = (${target}, ${value}) => ${target}.name === ${value} ? ${target} : ${define};`;
-  return code.slice(0, found.index) + skipping + code.slice(found.index + found[0].length);
-}
-
 /** Builds one app; resolves with esbuild's warnings. */
 async function buildApp({ entry, outfile, lazy }) {
   // Loaded here: `--if-stale` with nothing to do must not pay for loading esbuild.
@@ -170,7 +148,6 @@ async function buildApp({ entry, outfile, lazy }) {
     plugins: [externals(outfile, lazy)],
     logLevel: 'silent',
   });
-  fs.writeFileSync(outfile, withNameHelperSkipping(fs.readFileSync(outfile, 'utf8'), outfile));
   return result.warnings;
 }
 

@@ -57,20 +57,4 @@ describe('the jest global setup builds the apps when a source changed', () => {
     setup({ rootDir: root });
     expect(output()).toBe('dois');
   }, 60_000);
-
-  it('keeps the names of classes the bundle renames, and its name helper skips a function already so named', () => {
-    // Two modules' classes of one name: the bundle renames one (Thing2), keepNames gives it back its name.
-    writeAt(
-      path.join(root, 'apps/names/src/main.ts'),
-      "import { Thing as A } from './a';\nimport { Thing as B } from './b';\nconst made = () => { const lane = async () => 1; return lane; };\nconsole.log([A.name, B.name, made().name].join(' '));\n",
-      5_000,
-    );
-    writeAt(path.join(root, 'apps/names/src/a.ts'), 'export class Thing {}\n', 5_000);
-    writeAt(path.join(root, 'apps/names/src/b.ts'), 'export class Thing {}\n', 5_000);
-    globalSetup()({ rootDir: root });
-    const built = path.join(root, 'apps/names/dist/main.js');
-    expect(execFileSync(process.execPath, [built], { encoding: 'utf8' }).trim()).toBe('Thing Thing lane');
-    // esbuild's own helper redefines `name` on every function it is given, also a closure made per call.
-    expect(fs.readFileSync(built, 'utf8')).toMatch(/^var __name = \((\w+), value\) => \1\.name === value \? \1 : __defProp\(/m);
-  }, 60_000);
 });
