@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { round } from './support/stats';
 
 // Where a process spent its CPU: self time of a V8 .cpuprofile (node --cpu-prof) by package and by function.
-// Usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [--top 25]
+// Usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [--top 25] [--inclusive]
+// --inclusive also lists the functions by inclusive time (their own and their callees', a sample counted once per
+// function however deep its recursion): where a call site's whole cost shows, not only the leaves it ends in.
 
 interface ProfileNode {
   id: number;
@@ -29,6 +31,8 @@ export interface CpuSummary {
   /** The same time with native code and node's internals (socket writes, timers…) charged to the package that called them. */
   byCallingPackage: { name: string; ms: number; share: number }[];
   topFunctions: { name: string; where: string; ms: number; share: number }[];
+  /** With `inclusive`: the functions by the time of the samples whose stack holds them (idle excluded). */
+  inclusiveFunctions?: { name: string; where: string; ms: number; share: number }[];
 }
 
 /** The package a frame belongs to: a node_modules package, a workspace folder, node's internals or a V8 pseudo-frame. */
@@ -105,7 +109,7 @@ function ranked(totals: Map<string, number>, share: (ms: number) => number) {
 }
 
 /** Reads a .cpuprofile and sums self time by package and by function. */
-export function summarizeCpuProfile(file: string, top = 25): CpuSummary {
+export function summarizeCpuProfile(file: string, top = 25, inclusive = false): CpuSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMs = new Map<number, number>();
@@ -139,7 +143,9 @@ export function summarizeCpuProfile(file: string, top = 25): CpuSummary {
   }
   const busyMs = [...byPackage.values()].reduce((sum, ms) => sum + ms, 0);
   const share = (ms: number) => round((100 * ms) / busyMs);
+  const inclusiveFunctions = inclusive ? inclusiveRanking(nodes, parents, selfMs, top, share) : undefined;
   return {
+    ...(inclusiveFunctions ? { inclusiveFunctions } : {}),
     file,
     busyMs: round(busyMs, 0),
     idleMs: round(idleMs, 0),
@@ -152,6 +158,36 @@ export function summarizeCpuProfile(file: string, top = 25): CpuSummary {
   };
 }
 
+/** Each function's inclusive time: every non-idle sample charged once to each distinct function on its stack. */
+function inclusiveRanking(
+  nodes: Map<number, ProfileNode>,
+  parents: Map<number, number>,
+  selfMs: Map<number, number>,
+  top: number,
+  share: (ms: number) => number,
+) {
+  const totals = new Map<string, { name: string; where: string; ms: number }>();
+  for (const [id, ms] of selfMs) {
+    if (nodes.get(id)?.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const frame = nodes.get(at)?.callFrame;
+      if (!frame || frame.functionName === '(root)') break;
+      const where = frame.url ? shortWhere(frame.url, frame.lineNumber) : packageOf(frame.url, frame.functionName);
+      const key = `${frame.functionName}@${where}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = totals.get(key) ?? { name: frame.functionName || '(anonymous)', where, ms: 0 };
+      entry.ms += ms;
+      totals.set(key, entry);
+    }
+  }
+  return [...totals.values()]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, top)
+    .map((f) => ({ ...f, ms: round(f.ms, 0), share: share(f.ms) }));
+}
+
 function printSummary(summary: CpuSummary): void {
   const lines = [`${summary.file}: ${summary.busyMs} ms busy, ${summary.idleMs} ms idle`, '', 'self time by package:'];
   for (const p of summary.byPackage.slice(0, 20))
@@ -162,14 +198,21 @@ function printSummary(summary: CpuSummary): void {
   lines.push('', 'busiest functions (self time):');
   for (const f of summary.topFunctions)
     lines.push(`  ${f.share.toFixed(1).padStart(5)} %  ${f.ms.toString().padStart(7)} ms  ${f.name}  ${f.where}`);
+  if (summary.inclusiveFunctions) {
+    lines.push('', "busiest functions (inclusive time: their own and their callees'):");
+    for (const f of summary.inclusiveFunctions)
+      lines.push(`  ${f.share.toFixed(1).padStart(5)} %  ${f.ms.toString().padStart(7)} ms  ${f.name}  ${f.where}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 if (require.main === module) {
-  const [file, flag, value] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const file = args[0];
   if (!file) {
-    process.stderr.write('usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [--top N]\n');
+    process.stderr.write('usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [--top N] [--inclusive]\n');
     process.exit(1);
   }
-  printSummary(summarizeCpuProfile(file, flag === '--top' ? Number(value) : 25));
+  const topAt = args.indexOf('--top');
+  printSummary(summarizeCpuProfile(file, topAt > 0 ? Number(args[topAt + 1]) : 25, args.includes('--inclusive')));
 }

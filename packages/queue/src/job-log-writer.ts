@@ -8,23 +8,28 @@ const JOB_LOG_BATCH_MAX = 200;
 
 /**
  * BullMQ's addLog without its trimming (no job sets keepLogs), for many lines in one call: KEYS are (job, job's log)
- * pairs and ARGV the lines, in order; a line goes in only while its job exists. One script call per batch: as one
- * call per line, every line was a command of its own for ioredis to build and Redis to answer. Each RPUSH is a
- * pcall: a line that cannot be written (its log key holding another type) is counted and the lines after it still go in.
+ * pairs, one pair per job, and ARGV for each pair in turn how many lines it has, then those lines, in order; a job's
+ * lines go in only while the job exists, in one RPUSH. One script call per batch: as one call per line, every line
+ * was a command of its own for ioredis to build and Redis to answer; and a job's lines of a batch (the records of a
+ * job of several pushes) cost one EXISTS and one RPUSH, not two commands a line. Each RPUSH is a pcall: a job's lines
+ * that cannot be written (its log key holding another type) are counted and the other jobs' lines still go in.
  */
 const APPEND_SCRIPT = `
 local failed = 0
-for i = 1, #ARGV do
-  if redis.call('EXISTS', KEYS[2 * i - 1]) == 1 then
-    local written = redis.pcall('RPUSH', KEYS[2 * i], ARGV[i])
-    if type(written) == 'table' and written.err then failed = failed + 1 end
+local at = 1
+for i = 1, #KEYS, 2 do
+  local count = tonumber(ARGV[at])
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    local written = redis.pcall('RPUSH', KEYS[i + 1], unpack(ARGV, at + 1, at + count))
+    if type(written) == 'table' and written.err then failed = failed + count end
   end
+  at = at + count + 1
 end
 return failed
 `;
 
 interface AppendCommand {
-  /** numberOfKeys first (2 per line), then the keys, then the lines; answers how many lines could not be written. */
+  /** numberOfKeys first (2 per job), then the keys, then each job's count and lines; answers how many lines could not be written. */
   integradorJobLogAppend(...args: (string | number)[]): Promise<number>;
 }
 
@@ -35,8 +40,11 @@ interface AppendCommand {
  * reported to `onError`, and a failed call loses that call's lines only.
  */
 export class JobLogWriter {
-  /** Lines waiting, by queue (its keys share the queue's prefix, so a call of one queue's keys stays in one cluster slot). */
-  private pending = new Map<string, { keys: string[]; lines: string[] }>();
+  /**
+   * Lines waiting, by queue (its keys share the queue's prefix, so a call of one queue's keys stays in one cluster slot),
+   * then by job key, each job's lines in order.
+   */
+  private pending = new Map<string, Map<string, string[]>>();
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly redis: Redis & AppendCommand;
@@ -54,12 +62,13 @@ export class JobLogWriter {
   append(job: Pick<Job, 'id' | 'queueQualifiedName'>, line: string): void {
     let queued = this.pending.get(job.queueQualifiedName);
     if (!queued) {
-      queued = { keys: [], lines: [] };
+      queued = new Map();
       this.pending.set(job.queueQualifiedName, queued);
     }
     const jobKey = `${job.queueQualifiedName}:${job.id}`;
-    queued.keys.push(jobKey, `${jobKey}:logs`);
-    queued.lines.push(line);
+    const lines = queued.get(jobKey);
+    if (lines) lines.push(line);
+    else queued.set(jobKey, [line]);
     if (++this.size >= JOB_LOG_BATCH_MAX) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
@@ -76,11 +85,18 @@ export class JobLogWriter {
     this.pending = new Map();
     this.size = 0;
     return Promise.all(
-      batch.map(({ keys, lines }) =>
-        this.redis.integradorJobLogAppend(keys.length, ...keys, ...lines).then((failed) => {
-          if (failed > 0) this.onError(new Error(`${failed} of ${lines.length} job log lines could not be written`));
-        }),
-      ),
+      batch.map((jobs) => {
+        const keys: string[] = [];
+        const args: (string | number)[] = [];
+        for (const [jobKey, lines] of jobs) {
+          keys.push(jobKey, `${jobKey}:logs`);
+          args.push(lines.length, ...lines);
+        }
+        const total = args.length - jobs.size;
+        return this.redis.integradorJobLogAppend(keys.length, ...keys, ...args).then((failed) => {
+          if (failed > 0) this.onError(new Error(`${failed} of ${total} job log lines could not be written`));
+        });
+      }),
     ).then(() => undefined, this.onError);
   }
 }
