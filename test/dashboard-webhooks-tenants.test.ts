@@ -1,5 +1,5 @@
 import { createEmpresa, createOperador } from '@integrador/store';
-import { createWebhookEndpoint } from '@integrador/webhooks';
+import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
 
 /**
@@ -17,17 +17,18 @@ describe('dashboard: the webhooks page opens on what the session may see', () =>
     await h.start();
     const db = h.database.db;
     empresaC = await createEmpresa(db, 'Empresa C');
-    const endpoint = (nome: string) => ({
-      nome,
-      url: 'https://example.com/hook',
-      gatilhos: ['contato.criado' as const],
-      ativo: true,
-      cabecalhos: {},
-      limitePorSegundo: null,
-    });
+    const endpoint = async (empresaId: number, nome: string) =>
+      (
+        await createEndpoint(
+          db,
+          DEFAULT_WEBHOOK_SETTINGS,
+          { empresaId, filialId: null },
+          { nome, url: 'https://example.com/hook', gatilhos: ['contato.criado'] },
+        )
+      ).id;
     // Empresa A (the first) has no endpoint; B and C have one each.
-    endpointB = await createWebhookEndpoint(db, h.empresaB, endpoint('Receptor B'), 'plain:whsec_b');
-    endpointC = await createWebhookEndpoint(db, empresaC, endpoint('Receptor C'), 'plain:whsec_c');
+    endpointB = await endpoint(h.empresaB, 'Receptor B');
+    endpointC = await endpoint(empresaC, 'Receptor C');
     await h.seedDelivery(h.empresaB, endpointB, 'falhou', 1);
     await createOperador(db, {
       login: 'opab',
@@ -63,7 +64,7 @@ describe('dashboard: the webhooks page opens on what the session may see', () =>
     expect(page).toContain('Nenhuma entrega ainda');
   });
 
-  it("an operator sees the endpoints of their own empresas only, whichever is first", async () => {
+  it('an operator sees the endpoints of their own empresas only, whichever is first', async () => {
     const page = await get('opab');
     expect(page).toContain(`data-endpoint="${endpointB}"`);
     // Walled: C is not theirs.

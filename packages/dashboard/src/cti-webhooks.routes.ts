@@ -180,10 +180,7 @@ async function webhooksPage(
   if ('refused' in filter) return { body: filters, refused: deliveryRefusal(viewer, filter) };
   const why = (text: string, more: Raw | string = '') => ({ body: html`${filters}<p class="muted vazio">${text}</p>${more}` });
   if (empresas.length === 0) return why(t.noTenantsVisible);
-  const counts = await countEndpointsByEmpresa(
-    deps.database.db,
-    viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id),
-  );
+  const counts = await countEndpointsByEmpresa(deps.database.db, viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id));
   const withEndpoints = empresas.filter((e) => counts.has(e.id));
   const name = (e: { id: number; nome: string }) => `${e.nome} (#${e.id})`;
   const tenantBody = async (id: number) => {
@@ -212,7 +209,8 @@ async function webhooksPage(
   for (const empresa of withEndpoints.slice(0, WEBHOOK_TENANTS_SHOWN)) {
     const { views, body } = await tenantBody(empresa.id);
     // An endpoint filter names one endpoint: the tenants without it are left out.
-    if (views.length > 0) sections.push(html`<section data-empresa="${empresa.id}"><h2 class="empresa">${name(empresa)}</h2>${body}</section>`);
+    if (views.length > 0)
+      sections.push(html`<section data-empresa="${empresa.id}"><h2 class="empresa">${name(empresa)}</h2>${body}</section>`);
   }
   const more =
     withEndpoints.length > WEBHOOK_TENANTS_SHOWN
@@ -292,7 +290,14 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           return reply
             .status(400)
             .type('text/html')
-            .send(layout(viewer, { title: t.webhooks, active: 'webhooks', body: webhooks.body, flash: { text: webhooks.refused, error: true } }));
+            .send(
+              layout(viewer, {
+                title: t.webhooks,
+                active: 'webhooks',
+                body: webhooks.body,
+                flash: { text: webhooks.refused, error: true },
+              }),
+            );
         body = webhooks.body;
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];

@@ -22,7 +22,11 @@ type DeliverPayload = {
  * this job ends. Before, the job ran again, found the row not pending and did nothing. Undefined when this run is not
  * such a retry (the job goes on as usual).
  */
-async function resentByOperator(deps: DeliveryDeps, payload: DeliverPayload, operatorRetries: number): Promise<DeliveryOutcome | undefined> {
+async function resentByOperator(
+  deps: DeliveryDeps,
+  payload: DeliverPayload,
+  operatorRetries: number,
+): Promise<DeliveryOutcome | undefined> {
   if (!deps.producer || operatorRetries === 0) return undefined;
   const { empresaId } = payload.tenant;
   const entrega = await deps.store.load(empresaId, payload.entregaId);

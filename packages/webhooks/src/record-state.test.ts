@@ -115,7 +115,12 @@ describe.each(ALL_DIALECTS)('the state a webhook body carries, on %s', (dialect)
       now: new Date(Date.now() + 40 * 86_400_000),
     });
     const bodies = () =>
-      database.db.selectFrom('webhook_mensagens').select('id').where('empresa_id', '=', empresaId).where('registro_id', '=', '20').execute();
+      database.db
+        .selectFrom('webhook_mensagens')
+        .select('id')
+        .where('empresa_id', '=', empresaId)
+        .where('registro_id', '=', '20')
+        .execute();
     expect(await bodies()).toEqual([]);
     await database.db.updateTable('oportunidades').set({ status: 'perdida' }).where('id', '=', 20).execute();
     await publish('oportunidades', 20, 'status_alterado', new Date('2026-11-20T15:00:00Z'));
@@ -139,7 +144,11 @@ describe.each(ALL_DIALECTS)('the state a webhook body carries, on %s', (dialect)
       em: new Date('2026-09-02T10:00:00Z'),
     });
     expect(created.motivo?.code).toBe('NO_ENDPOINT');
-    const kept = await database.db.selectFrom('webhook_registros').select(['empresa_id', 'registro_id', 'criacao']).where('registro_id', '=', '21').execute();
+    const kept = await database.db
+      .selectFrom('webhook_registros')
+      .select(['empresa_id', 'registro_id', 'criacao'])
+      .where('registro_id', '=', '21')
+      .execute();
     expect(kept).toEqual([{ empresa_id: other, registro_id: '21', criacao: '2026-09-02 07:00' }]);
     // A date kept for another empresa's record of the same id (a CRM per empresa) is not this empresa's record's.
     await database.db

@@ -22,7 +22,11 @@ import { recoverDeliveries, resendDelivery } from './webhooks.service';
 describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on %s', (dialect) => {
   const logger = createLogger({ name: 'test', level: 'silent' });
   // No retries: a delivery whose attempt fails is given up at once (its job fails), as after its whole schedule.
-  const settings: WebhookSettings = { ...DEFAULT_WEBHOOK_SETTINGS, retryScheduleMs: [], allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
+  const settings: WebhookSettings = {
+    ...DEFAULT_WEBHOOK_SETTINGS,
+    retryScheduleMs: [],
+    allowlist: parseAddressAllowlist(['127.0.0.1/32']),
+  };
   let database: TestDatabase;
   let queues: TestQueues;
   let receiver: http.Server;
@@ -54,7 +58,12 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     database.db.selectFrom('webhook_entregas').select(['status', 'tentativas']).where('id', '=', id).executeTakeFirstOrThrow();
   const origins = async (id: number) =>
     (
-      await database.db.selectFrom('webhook_tentativas').select(['numero', 'origem']).where('entrega_id', '=', id).orderBy('numero').execute()
+      await database.db
+        .selectFrom('webhook_tentativas')
+        .select(['numero', 'origem'])
+        .where('entrega_id', '=', id)
+        .orderBy('numero')
+        .execute()
     ).map((t) => `${t.numero}:${t.origem}`);
 
   /** Runs a real delivery worker (as worker-webhook wires it) until `done`, then a moment more for any second job. */
@@ -66,7 +75,15 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
       endpointConcurrency: 4,
       leaseMs: 20_000,
     });
-    const deps = { db: database.db, store: createDeliveryStore(database.db), http: client, flow, settings, logger, producer: queues.producer };
+    const deps = {
+      db: database.db,
+      store: createDeliveryStore(database.db),
+      http: client,
+      flow,
+      settings,
+      logger,
+      producer: queues.producer,
+    };
     let worker: Worker | undefined;
     try {
       worker = startQueueWorker({

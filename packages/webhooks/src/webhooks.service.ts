@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince } from './deliveries.repository';
+import {
+  type Entrega,
+  listEntregas,
+  listTentativas,
+  loadEntrega,
+  type ResendableEntrega,
+  recoverableEntregasSince,
+} from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl, plainHttpRefused } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -232,6 +239,10 @@ export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale, setti
   };
 }
 
+/** The states a resend claims its delivery from (restartEntrega): any but pending. */
+const isResendable = (status: string): status is ResendableEntrega['status'] =>
+  status === 'falhou' || status === 'entregue' || status === 'cancelada';
+
 /** How many times a resend reads its delivery again when the row changed under its claim (a recover, another resend). */
 const RESEND_CLAIMS = 3;
 
@@ -254,15 +265,15 @@ export async function resendDelivery(
 ): Promise<string> {
   const { empresaId } = caller;
   const endpoint = await requireChangeableEndpoint(db, caller, endpointId);
-  let entrega = await loadEntrega(db, empresaId, entregaId);
+  let entrega: Entrega | undefined = await loadEntrega(db, empresaId, entregaId);
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   requireActive(endpoint);
   for (let claims = 0; entrega && claims < RESEND_CLAIMS; claims += 1) {
     // A pending delivery has a job that owns it (or the sweep gives it one): that one runs now, its next attempt marked.
     if (entrega.status === 'pendente')
       return (await enqueueOwnJob(producer, entrega, { runNow: true, tentativaManual: entrega.tentativas + 1 })).jobId;
-    const status = entrega.status;
-    if (status !== 'falhou' && status !== 'entregue' && status !== 'cancelada') break;
+    const status: string = entrega.status;
+    if (!isResendable(status)) break;
     const claim = randomUUID().replaceAll('-', '');
     const resendable = { id: entrega.id, status, ultimoErro: null };
     if (await resendEntrega(db, producer, empresaId, endpointId, resendable, claim, { manual: true })) return `whv-${entrega.id}-${claim}`;
