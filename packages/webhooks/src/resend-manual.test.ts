@@ -1,19 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
-import type { JobPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { type JobHandler, type QueueHandlers, retryFailedJob, startQueueWorker } from '@integrador/queue';
+import { retryFailedJob } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
-import type { Worker } from 'bullmq';
-import { runDeliveryJob } from './delivery-job';
-import { createDeliveryStore } from './delivery-store';
-import { EndpointFlowControl } from './flow-control';
-import { createWebhookHttpClient } from './http-client';
 import { ownJobId } from './orphan-sweep';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
-import { endpointWithDeliveries } from './test/deliveries';
+import { endpointWithDeliveries, deliverUntil as runWorkerUntil } from './test/deliveries';
 import { recoverDeliveries, resendDelivery } from './webhooks.service';
 
 // An operator's resend, by every path (the engine's resendDelivery behind the API, the CLI and the dashboard; an
@@ -66,45 +60,9 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
         .execute()
     ).map((t) => `${t.numero}:${t.origem}`);
 
-  /** Runs a real delivery worker (as worker-webhook wires it) until `done`, then a moment more for any second job. */
-  const deliverUntil = async (done: () => Promise<boolean>) => {
-    const client = createWebhookHttpClient(settings);
-    const flow = new EndpointFlowControl(queues.redis, queues.prefix, {
-      breakerFailures: 50,
-      breakerCooldownMs: 30_000,
-      endpointConcurrency: 4,
-      leaseMs: 20_000,
-    });
-    const deps = {
-      db: database.db,
-      store: createDeliveryStore(database.db),
-      http: client,
-      flow,
-      settings,
-      logger,
-      producer: queues.producer,
-    };
-    let worker: Worker | undefined;
-    try {
-      worker = startQueueWorker({
-        queue: 'webhook',
-        connection: queues.workerRedis,
-        prefix: queues.prefix,
-        concurrency: 4,
-        logger,
-        handlers: {
-          'webhook.deliver': ((payload, ctx) => runDeliveryJob(deps, payload, ctx.job, ctx.token, ctx.operatorRetries)) as JobHandler<
-            JobPayload<'webhook', 'webhook.deliver'>
-          >,
-        } as unknown as QueueHandlers<'webhook'>,
-      });
-      for (let i = 0; i < 400 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setTimeout(resolve, 600));
-    } finally {
-      await worker?.close();
-      await client.close();
-    }
-  };
+  /** Runs a real delivery worker (as worker-webhook wires it, four at a time) until `done`, then a moment more. */
+  const deliverUntil = (done: () => Promise<boolean>) =>
+    runWorkerUntil(queues, database.db, settings, done, { concurrency: 4, breakerFailures: 50, producer: true, settleMs: 600 });
 
   const withDeliveries = (nome: string, count: number) =>
     endpointWithDeliveries(database.db, {
