@@ -219,6 +219,8 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(resend.statusCode).toBe(202);
     const job = await h.producer.getJob('webhook', resend.json().jobId);
     expect(job?.data).toMatchObject({ entregaId: failedA, endpointId: endpointA, manual: true, tenant: { empresaId: h.empresaA } });
+    // The resend claimed the delivery (pending under its job: a recover now leaves it to that job); its attempt failed.
+    await h.database.db.updateTable('webhook_entregas').set({ status: 'falhou' }).where('id', '=', failedA).execute();
 
     const recover = await h.app.inject({
       method: 'POST',

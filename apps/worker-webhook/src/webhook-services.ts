@@ -79,5 +79,7 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
     settings,
     logger,
     events: createWebhookMetrics(services.metrics),
+    // An operator's retry of a given-up delivery's job resends it (runDeliveryJob).
+    producer,
   };
 }

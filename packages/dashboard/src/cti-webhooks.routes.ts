@@ -3,6 +3,7 @@ import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,
   circuitStates,
+  countEndpointsByEmpresa,
   DEFAULT_WEBHOOK_SETTINGS,
   deliveryAttempts,
   deliveryErrorMessage,
@@ -34,7 +35,7 @@ import {
 import type { DashboardDeps } from './deps';
 import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formDate, formId, optionalFormId } from './form-input';
-import { html } from './html';
+import { html, type Raw } from './html';
 import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
@@ -49,6 +50,9 @@ type Query = Record<string, string | undefined>;
 
 /** How many of an endpoint's latest deliveries the page and the API list (each with its attempts). */
 const DELIVERIES_SHOWN = 20;
+
+/** How many tenants the webhooks page shows at once when it opens on every tenant the viewer sees (the rest by the filter). */
+const WEBHOOK_TENANTS_SHOWN = 10;
 
 const num = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : typeof v === 'number' ? v : undefined);
 /**
@@ -156,6 +160,66 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
 }
 
 /**
+ * The webhooks page's body: one tenant's endpoints (`empresaId`), or, when none is asked for, those of every tenant the
+ * viewer sees that has endpoints (up to WEBHOOK_TENANTS_SHOWN, each under its name), with a tenant filter offering both.
+ * An empty page says why: no tenant visible, no endpoint in the tenant (naming the tenants that have some) or in any,
+ * no such endpoint, no delivery yet or none with the status asked for. `refused`: a filter value it cannot apply.
+ */
+async function webhooksPage(
+  deps: DashboardDeps,
+  viewer: Viewer,
+  query: Query,
+  empresas: ReadonlyArray<{ id: number; nome: string }>,
+  empresaId: number | undefined,
+): Promise<{ body: Raw; refused?: string }> {
+  const t = messages(viewer.locale);
+  const filter = deliveryFilter(query);
+  const status = 'refused' in filter ? undefined : filter.status;
+  const extra = html`<label>${t.status}<select name="status"><option value="">${t.allStatuses}</option>${ENTREGA_STATUSES.map((s) => html`<option value="${s}" ${s === status ? 'selected' : ''}>${word(t.deliveryStatuses, s)}</option>`)}</select></label>`;
+  const filters = tenantFilters(viewer, '/dashboard/webhooks', [...empresas], empresaId ?? null, extra, true);
+  if ('refused' in filter) return { body: filters, refused: deliveryRefusal(viewer, filter) };
+  const why = (text: string, more: Raw | string = '') => ({ body: html`${filters}<p class="muted vazio">${text}</p>${more}` });
+  if (empresas.length === 0) return why(t.noTenantsVisible);
+  const counts = await countEndpointsByEmpresa(deps.database.db, viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id));
+  const withEndpoints = empresas.filter((e) => counts.has(e.id));
+  const name = (e: { id: number; nome: string }) => `${e.nome} (#${e.id})`;
+  const tenantBody = async (id: number) => {
+    const views = await endpointViews(deps, viewer, id, filter);
+    const older = (view: EndpointView) =>
+      view.nextCursor === null
+        ? null
+        : `/dashboard/webhooks?${new URLSearchParams({ empresa: String(id), ...(status ? { status } : {}), endpoint: String(view.id), antes: String(view.nextCursor) })}`;
+    return { views, body: webhooksBody(viewer, html``, id, views, canAct(viewer), older, status) };
+  };
+  if (empresaId !== undefined) {
+    const empresa = empresas.find((e) => e.id === empresaId) as { id: number; nome: string };
+    if (!counts.has(empresaId)) {
+      const others = withEndpoints.slice(0, 20);
+      const links = others.length
+        ? html`<p class="muted">${t.webhooksElsewhere} ${others.map((e, i) => html`${i ? ', ' : ''}<a href="/dashboard/webhooks?empresa=${e.id}">${name(e)}</a>`)}</p>`
+        : '';
+      return why(t.noWebhooksIn(name(empresa)), links);
+    }
+    const { views, body } = await tenantBody(empresaId);
+    if (views.length === 0 && filter.endpoint !== undefined) return why(t.noSuchEndpoint(filter.endpoint, name(empresa)));
+    return { body: html`${filters}${body}` };
+  }
+  if (withEndpoints.length === 0) return why(t.noWebhooksAnywhere(empresas.length));
+  const sections: Raw[] = [];
+  for (const empresa of withEndpoints.slice(0, WEBHOOK_TENANTS_SHOWN)) {
+    const { views, body } = await tenantBody(empresa.id);
+    // An endpoint filter names one endpoint: the tenants without it are left out.
+    if (views.length > 0)
+      sections.push(html`<section data-empresa="${empresa.id}"><h2 class="empresa">${name(empresa)}</h2>${body}</section>`);
+  }
+  const more =
+    withEndpoints.length > WEBHOOK_TENANTS_SHOWN
+      ? html`<p class="muted">${t.moreTenantsWithWebhooks(WEBHOOK_TENANTS_SHOWN, withEndpoints.length)}</p>`
+      : '';
+  return { body: html`${filters}${more}${sections.length ? sections : html`<p class="muted vazio">${t.noRows}</p>`}` };
+}
+
+/**
  * The endpoints' circuit breakers now, as GET /v1/webhooks reads them (one round trip; the ids are the tenant's, listed
  * above); null when Redis does not answer — the page still shows the endpoints, the circuit as unknown.
  */
@@ -189,7 +253,10 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const query = request.query as Query;
       const empresas = await visibleEmpresas(deps, viewer);
       const requested = num(query.empresa);
-      const empresaId = empresas.find((e) => e.id === requested)?.id ?? empresas[0]?.id;
+      // The calls page opens on the viewer's first tenant; the webhooks page on every tenant the viewer sees (an
+      // operator's endpoints may all be in another tenant than the first), unless one is asked for.
+      const asked = empresas.find((e) => e.id === requested)?.id;
+      const empresaId = kind === 'webhooks' ? asked : (asked ?? empresas[0]?.id);
       // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
       const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;
       // The webhooks page's actions (resend, recover) count deliveries, not jobs.
@@ -217,24 +284,21 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
         body = callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, empresaId, calls));
-      } else if (empresaId !== undefined) {
-        const filter = deliveryFilter(query);
-        const status = 'refused' in filter ? undefined : filter.status;
-        const extra = html`<label>${t.status}<select name="status"><option value="">${t.allStatuses}</option>${ENTREGA_STATUSES.map((s) => html`<option value="${s}" ${s === status ? 'selected' : ''}>${word(t.deliveryStatuses, s)}</option>`)}</select></label>`;
-        const filters = tenantFilters(viewer, '/dashboard/webhooks', empresas, empresaId, extra);
-        if ('refused' in filter) {
-          const text = deliveryRefusal(viewer, filter);
+      } else if (kind === 'webhooks') {
+        const webhooks = await webhooksPage(deps, viewer, query, empresas, empresaId);
+        if (webhooks.refused !== undefined)
           return reply
             .status(400)
             .type('text/html')
-            .send(layout(viewer, { title: t.webhooks, active: 'webhooks', body: filters, flash: { text, error: true } }));
-        }
-        const views = await endpointViews(deps, viewer, empresaId, filter);
-        const older = (view: EndpointView) =>
-          view.nextCursor === null
-            ? null
-            : `/dashboard/webhooks?${new URLSearchParams({ empresa: String(empresaId), ...(status ? { status } : {}), endpoint: String(view.id), antes: String(view.nextCursor) })}`;
-        body = webhooksBody(viewer, filters, empresaId, views, canAct(viewer), older);
+            .send(
+              layout(viewer, {
+                title: t.webhooks,
+                active: 'webhooks',
+                body: webhooks.body,
+                flash: { text: webhooks.refused, error: true },
+              }),
+            );
+        body = webhooks.body;
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
       const shown = refused ? { text: refused, error: true } : answer ? { text: answer.text } : flash ? { text: flash } : undefined;

@@ -330,6 +330,17 @@ const PT = {
   circuitUnknown: 'desconhecido (Redis não respondeu)',
   allIntegrations: 'todas',
   allTenants: 'todas',
+  noTenantsVisible: 'Sua sessão não vê nenhuma empresa: peça a um administrador que atribua empresas ao seu operador.',
+  noWebhooksAnywhere: (n: number) =>
+    `Nenhuma das ${n} empresa(s) que você vê tem endpoints de webhook cadastrados (crie um com POST /v1/webhooks ou "integrador webhooks create").`,
+  noWebhooksIn: (empresa: string) =>
+    `A empresa ${empresa} não tem endpoints de webhook cadastrados (crie um com POST /v1/webhooks ou "integrador webhooks create").`,
+  webhooksElsewhere: 'Empresas com endpoints de webhook:',
+  noSuchEndpoint: (id: number, empresa: string) => `A empresa ${empresa} não tem o endpoint de webhook #${id}.`,
+  noDeliveriesYet: 'Nenhuma entrega ainda: nenhuma mudança de um gatilho deste endpoint foi publicada.',
+  noDeliveriesWithStatus: (status: string) => `Nenhuma entrega com status ${status} entre as deste endpoint.`,
+  moreTenantsWithWebhooks: (shown: number, total: number) =>
+    `Mostrando ${shown} de ${total} empresas com endpoints de webhook: escolha uma empresa no filtro para ver as demais.`,
   noSchedule: (id: number) =>
     `A integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
@@ -616,6 +627,17 @@ const EN: Messages = {
   circuitUnknown: 'unknown (Redis did not answer)',
   allIntegrations: 'all',
   allTenants: 'all',
+  noTenantsVisible: 'Your session sees no tenant: ask an administrator to assign tenants to your operator.',
+  noWebhooksAnywhere: (n) =>
+    `None of the ${n} tenant(s) you see has webhook endpoints (create one with POST /v1/webhooks or "integrador webhooks create").`,
+  noWebhooksIn: (empresa) =>
+    `Tenant ${empresa} has no webhook endpoints (create one with POST /v1/webhooks or "integrador webhooks create").`,
+  webhooksElsewhere: 'Tenants with webhook endpoints:',
+  noSuchEndpoint: (id, empresa) => `Tenant ${empresa} has no webhook endpoint #${id}.`,
+  noDeliveriesYet: 'No deliveries yet: no change of a gatilho of this endpoint has been published.',
+  noDeliveriesWithStatus: (status) => `No delivery of this endpoint has status ${status}.`,
+  moreTenantsWithWebhooks: (shown, total) =>
+    `Showing ${shown} of ${total} tenants with webhook endpoints: pick a tenant in the filter to see the others.`,
   noSchedule: (id) =>
     `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,
 };

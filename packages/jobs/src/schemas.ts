@@ -153,6 +153,11 @@ export const WebhookDeliverPayload = Type.Object(
     manual: Type.Optional(Type.Boolean()),
     /** A recover's job: the recover's id, which the delivery's row must name for the job to run. */
     recuperacao: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
+    /**
+     * The delivery's attempt number an operator's resend asked for (a pending delivery's own job, run now): that attempt
+     * is recorded `manual`, the ones after it `automatica` (the job keeps its retry schedule).
+     */
+    tentativaManual: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -511,6 +511,19 @@ export interface WebhookMensagensTable {
   criado_em: Timestamp;
 }
 
+/**
+ * What the hub keeps of a CRM record past the retention of its messages (migration 027): an oportunidade's `criacao`,
+ * as its first body with one sent it (`YYYY-MM-DD hh:mm`).
+ */
+export interface WebhookRegistrosTable {
+  id: Id;
+  empresa_id: number;
+  tabela: string;
+  registro_id: string;
+  criacao: string;
+  criado_em: Timestamp;
+}
+
 /** One (change, endpoint) delivery: pendente → entregue | falhou | cancelada. */
 export interface WebhookEntregasTable {
   id: Id;
@@ -704,6 +717,7 @@ export interface Database {
   cti_telefones_pendentes: CtiTelefonesPendentesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_mensagens: WebhookMensagensTable;
+  webhook_registros: WebhookRegistrosTable;
   webhook_entregas: WebhookEntregasTable;
   webhook_tentativas: WebhookTentativasTable;
   crm_mudancas: CrmMudancasTable;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import { authorizationForms, createSecretMasker } from '@integrador/transports';
 import type { Kysely } from 'kysely';
@@ -36,6 +37,11 @@ export interface DeliveryDeps {
   logger?: { warn(context: object, message: string): void };
   /** The worker's metrics of what deliveries led to (bounded labels: no endpoint, no URL). */
   events?: DeliveryEvents;
+  /**
+   * Where an operator's retry of a given-up delivery's job enqueues its resend (runDeliveryJob); without it such a
+   * retry finds the delivery not pending and does nothing.
+   */
+  producer?: JobProducer;
 }
 
 /** What the worker counts for the operator (its metrics). */
@@ -50,7 +56,7 @@ export interface DeliveryEvents {
 
 /** What became of one run of a delivery job. */
 export type DeliveryOutcome =
-  | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' | 'other_recover' }
+  | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' | 'other_recover' | 'resent' }
   | { kind: 'delivered'; attempt: number; status: number }
   | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
   | { kind: 'retry'; untilMs: number; attempt: number; maxAttempts: number; errorClass: string | null }
@@ -218,10 +224,19 @@ function failureDecision(
   return { startsClock, reasonText, outcome: otherwise };
 }
 
-/** The delivery's state after a failure with this outcome. */
+/**
+ * The delivery's state after a failure with this outcome: one that reached its receiver before (a resend of a delivered
+ * delivery, claimed pending for its attempt) stays delivered.
+ */
 function failedState(entrega: Entrega, outcome: DeliveryOutcome): { status: EntregaStatus; proximaEm: Date | null } {
   if (outcome.kind === 'retry') return { status: 'pendente', proximaEm: new Date(outcome.untilMs) };
-  return { status: entrega.status === 'entregue' ? 'entregue' : 'falhou', proximaEm: null };
+  const delivered = entrega.status === 'entregue' || (entrega.entregue_em !== null && entrega.entregue_em !== undefined);
+  return { status: delivered ? 'entregue' : 'falhou', proximaEm: null };
+}
+
+/** Who made an attempt: the operator (a resend's job, or the attempt a resend of a pending delivery asked for), or the schedule. */
+function originOf(manual: boolean, attempt: number, tentativaManual: number | undefined): TentativaRecord['origem'] {
+  return manual || attempt === tentativaManual ? 'manual' : 'automatica';
 }
 
 async function afterFailure(
@@ -314,6 +329,7 @@ async function refusedByHub(
   manual: boolean,
   classeErro: keyof typeof HUB_REFUSALS,
   params: Record<string, string | number> = {},
+  tentativaManual?: number,
 ): Promise<DeliveryOutcome> {
   const { code, retries, failure } = HUB_REFUSALS[classeErro];
   const attempt = entrega.tentativas + 1;
@@ -328,7 +344,7 @@ async function refusedByHub(
       empresaId: endpoint.empresaId,
       entregaId: entrega.id,
       numero: attempt,
-      origem: manual ? 'manual' : 'automatica',
+      origem: originOf(manual, attempt, tentativaManual),
       cabecalhos: {},
       statusHttp: null,
       resposta: null,
@@ -356,7 +372,10 @@ function spread(refusal: FlowRefusal): number {
 /**
  * Runs one delivery attempt of a (change, endpoint): checks the endpoint's flow control (a refusal waits without using
  * an attempt), signs and POSTs the stored payload, records the attempt and decides what comes next. `manual` (a resend)
- * makes one attempt with no automatic retries after it.
+ * makes one attempt with no automatic retries after it; a resend's job carries the claim it restarted the row under
+ * (`recoverId`) and, as any claimed job, runs only while the row is pending and names it (so a recover and a resend of
+ * one delivery make one attempt between them). `tentativaManual`: the attempt of that number is recorded `manual` (a
+ * resend of a pending delivery runs its own job now, its schedule kept).
  */
 export async function deliverOnce(
   deps: DeliveryDeps,
@@ -366,6 +385,7 @@ export async function deliverOnce(
   endpointHint?: number,
   // The recover a recover's job was added by: it runs only while the row names that recover (recoverDeliveries).
   recoverId?: string,
+  tentativaManual?: number,
 ): Promise<DeliveryOutcome> {
   const { db, settings } = deps;
   const member = `${entregaId}:${randomUUID()}`;
@@ -389,7 +409,8 @@ export async function deliverOnce(
     let admission = endpoint?.ativo ? await admit(endpoint) : undefined;
     if (admission?.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
     const entrega = await deps.store.load(empresaId, entregaId);
-    if (!entrega || (!manual && entrega.status !== 'pendente')) {
+    // Only a resend job of before the claims (manual, no recover id) sends whatever the row's status.
+    if (!entrega || ((!manual || recoverId !== undefined) && entrega.status !== 'pendente')) {
       await giveBack();
       return { kind: 'skipped', reason: entrega ? 'already_done' : 'not_found' };
     }
@@ -418,14 +439,15 @@ export async function deliverOnce(
     // An endpoint saved as http:// before the operator required HTTPS: refused here too, not only when saved.
     if (plainHttpRefused(endpoint.url, settings.httpsOnly)) {
       await giveBack();
-      return await refusedByHub(deps, entrega, endpoint, manual, 'https_required');
+      return await refusedByHub(deps, entrega, endpoint, manual, 'https_required', {}, tentativaManual);
     }
     // A body over the cap is not sent (receivers commonly refuse large bodies, or time out reading them).
     const size = Buffer.byteLength(entrega.payload);
     if (size > settings.maxPayloadBytes) {
       await giveBack();
       const kb = (bytes: number) => Math.ceil(bytes / 1024);
-      return await refusedByHub(deps, entrega, endpoint, manual, 'payload_too_large', { kb: kb(size), max: kb(settings.maxPayloadBytes) });
+      const params = { kb: kb(size), max: kb(settings.maxPayloadBytes) };
+      return await refusedByHub(deps, entrega, endpoint, manual, 'payload_too_large', params, tentativaManual);
     }
     if (!admission) {
       admission = await admit(endpoint);
@@ -441,7 +463,7 @@ export async function deliverOnce(
       if (!(err instanceof WebhookError)) throw err;
       await giveBack();
       deps.logger?.warn({ endpointId: endpoint.id, entregaId: entrega.id }, 'webhook secret sealed but WEBHOOK_SECRET_KEY is not set');
-      return await refusedByHub(deps, entrega, endpoint, manual, 'secret_key_missing');
+      return await refusedByHub(deps, entrega, endpoint, manual, 'secret_key_missing', {}, tentativaManual);
     }
     const headers = attemptHeaders(custom, keys, entrega.webhook_id, entrega.payload, entrega.gatilho);
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);
@@ -454,7 +476,7 @@ export async function deliverOnce(
       empresaId,
       entregaId,
       numero: attempt,
-      origem: manual ? 'manual' : 'automatica',
+      origem: originOf(manual, attempt, tentativaManual),
       cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }, Object.keys(endpoint.cabecalhos)),
       statusHttp: result.status,
       // The receiver's answer may echo the custom headers' values it got (write-only, never shown) or the URL's query

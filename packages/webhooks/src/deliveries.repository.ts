@@ -158,6 +158,8 @@ function entregaQuery(db: Db, empresaId: number) {
       'e.tentativas',
       'e.ciclo_inicio',
       'e.recuperacao',
+      // Set once the delivery reached its receiver: a resend of a delivered one that fails leaves it delivered.
+      'e.entregue_em',
       'm.payload',
       'm.webhook_id',
       'm.gatilho',
@@ -525,12 +527,22 @@ export interface RecoverableEntrega {
   ultimoErro: string | null;
 }
 
-/** The rows still in the state a recover restarts: failed, or cancelled by the disabling (not by a deletion). */
-function stillRecoverable(status: RecoverableEntrega['status']) {
+/** A delivery an operator's resend claims (restartEntrega): a recover's, or one already delivered. */
+export interface ResendableEntrega {
+  id: number;
+  status: RecoverableEntrega['status'] | 'entregue';
+  ultimoErro: string | null;
+}
+
+/**
+ * The rows still in the state a recover (or a resend) restarts: failed, or cancelled by the disabling (not by a
+ * deletion); a resend's also delivered.
+ */
+function stillRecoverable(status: ResendableEntrega['status']) {
   return (eb: ExpressionBuilder<Database, 'webhook_entregas'>) =>
-    status === 'falhou'
-      ? eb('status', '=', 'falhou')
-      : eb.and([eb('status', '=', 'cancelada'), eb('ultimo_erro', 'in', [CANCELLED_DISABLED, LEGACY_CANCEL_TEXT])]);
+    status === 'cancelada'
+      ? eb.and([eb('status', '=', 'cancelada'), eb('ultimo_erro', 'in', [CANCELLED_DISABLED, LEGACY_CANCEL_TEXT])])
+      : eb('status', '=', status);
 }
 
 /**
@@ -542,7 +554,7 @@ function stillRecoverable(status: RecoverableEntrega['status']) {
  * keeps the delivery as it was, instead of a pending row its job would then cancel. Answers whether the row was
  * restarted.
  */
-export async function restartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega, recoverId: string): Promise<boolean> {
+export async function restartEntrega(db: Db, empresaId: number, entrega: ResendableEntrega, recoverId: string): Promise<boolean> {
   const result = await db
     .updateTable('webhook_entregas')
     .set((eb) => ({

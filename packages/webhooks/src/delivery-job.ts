@@ -1,6 +1,45 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { type DeliveryDeps, deliverOnce } from './deliver';
+import { type DeliveryDeps, type DeliveryOutcome, deliverOnce } from './deliver';
+import { WebhookError } from './errors';
 import type { DeliveryFailureCode } from './failure-codes';
+import { resendDelivery } from './webhooks.service';
+
+type DeliverPayload = {
+  tenant: { empresaId: number };
+  entregaId: number;
+  endpointId?: number | undefined;
+  manual?: boolean | undefined;
+  /** A recover's job: the recover's id, which the row must name for the job to run. */
+  recuperacao?: string | undefined;
+  /** The attempt a resend of the pending delivery asked for: recorded `manual`. */
+  tentativaManual?: number | undefined;
+};
+
+/**
+ * An operator's retry of a failed delivery job (the failures page, alone or in bulk; `job retry`; the jobs API) whose
+ * delivery is no longer pending (it was given up, or delivered): the delivery is resent as the Webhooks page's resend
+ * does (resendDelivery: one manual attempt, claimed so that a concurrent recover or resend does not send it too), and
+ * this job ends. Before, the job ran again, found the row not pending and did nothing. Undefined when this run is not
+ * such a retry (the job goes on as usual).
+ */
+async function resentByOperator(
+  deps: DeliveryDeps,
+  payload: DeliverPayload,
+  operatorRetries: number,
+): Promise<DeliveryOutcome | undefined> {
+  if (!deps.producer || operatorRetries === 0) return undefined;
+  const { empresaId } = payload.tenant;
+  const entrega = await deps.store.load(empresaId, payload.entregaId);
+  if (!entrega || entrega.status === 'pendente') return undefined;
+  try {
+    await resendDelivery(deps.db, deps.producer, { empresaId, filialId: null }, entrega.endpoint_id, entrega.id);
+  } catch (err) {
+    // A disabled (409) or deleted (404) endpoint sends nothing: the operator re-enables it and recovers.
+    if (err instanceof WebhookError && (err.status === 409 || err.status === 404)) return { kind: 'skipped', reason: 'endpoint_inactive' };
+    throw err;
+  }
+  return { kind: 'skipped', reason: 'resent' };
+}
 
 /**
  * Runs one webhook.deliver job: waits (flow control) and retries (the schedule) become moveToDelayed + DelayedError —
@@ -8,25 +47,23 @@ import type { DeliveryFailureCode } from './failure-codes';
  */
 export async function runDeliveryJob(
   deps: DeliveryDeps,
-  payload: {
-    tenant: { empresaId: number };
-    entregaId: number;
-    endpointId?: number | undefined;
-    manual?: boolean | undefined;
-    /** A recover's job: the recover's id, which the row must name for the job to run. */
-    recuperacao?: string | undefined;
-  },
+  payload: DeliverPayload,
   job: Job,
   token: string | undefined,
+  // How many times an operator retried this job (the queue worker's JobContext.operatorRetries).
+  operatorRetries = 0,
 ) {
-  const outcome = await deliverOnce(
-    deps,
-    payload.tenant.empresaId,
-    payload.entregaId,
-    payload.manual ?? false,
-    payload.endpointId,
-    payload.recuperacao,
-  );
+  const outcome =
+    (await resentByOperator(deps, payload, operatorRetries)) ??
+    (await deliverOnce(
+      deps,
+      payload.tenant.empresaId,
+      payload.entregaId,
+      payload.manual ?? false,
+      payload.endpointId,
+      payload.recuperacao,
+      payload.tentativaManual,
+    ));
   // Counted for the operator (worker metrics) before the job is moved or failed.
   deps.events?.outcome(outcome);
   if (outcome.kind === 'wait') {

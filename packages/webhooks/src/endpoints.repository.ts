@@ -163,6 +163,21 @@ export async function listWebhookEndpoints(db: Db, empresaId: number): Promise<W
   return (await selectEndpoints(db, empresaId)).map(toEndpoint);
 }
 
+/**
+ * How many endpoints each of the given empresas has (`'all'`: every empresa), only those with one: which tenants a
+ * webhooks page opened on all the viewer sees lists, in one query.
+ */
+export async function countEndpointsByEmpresa(db: Db, empresaIds: readonly number[] | 'all'): Promise<Map<number, number>> {
+  if (empresaIds !== 'all' && empresaIds.length === 0) return new Map();
+  let query = db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => ['empresa_id', eb.fn.countAll<number | string>().as('n')])
+    .groupBy('empresa_id');
+  if (empresaIds !== 'all') query = query.where('empresa_id', 'in', [...empresaIds]);
+  const rows = await query.execute();
+  return new Map(rows.map((r) => [Number(r.empresa_id), Number(r.n)]));
+}
+
 /** One endpoint of the empresa, or undefined (another tenant's id is undefined too). */
 export async function findWebhookEndpoint(db: Db, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
   const row = await db

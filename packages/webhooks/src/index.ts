@@ -4,7 +4,7 @@ export { type DeliveryDeps, type DeliveryEvents, type DeliveryOutcome, deliverOn
 export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
-export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
+export { countEndpointsByEmpresa, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { type CircuitState, circuitStates, EndpointFlowControl } from './flow-control';
 export {

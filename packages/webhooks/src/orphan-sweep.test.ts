@@ -1,20 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
-import type { JobPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { type JobHandler, type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import { Worker } from 'bullmq';
-import { runDeliveryJob } from './delivery-job';
-import { createDeliveryStore } from './delivery-store';
-import { EndpointFlowControl } from './flow-control';
-import { createWebhookHttpClient } from './http-client';
 import { enqueueOwnJob, ownJobId, requeueOrphanedDeliveries } from './orphan-sweep';
 import { deliveryJobId } from './publish-change';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
-import { endpointWithDeliveries } from './test/deliveries';
+import { endpointWithDeliveries, deliverUntil as runWorkerUntil } from './test/deliveries';
 import { resendDelivery } from './webhooks.service';
 
 // F20: a Redis restored from a snapshot older than a delivery (its job gone) leaves the row `pendente` with no job.
@@ -55,36 +49,8 @@ describe('the sweep of pending deliveries no job owns', () => {
     (await queues.redis.keys(`${queues.prefix}:webhook:wh*`)).map((key) => key.slice(`${queues.prefix}:webhook:`.length)).sort();
 
   /** Runs a real delivery worker (two at a time per endpoint) until `done`, then a moment more for any second job. */
-  const deliverUntil = async (done: () => Promise<boolean>) => {
-    const http = createWebhookHttpClient(settings);
-    const flow = new EndpointFlowControl(queues.redis, queues.prefix, {
-      breakerFailures: 5,
-      breakerCooldownMs: 30_000,
-      endpointConcurrency: 2,
-      leaseMs: 20_000,
-    });
-    const deps = { db: database.db, store: createDeliveryStore(database.db), http, flow, settings, logger };
-    let worker: Worker | undefined;
-    try {
-      worker = startQueueWorker({
-        queue: 'webhook',
-        connection: queues.workerRedis,
-        prefix: queues.prefix,
-        concurrency: 2,
-        logger,
-        handlers: {
-          'webhook.deliver': ((payload, ctx) => runDeliveryJob(deps, payload, ctx.job, ctx.token)) as JobHandler<
-            JobPayload<'webhook', 'webhook.deliver'>
-          >,
-        } as unknown as QueueHandlers<'webhook'>,
-      });
-      for (let i = 0; i < 400 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    } finally {
-      await worker?.close();
-      await http.close();
-    }
-  };
+  const deliverUntil = (done: () => Promise<boolean>) =>
+    runWorkerUntil(queues, database.db, settings, done, { concurrency: 2, breakerFailures: 5 });
 
   it('re-enqueues an orphaned delivery once under its own job id, per tenant, and it is delivered once with its webhook-id', async () => {
     const a = await endpointWithDeliveries(database.db, { nome: 'orfa', url, segredo: 'plain:whsec_a', bodies: ['{"a":1}'] });

@@ -55,15 +55,20 @@ export function ownJobId(row: PendingRow): string {
  * Gives a pending delivery its owning job unless that job is still to run (then it settles the row itself; `runNow`
  * promotes a delayed one, a resend's "now"). A settled job under that id (a Redis snapshot newer than the database) is
  * removed first, or the add would be a no-op. Answers the job id and whether a job was added.
+ * `tentativaManual` (a resend of a pending delivery): the job's attempt of that number is recorded `manual` — written
+ * into a live job's data before it is promoted (a job already sending makes its attempt as it began it, automatic).
  */
 export async function enqueueOwnJob(
   producer: JobProducer,
   row: PendingRow,
-  options: { runNow?: boolean } = {},
+  options: { runNow?: boolean; tentativaManual?: number } = {},
 ): Promise<{ jobId: string; added: boolean }> {
   const jobId = ownJobId(row);
   const found = await producer.getJobWithState('webhook', jobId);
+  const manual = options.tentativaManual === undefined ? {} : { tentativaManual: options.tentativaManual };
   if (found && !SETTLED_STATES.has(found.state)) {
+    if (options.tentativaManual !== undefined)
+      await producer.read(`mark job ${jobId}`, () => found.job.updateData({ ...(found.job.data as object), ...manual }));
     if (options.runNow && found.state === 'delayed') await producer.read(`promote job ${jobId}`, () => found.job.promote());
     return { jobId, added: false };
   }
@@ -76,6 +81,7 @@ export async function enqueueOwnJob(
       entregaId: Number(row.id),
       endpointId: row.endpoint_id,
       ...(row.recuperacao ? { recuperacao: row.recuperacao } : {}),
+      ...manual,
     },
     { jobId },
   );

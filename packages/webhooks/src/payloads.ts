@@ -23,6 +23,7 @@ import {
   textOf,
   tipoEventoOf,
 } from './payload-shapes';
+import { keptCriacao } from './record-dates.repository';
 
 // Seed 004's four structures, built from the CRM rows. A field comes from its column when the CRM has one, else from
 // the row's `dados` JSON under the seed's own name (what seed 003's endpoints and the CRM put there), else null; every
@@ -94,6 +95,14 @@ export function contatoPayload(row: Row): Row {
     assinaturas: assinaturasOf(field('assinaturas')),
     basesLegais: basesLegaisOf(d),
   };
+}
+
+/**
+ * The `criacao` an oportunidade's creation body carries: `dados.criacao` when the CRM stores one, else when the creation
+ * was published (`em`); null when neither is known. publishChange keeps it (webhook_registros) for later bodies.
+ */
+export function creationDateOf(row: Row, em: Date | undefined): string | null {
+  return dateTimeOf(fromDados(jsonObject(row.dados as string | null), 'criacao')) ?? (em ? dateTimeText(em) : null);
 }
 
 /** Seed 004's registro de processo (an oportunidade). */
@@ -211,10 +220,19 @@ async function contatosDaConta(db: Kysely<Database>, empresaId: number, contaId:
 }
 
 /**
- * The criacao and ultimaAlteracaoStatus the oportunidade's latest earlier body sent (its messages are the hub's only
- * record of when it was created); undefined when none was sent (null in the body then: "not available", seed 004).
+ * The criacao and ultimaAlteracaoStatus the oportunidade's earlier bodies sent: its latest stored body's, the criacao
+ * else as kept when its creation was published (webhook_registros: the bodies go with the retention purge, the kept
+ * date does not); undefined when none was sent (null in the body then: "not available", seed 004).
  */
 async function datasAnteriores(db: Kysely<Database>, empresaId: number, id: unknown) {
+  const last = await latestBodyDates(db, empresaId, id);
+  const kept = last?.criacao ? undefined : await keptCriacao(db, empresaId, 'oportunidades', String(id));
+  if (!last && kept === undefined) return undefined;
+  return { criacao: last?.criacao ?? kept ?? null, ultimaAlteracaoStatus: last?.ultimaAlteracaoStatus ?? null };
+}
+
+/** The criacao and ultimaAlteracaoStatus the oportunidade's latest stored body sent; undefined when none is stored. */
+async function latestBodyDates(db: Kysely<Database>, empresaId: number, id: unknown) {
   const row = await db
     .selectFrom('webhook_mensagens')
     .select('payload')

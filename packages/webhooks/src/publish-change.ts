@@ -7,7 +7,8 @@ import { endpointsForGatilho, findWebhookEndpoint } from './endpoints.repository
 import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
 import { newWebhookId } from './message-id';
 import { CANCELLED_DISABLED, cancelReasonOf, type NothingSentCode } from './messages';
-import { loadTableRow, payloadOfRow } from './payloads';
+import { creationDateOf, loadTableRow, payloadOfRow } from './payloads';
+import { keepCriacao } from './record-dates.repository';
 import { resendEntrega } from './resend-entrega';
 
 /** One CRM change, as the change-event route or the capture outbox reports it. */
@@ -91,6 +92,10 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
   const notFound = { tabela: change.tabela, id: change.registroId };
   const gatilho = gatilhoOf(change.tabela, change.operacao, isConcluida(row?.status as string | null));
   if (!gatilho) return row ? noGatilho(change, row.status) : nothing(null, 'NO_ROW', notFound);
+  // An oportunidade's creation date, kept past the retention of its bodies (its table has no creation column): a later
+  // status change's body carries it. Kept whether or not an endpoint takes the creation itself.
+  const criacao = gatilho === 'oportunidade.criada' && row ? creationDateOf(row, change.em) : null;
+  if (row && criacao) await keepCriacao(db, change.empresaId, 'oportunidades', String(row.id), criacao);
   const endpoints = await endpointsForGatilho(db, change.empresaId, gatilho);
   if (!endpoints.length) return row ? nothing(gatilho, 'NO_ENDPOINT', { gatilho }) : nothing(gatilho, 'NO_ROW', notFound);
   const existing = await db

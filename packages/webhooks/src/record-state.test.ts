@@ -1,3 +1,4 @@
+import { purgeHistory } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
@@ -97,6 +98,66 @@ describe.each(ALL_DIALECTS)('the state a webhook body carries, on %s', (dialect)
     const done = await publish('atividades', 1, 'concluido');
     expect(done).toMatchObject({ gatilho: 'atividade.concluida', entregas: [expect.any(Number)] });
     expect(await bodyOf('atividade.concluida', 1)).toMatchObject({ concluido: '1' });
+  });
+
+  it("a status change keeps its creation's criacao after the retention purge took that body (it sent null)", async () => {
+    await database.db.insertInto('oportunidades').values({ id: 20, empresa_id: empresaId, titulo: 'Antiga', status: 'aberta' }).execute();
+    await publish('oportunidades', 20, 'criado', new Date('2026-10-01T12:00:00Z'));
+    expect(await bodyOf('oportunidade.criada', 20)).toMatchObject({ criacao: '2026-10-01 09:00' });
+    // Its deliveries done: 40 days later the purge (RETENTION_WEBHOOKS_DAYS, 30) takes them and every body of the record.
+    await database.db.updateTable('webhook_entregas').set({ status: 'entregue' }).where('empresa_id', '=', empresaId).execute();
+    await purgeHistory({
+      database,
+      redis: queue.redis,
+      prefix: `${queue.prefix}-sem-jobs`,
+      empresaId,
+      retention: { jobsDays: 90, webhooksDays: 30, auditDays: 730, callsDays: 0 },
+      now: new Date(Date.now() + 40 * 86_400_000),
+    });
+    const bodies = () =>
+      database.db
+        .selectFrom('webhook_mensagens')
+        .select('id')
+        .where('empresa_id', '=', empresaId)
+        .where('registro_id', '=', '20')
+        .execute();
+    expect(await bodies()).toEqual([]);
+    await database.db.updateTable('oportunidades').set({ status: 'perdida' }).where('id', '=', 20).execute();
+    await publish('oportunidades', 20, 'status_alterado', new Date('2026-11-20T15:00:00Z'));
+    expect(await bodyOf('oportunidade.status_alterado', 20)).toMatchObject({
+      criacao: '2026-10-01 09:00',
+      ultimaAlteracaoStatus: '2026-11-20 12:00',
+      status: 'Perdida',
+    });
+  });
+
+  it("an oportunidade's criacao is kept even when no endpoint took its creation, and only for its own empresa", async () => {
+    const other = await createEmpresa(database.db, 'Outra');
+    await database.db.insertInto('oportunidades').values({ id: 21, empresa_id: other, titulo: 'Sem', status: 'aberta' }).execute();
+    // The other empresa has no endpoint: nothing is sent, the creation date is kept.
+    const created = await publishChange(database.db, queue.producer, {
+      empresaId: other,
+      tabela: 'oportunidades',
+      registroId: '21',
+      operacao: 'criado',
+      chave: 'outra-21',
+      em: new Date('2026-09-02T10:00:00Z'),
+    });
+    expect(created.motivo?.code).toBe('NO_ENDPOINT');
+    const kept = await database.db
+      .selectFrom('webhook_registros')
+      .select(['empresa_id', 'registro_id', 'criacao'])
+      .where('registro_id', '=', '21')
+      .execute();
+    expect(kept).toEqual([{ empresa_id: other, registro_id: '21', criacao: '2026-09-02 07:00' }]);
+    // A date kept for another empresa's record of the same id (a CRM per empresa) is not this empresa's record's.
+    await database.db
+      .insertInto('webhook_registros')
+      .values({ empresa_id: other, tabela: 'oportunidades', registro_id: '22', criacao: '2026-01-01 00:00' })
+      .execute();
+    await database.db.insertInto('oportunidades').values({ id: 22, empresa_id: empresaId, titulo: 'Nossa', status: 'aberta' }).execute();
+    await publish('oportunidades', 22, 'status_alterado', new Date('2026-12-01T12:00:00Z'));
+    expect(await bodyOf('oportunidade.status_alterado', 22)).toMatchObject({ criacao: null });
   });
 
   it("a contato's phones are digits only, as seed 004 writes them", async () => {

@@ -1,7 +1,7 @@
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { loadEntrega, type RecoverableEntrega, restartEntrega } from './deliveries.repository';
+import { loadEntrega, type ResendableEntrega, restartEntrega } from './deliveries.repository';
 
 /**
  * How long a recover's job waits before it may run unless promoted: it is added held, its row restarted, then promoted.
@@ -17,19 +17,28 @@ export const RECOVER_HOLD_MS = 60_000;
  * to run now. A database that fails on the restart leaves the held job unless the row, read back, is not pending:
  * held, it sends a row whose restart did commit, and does nothing on one that was not restarted. A failed promotion
  * leaves the job held: it runs when the hold ends. Answers whether the row was restarted.
+ * `manual` (an operator's resend, resendDelivery): the job makes one attempt, recorded `manual`, with no retries after
+ * it; the row is claimed the same way, so a recover and a resend of the same delivery restart it once between them.
  */
 export async function resendEntrega(
   db: Kysely<Database>,
   producer: JobProducer,
   empresaId: number,
   endpointId: number,
-  entrega: RecoverableEntrega,
+  entrega: ResendableEntrega,
   recoverId: string,
+  options: { manual?: boolean } = {},
 ): Promise<boolean> {
   const job = await producer.enqueue(
     'webhook',
     'webhook.deliver',
-    { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId, recuperacao: recoverId },
+    {
+      tenant: { empresaId, filialId: null },
+      entregaId: entrega.id,
+      endpointId,
+      recuperacao: recoverId,
+      ...(options.manual ? { manual: true } : {}),
+    },
     { jobId: `whv-${entrega.id}-${recoverId}`, delay: RECOVER_HOLD_MS },
   );
   // Not restarted: the held job goes (one Redis failed to remove finds its row not pending when it runs).

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince } from './deliveries.repository';
+import {
+  type Entrega,
+  listEntregas,
+  listTentativas,
+  loadEntrega,
+  type ResendableEntrega,
+  recoverableEntregasSince,
+} from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl, plainHttpRefused } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -232,9 +239,22 @@ export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale, setti
   };
 }
 
+/** The states a resend claims its delivery from (restartEntrega): any but pending. */
+const isResendable = (status: string): status is ResendableEntrega['status'] =>
+  status === 'falhou' || status === 'entregue' || status === 'cancelada';
+
+/** How many times a resend reads its delivery again when the row changed under its claim (a recover, another resend). */
+const RESEND_CLAIMS = 3;
+
 /**
- * Sends one delivery again now (one attempt, no automatic retries after it); answers the job id. 409 when disabled. A
- * pending one is sent by its own job, run now (its retry schedule kept).
+ * Sends one delivery again now; answers the job id. 409 when disabled. Every attempt it leads to is recorded `manual`.
+ * - A pending one is sent by its own job, run now (its retry schedule kept; its next attempt is the operator's):
+ *   never a second job that would POST the same webhook-id beside it.
+ * - Any other (failed, delivered, cancelled by the disabling) makes one attempt, with no automatic retries after it:
+ *   the row is claimed first, as a recover claims it (resendEntrega: a conditional UPDATE to pending naming this resend,
+ *   then a job that runs only while the row names it). So a resend racing a recover, or another resend, of the same
+ *   delivery leads to one attempt: whichever claims the row sends it; the other finds it pending and runs the owner's
+ *   job now (its attempt the operator's), or skips its held job. A delivered one that fails its resend stays delivered.
  */
 export async function resendDelivery(
   db: Db,
@@ -245,12 +265,26 @@ export async function resendDelivery(
 ): Promise<string> {
   const { empresaId } = caller;
   const endpoint = await requireChangeableEndpoint(db, caller, endpointId);
-  const entrega = await loadEntrega(db, empresaId, entregaId);
+  let entrega: Entrega | undefined = await loadEntrega(db, empresaId, entregaId);
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   requireActive(endpoint);
-  // A pending delivery has a job that owns it (or the sweep gives it one): run that one now, never a second job that
-  // would POST the same webhook-id alongside it (a manual job does not wait for the row to be pending).
-  if (entrega.status === 'pendente') return (await enqueueOwnJob(producer, entrega, { runNow: true })).jobId;
+  for (let claims = 0; entrega && claims < RESEND_CLAIMS; claims += 1) {
+    // A pending delivery has a job that owns it (or the sweep gives it one): that one runs now, its next attempt marked.
+    if (entrega.status === 'pendente')
+      return (await enqueueOwnJob(producer, entrega, { runNow: true, tentativaManual: entrega.tentativas + 1 })).jobId;
+    const status: string = entrega.status;
+    if (!isResendable(status)) break;
+    const claim = randomUUID().replaceAll('-', '');
+    const resendable = { id: entrega.id, status, ultimoErro: null };
+    if (await resendEntrega(db, producer, empresaId, endpointId, resendable, claim, { manual: true })) return `whv-${entrega.id}-${claim}`;
+    // Claimed by someone else meanwhile (a recover, another resend) or no longer in that state: as it is now.
+    const again = await loadEntrega(db, empresaId, entregaId);
+    // Unchanged: the claim does not take it (a cancellation for another reason, the endpoint disabled meanwhile).
+    if (again?.status === status && again.recuperacao === entrega.recuperacao && again.tentativas === entrega.tentativas) break;
+    entrega = again;
+  }
+  if (!entrega) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
+  // A state no claim takes (a cancellation for another reason): one manual job, as before the claims.
   const job = await producer.enqueue(
     'webhook',
     'webhook.deliver',

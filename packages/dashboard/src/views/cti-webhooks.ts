@@ -7,16 +7,21 @@ import { formatTime, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
 import { technicalDetails } from './pages';
 
-/** The tenant picker and filters above the calls and webhooks pages. */
+/**
+ * The tenant picker and filters above the calls and webhooks pages; `allOption` offers "all" (the webhooks page: every
+ * tenant the viewer sees), chosen when `chosen` is null.
+ */
 export function tenantFilters(
   viewer: Viewer,
   action: string,
   empresas: Array<{ id: number; nome: string }>,
-  chosen: number,
+  chosen: number | null,
   extra: Raw = html``,
+  allOption = false,
 ): Raw {
   const t = messages(viewer.locale);
-  return html`<form class="filters" method="get" action="${action}"><label>${t.tenant}<select name="empresa">${empresas.map(
+  const all = allOption ? html`<option value="" ${chosen === null ? html`selected` : ''}>${t.allTenants}</option>` : '';
+  return html`<form class="filters" method="get" action="${action}"><label>${t.tenant}<select name="empresa">${all}${empresas.map(
     (e) => html`<option value="${e.id}" ${e.id === chosen ? html`selected` : ''}>${e.nome} (#${e.id})</option>`,
   )}</select></label>${extra}<button>${t.filter}</button></form>`;
 }
@@ -132,8 +137,11 @@ export function webhooksBody(
   endpoints: EndpointView[],
   canAct: boolean,
   older: (endpoint: EndpointView) => string | null = () => null,
+  /** The deliveries filter's status, which an endpoint without deliveries names as why its list is empty. */
+  status?: string,
 ): Raw {
   const t = messages(viewer.locale);
+  const noDeliveries = status ? t.noDeliveriesWithStatus(word(t.deliveryStatuses, status)) : t.noDeliveriesYet;
   const hidden = (endpointId: number) =>
     html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="endpoint" value="${endpointId}">`;
   const sections = endpoints.map(
@@ -152,7 +160,7 @@ ${
 <td>${formatTime(d.criado_em, viewer.locale, viewer.timeZone)}</td>
 <td>${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`,
       )
-    : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`
+    : html`<tr><td colspan="8" class="muted vazio">${noDeliveries}</td></tr>`
 }
 </tbody></table>${older(e) ? html`<p><a class="mais-antigas" href="${older(e)}">${t.more}</a></p>` : ''}</section>`,
   );

@@ -1,0 +1,47 @@
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { migrateTo, migrateToLatest } from '../migrate';
+import { createEmpresa } from '../tenants.repository';
+
+// Migration 027 keeps each oportunidade's criacao from the bodies still stored when it runs (the first one that carried
+// one), so the records created within the retention before an upgrade keep theirs once their bodies are purged.
+describe.each(ALL_DIALECTS)('027-webhook-registros on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("fills the kept criacao from each oportunidade's first stored body that carried one; down drops the table", async () => {
+    const { db } = database;
+    await migrateTo(database, '025-mensagens-registro');
+    const empresa = await createEmpresa(db, 'Datas');
+    const body = (criacao: unknown) => JSON.stringify([{ id: '1', criacao, status: 'Aberta' }]);
+    const message = (chave: string, tabela: string, registro: string, payload: string) => ({
+      empresa_id: empresa,
+      chave,
+      gatilho: tabela === 'oportunidades' ? 'oportunidade.status_alterado' : 'contato.criado',
+      tabela,
+      registro_id: registro,
+      webhook_id: `msg_${chave}`,
+      payload,
+    });
+    await db
+      .insertInto('webhook_mensagens')
+      .values([
+        message('a', 'oportunidades', '1', body(null)),
+        message('b', 'oportunidades', '1', body('2026-10-01 09:00')),
+        message('c', 'oportunidades', '1', body('2026-10-02 10:00')),
+        message('d', 'oportunidades', '2', 'not json'),
+        message('e', 'contatos', '3', body('2026-10-03 11:00')),
+      ] as never)
+      .execute();
+    expect(await migrateToLatest(database)).toEqual(['027-webhook-registros']);
+    const kept = await db.selectFrom('webhook_registros').select(['empresa_id', 'tabela', 'registro_id', 'criacao']).execute();
+    expect(kept).toEqual([{ empresa_id: empresa, tabela: 'oportunidades', registro_id: '1', criacao: '2026-10-01 09:00' }]);
+    await migrateTo(database, '025-mensagens-registro');
+    expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('webhook_registros');
+    await migrateToLatest(database);
+  });
+});

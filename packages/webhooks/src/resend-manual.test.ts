@@ -1,0 +1,146 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAddressAllowlist } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { retryFailedJob } from '@integrador/queue';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
+import { ownJobId } from './orphan-sweep';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
+import { endpointWithDeliveries, deliverUntil as runWorkerUntil } from './test/deliveries';
+import { recoverDeliveries, resendDelivery } from './webhooks.service';
+
+// An operator's resend, by every path (the engine's resendDelivery behind the API, the CLI and the dashboard; an
+// operator's retry of a delivery job, alone or in bulk), records its attempt as `manual`, and a resend racing a recover
+// of the same delivery makes one attempt. Real Redis, a real delivery worker, real databases and a receiver on loopback.
+describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on %s', (dialect) => {
+  const logger = createLogger({ name: 'test', level: 'silent' });
+  // No retries: a delivery whose attempt fails is given up at once (its job fails), as after its whole schedule.
+  const settings: WebhookSettings = {
+    ...DEFAULT_WEBHOOK_SETTINGS,
+    retryScheduleMs: [],
+    allowlist: parseAddressAllowlist(['127.0.0.1/32']),
+  };
+  let database: TestDatabase;
+  let queues: TestQueues;
+  let receiver: http.Server;
+  let url: string;
+  let answer = 200;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    queues = await startTestQueues({ logger });
+    receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(String(req.headers['webhook-id']));
+        // Answered after a moment: two jobs of one delivery would both be in flight, both POSTing.
+        setTimeout(() => res.writeHead(answer).end(), 200);
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(async () => {
+    await queues.close();
+    await database.drop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  const entrega = (id: number) =>
+    database.db.selectFrom('webhook_entregas').select(['status', 'tentativas']).where('id', '=', id).executeTakeFirstOrThrow();
+  const origins = async (id: number) =>
+    (
+      await database.db
+        .selectFrom('webhook_tentativas')
+        .select(['numero', 'origem'])
+        .where('entrega_id', '=', id)
+        .orderBy('numero')
+        .execute()
+    ).map((t) => `${t.numero}:${t.origem}`);
+
+  /** Runs a real delivery worker (as worker-webhook wires it, four at a time) until `done`, then a moment more. */
+  const deliverUntil = (done: () => Promise<boolean>) =>
+    runWorkerUntil(queues, database.db, settings, done, { concurrency: 4, breakerFailures: 50, producer: true, settleMs: 600 });
+
+  const withDeliveries = (nome: string, count: number) =>
+    endpointWithDeliveries(database.db, {
+      nome: `${nome}${dialect}`,
+      url,
+      segredo: 'plain:whsec_x',
+      bodies: Array.from({ length: count }, (_, i) => `{"i":${i}}`),
+    });
+
+  it('a resend of a pending delivery runs its own job now, its attempt recorded manual (it was automatica)', async () => {
+    answer = 200;
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('Pendente', 1);
+    const [id] = entregaIds as [number];
+    const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    // Its own job waits for its next retry, an hour away.
+    await queues.producer.enqueue(
+      'webhook',
+      'webhook.deliver',
+      { tenant: { empresaId, filialId: null }, entregaId: id, endpointId },
+      { jobId: ownJobId(row), delay: 3_600_000 },
+    );
+    const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
+    expect(jobId).toBe(ownJobId(row));
+    await deliverUntil(async () => (await entrega(id)).status === 'entregue');
+    expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
+    expect(await origins(id)).toEqual(['1:manual']);
+    expect(received.filter((w) => w === `msg_Pendente${dialect}0`)).toHaveLength(1);
+  });
+
+  it("an operator's retry of a given-up delivery's job resends it: one attempt, manual (it did nothing)", async () => {
+    const { entregaIds } = await withDeliveries('Bulk', 2);
+    const ids = entregaIds as [number, number];
+    // First sent by their own jobs (published as usual): the receiver fails them, no retries left: given up.
+    const rows = await database.db.selectFrom('webhook_entregas').selectAll().where('id', 'in', ids).execute();
+    for (const row of rows)
+      await queues.producer.enqueue(
+        'webhook',
+        'webhook.deliver',
+        { tenant: { empresaId: row.empresa_id, filialId: null }, entregaId: Number(row.id), endpointId: row.endpoint_id },
+        { jobId: ownJobId(row) },
+      );
+    answer = 500;
+    await deliverUntil(async () => (await Promise.all(ids.map(entrega))).every((r) => r.status === 'falhou'));
+    expect((await Promise.all(ids.map(entrega))).map((r) => r.status)).toEqual(['falhou', 'falhou']);
+    // The failures page's bulk retry (retryFailedJob per job), the receiver fixed.
+    answer = 200;
+    for (const row of rows) {
+      const job = await queues.producer.queue('webhook').getJob(ownJobId(row));
+      expect(await job?.getState()).toBe('failed');
+      expect(await retryFailedJob(job as NonNullable<typeof job>, queues.redis, queues.prefix)).toEqual({ retried: true });
+    }
+    await deliverUntil(async () => (await Promise.all(ids.map(entrega))).every((r) => r.status === 'entregue'));
+    for (const id of ids) {
+      expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 2 });
+      expect(await origins(id)).toEqual(['1:automatica', '2:manual']);
+    }
+  });
+
+  it('a resend racing a recover of the same failed delivery makes one attempt, whichever claims it first', async () => {
+    answer = 200;
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('Corrida', 6);
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'falhou', tentativas: 1, ultimo_erro: 'HTTP 500' })
+      .where('id', 'in', entregaIds)
+      .execute();
+    const caller = { empresaId, filialId: null };
+    // Each delivery resent while the endpoint is recovered: two concurrent calls per delivery.
+    await Promise.all([
+      recoverDeliveries(database.db, queues.producer, caller, endpointId, new Date(0)),
+      ...entregaIds.map((id) => resendDelivery(database.db, queues.producer, caller, endpointId, id)),
+    ]);
+    await deliverUntil(async () => (await Promise.all(entregaIds.map(entrega))).every((r) => r.status === 'entregue'));
+    for (const [i, id] of entregaIds.entries()) {
+      expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 2 });
+      // One POST each: before, the resend's job and the recover's both sent it.
+      expect(received.filter((w) => w === `msg_Corrida${dialect}${i}`)).toHaveLength(1);
+      expect(await origins(id)).toHaveLength(1);
+    }
+  });
+});
