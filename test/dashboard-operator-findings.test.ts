@@ -211,6 +211,11 @@ describe('dashboard: operator trial findings', () => {
     // Tenant A's record naming tenant B's conta id: the id only.
     expect(await page.locator('tr[data-job="set/a-conta-b"] .cliente').innerText()).toBe(`Conta #${contaB}`);
 
+    // The dashboard API lists the same calls as items (calls: the deprecated alias), each with its sem_inicio.
+    const api = (await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}&ramal=3591`, headers: { authorization: `Bearer ${h.keyA}` } })).json();
+    expect(api.items).toHaveLength(1);
+    expect(api.items[0]).toMatchObject({ ramal: '3591', sem_inicio: 1 });
+    expect(api.calls).toEqual(api.items);
     const en = await loginAs('opa', 'en');
     await en.goto(`${h.url}/dashboard/falhas?lang=en`);
     expect(await en.locator('tr[data-job="set/dep-1"] .erro-motivo').innerText()).toBe(
@@ -422,6 +427,11 @@ describe('dashboard: operator trial findings', () => {
     const refused = await page.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}&ramal=${encodeURIComponent('35 91')}`);
     expect(refused?.status()).toBe(400);
     expect(await page.locator('.flash').innerText()).toContain('Campo Ramal inválido');
+    // The dashboard API lists the same calls as items (calls: the deprecated alias), each with its sem_inicio.
+    const api = (await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}&ramal=3591`, headers: { authorization: `Bearer ${h.keyA}` } })).json();
+    expect(api.items).toHaveLength(1);
+    expect(api.items[0]).toMatchObject({ ramal: '3591', sem_inicio: 1 });
+    expect(api.calls).toEqual(api.items);
     const en = await loginAs('opa', 'en');
     await en.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}&lang=en`);
     expect(await en.locator('#ligacoes tbody tr', { hasText: '11988887777' }).locator('.sem-inicio').innerText()).toBe('no start');

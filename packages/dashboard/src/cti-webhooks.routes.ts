@@ -310,7 +310,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const empresaId = tenantOf(viewer, query.empresa);
         if (empresaId === undefined) return notFound(reply, viewer);
         const { calls, nextCursor } = await shownCalls(deps, viewer, empresaId, query);
-        return { empresaId, calls, nextCursor };
+        // `calls` stays one release as a deprecated alias of `items` (CHANGELOG), as GET /v1/cti/calls answers.
+        return { empresaId, items: calls, calls, nextCursor };
       },
     );
 
