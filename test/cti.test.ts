@@ -253,8 +253,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     const longRamal = await pbxCall(base, `${START}?ramal=${'1'.repeat(21)}&telefone=11987654321`, { host });
     expect(longRamal.status).toBe(400);
     const { message } = JSON.parse(longRamal.body).error as { message: string };
-    expect(message).toBe('parâmetro "ramal" é inválido (esperado: até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201))');
-    expect(JSON.parse(noRamal.body).error.message).toBe('parameter "ramal" is required (expected: up to 20 letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201))');
+    expect(message).toBe(
+      'parâmetro "ramal" é inválido (esperado: até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201))',
+    );
+    expect(JSON.parse(noRamal.body).error.message).toBe(
+      'parameter "ramal" is required (expected: up to 20 letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201))',
+    );
     expect(`${message} ${noPhone.body}`).not.toMatch(/seed/);
   });
 

@@ -245,7 +245,11 @@ describe('integrador cti', () => {
     const jobId = 'c2c-1-cliqueexpirado';
     try {
       const payload = { tenant: { empresaId: 1, filialId: null }, callId: 'cliqueexpirado', ramal: '3501', numero: '3502' };
-      await queue.add('cti.click-to-call' as never, { ...payload, requestedAt: new Date().toISOString() } as never, { jobId, attempts: 1 } as never);
+      await queue.add(
+        'cti.click-to-call' as never,
+        { ...payload, requestedAt: new Date().toISOString() } as never,
+        { jobId, attempts: 1 } as never,
+      );
       // The PBX refused it: the job failed for good, as worker-cti fails it.
       const worker = new Worker(
         'cti',
@@ -257,7 +261,8 @@ describe('integrador cti', () => {
       for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
       await worker.close();
       const retryEnv = { ...env, REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix };
-      const retry = (empresa: string, ...extra: string[]) => runCli(['job', 'retry', 'cti', jobId, '--empresa', empresa, ...extra], retryEnv);
+      const retry = (empresa: string, ...extra: string[]) =>
+        runCli(['job', 'retry', 'cti', jobId, '--empresa', empresa, ...extra], retryEnv);
       expect(await retry('1')).toMatchObject({
         code: 1,
         stderr: `erro: o job cti/${jobId} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo\n`,
@@ -266,7 +271,10 @@ describe('integrador cti', () => {
         code: 1,
         stderr: `error: job cti/${jobId} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again\n`,
       });
-      expect(await retry('2')).toMatchObject({ code: 1, stderr: expect.stringContaining(`o job cti/${jobId} não existe para a empresa 2`) });
+      expect(await retry('2')).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(`o job cti/${jobId} não existe para a empresa 2`),
+      });
       expect(await queue.getJobState(jobId)).toBe('failed');
     } finally {
       await queue.obliterate({ force: true });
@@ -280,12 +288,15 @@ describe('integrador cti', () => {
     const calls = await runCli(['cti', 'calls', '--empresa', '1', '--ramal', '35 01'], env);
     expect(calls).toMatchObject({
       code: 1,
-      stderr: 'erro: --ramal: "35 01" é inválido; esperado até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201)\n',
+      stderr:
+        'erro: --ramal: "35 01" é inválido; esperado até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201)\n',
     });
     const test = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501!', '--numero', '3502', '--lang', 'en'], env);
     expect(test).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('--ramal: "3501!" is invalid; expected up to 20 letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201)'),
+      stderr: expect.stringContaining(
+        '--ramal: "3501!" is invalid; expected up to 20 letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201)',
+      ),
     });
     // A padded ramal or the PBX's channel form is the extension it names (ramalOf: the listener's and the API's rule).
     for (const given of ['PJSIP/3501-0000001a', 'SIP/3501', '3501 ']) {

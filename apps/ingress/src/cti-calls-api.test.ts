@@ -158,7 +158,11 @@ describe('CTI call log API and listener HEAD', () => {
 
     it('answers a refusal with its GET status (404 unknown tenant, 400 bad parameters), no body', async () => {
       const before = await total();
-      const unknown = await ingress.app.inject({ method: 'HEAD', url: `${START}?ramal=201&telefone=1`, headers: { host: 'nada.crm.test' } });
+      const unknown = await ingress.app.inject({
+        method: 'HEAD',
+        url: `${START}?ramal=201&telefone=1`,
+        headers: { host: 'nada.crm.test' },
+      });
       expect([unknown.statusCode, unknown.body]).toEqual([404, '']);
       const file = await ingress.app.inject({ method: 'HEAD', url: '/wconnect/outro.php', headers: { host: 'acme.crm.test' } });
       expect([file.statusCode, file.body]).toEqual([404, '']);

@@ -30,7 +30,11 @@ describe('CTI listener parameters refused', () => {
     });
 
   it.each([
-    ['telefone=11987654321', 'ramal', 'parâmetro "ramal" é obrigatório (esperado: até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201))'],
+    [
+      'telefone=11987654321',
+      'ramal',
+      'parâmetro "ramal" é obrigatório (esperado: até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201))',
+    ],
     ['ramal=3501', 'telefone', 'parâmetro "telefone" é obrigatório (esperado: até 40 caracteres, numa linha, sem caracteres de controle)'],
     [
       `ramal=3501&telefone=${'1'.repeat(41)}`,
@@ -66,18 +70,22 @@ describe('CTI listener parameters refused', () => {
   });
 
   const TELEFONE_TAKES = 'até 40 caracteres, numa linha, sem caracteres de controle';
-  const RAMAL_TAKES = 'até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201)';
+  const RAMAL_TAKES =
+    'até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201)';
 
   it.each([
     ['ramal=201%0A&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
     ['ramal=20%091&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
     ['ramal=%09201&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
     ['ramal=201&telefone=119%0A8765%004321', 'telefone', `parâmetro "telefone" é inválido (esperado: ${TELEFONE_TAKES})`],
-  ])('%#: refuses control characters (a tab, a line break) as the API does; surrounding spaces are dropped (ramalOf)', async (query, field, text) => {
-    const res = await call(query);
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error).toEqual({ code: 'VALIDATION_FAILED', field, message: text });
-  });
+  ])(
+    '%#: refuses control characters (a tab, a line break) as the API does; surrounding spaces are dropped (ramalOf)',
+    async (query, field, text) => {
+      const res = await call(query);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toEqual({ code: 'VALIDATION_FAILED', field, message: text });
+    },
+  );
 
   const post = (payload: string, contentType: string) =>
     ingress.app.inject({

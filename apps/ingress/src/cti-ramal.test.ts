@@ -137,7 +137,7 @@ describe('CTI routes: the listener file and the ramal', () => {
     }
   });
 
-  it('refuses click-to-call from a ramal no active usuario of the calling empresa has: unknown, inactive or another empresa\'s (trial finding 2)', async () => {
+  it("refuses click-to-call from a ramal no active usuario of the calling empresa has: unknown, inactive or another empresa's (trial finding 2)", async () => {
     const before = (await ingress.producer.queue('cti').getJobs(['waiting', 'delayed', 'prioritized'])).length;
     for (const [k, ramal] of [
       [key, '3999'],
@@ -180,7 +180,7 @@ describe('CTI routes: the listener file and the ramal', () => {
     expect(own.statusCode).toBe(202);
   });
 
-  it('says when a click-to-call number is an extension longer than the empresa\'s ramal length (PBXs use 5-digit ones)', async () => {
+  it("says when a click-to-call number is an extension longer than the empresa's ramal length (PBXs use 5-digit ones)", async () => {
     const refused = await ingress.app.inject({
       method: 'POST',
       url: '/v1/cti/click-to-call',

@@ -4,7 +4,9 @@ import { ramalOf } from './ramal';
 describe('ramalOf', () => {
   it('drops surrounding spaces and reads a PBX channel as the extension it names', () => {
     const read = (values: string[]) => values.map((value) => [value, ramalOf(value)]);
-    expect(read(['201', '201 ', '  201', 'SIP/201', 'sip/201', 'PJSIP/201-0000001a', 'IAX2/201', 'DAHDI/201', 'Local/201@from-internal'])).toEqual([
+    expect(
+      read(['201', '201 ', '  201', 'SIP/201', 'sip/201', 'PJSIP/201-0000001a', 'IAX2/201', 'DAHDI/201', 'Local/201@from-internal']),
+    ).toEqual([
       ['201', '201'],
       ['201 ', '201'],
       ['  201', '201'],
@@ -24,7 +26,19 @@ describe('ramalOf', () => {
   });
 
   it('names no ramal for spaces inside, control characters, other signs, another technology or over 20 characters', () => {
-    for (const value of ['20 1', '201\n', '\t201', '201!', 'XMPP/201', 'SIP/', 'SIP/20 1', '', '   ', '1'.repeat(21), `SIP/${'1'.repeat(21)}`]) {
+    for (const value of [
+      '20 1',
+      '201\n',
+      '\t201',
+      '201!',
+      'XMPP/201',
+      'SIP/',
+      'SIP/20 1',
+      '',
+      '   ',
+      '1'.repeat(21),
+      `SIP/${'1'.repeat(21)}`,
+    ]) {
       expect({ value, ramal: ramalOf(value) }).toEqual({ value, ramal: undefined });
     }
   });

@@ -89,7 +89,9 @@ async function callFilter(deps: DashboardDeps, empresaId: number, query: Query, 
   const from = date(query, 'desde', timeZone);
   const to = date(query, 'ate', timeZone);
   const ramal = ramalFilter(query);
-  const telefone = query.telefone?.trim() ? await readPhoneFilter(deps.database.db, empresaId, query.telefone.trim().slice(0, 40)) : undefined;
+  const telefone = query.telefone?.trim()
+    ? await readPhoneFilter(deps.database.db, empresaId, query.telefone.trim().slice(0, 40))
+    : undefined;
   return {
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),

@@ -8,8 +8,8 @@ import {
   type ClickToCallFailure,
   callStatusReason,
   clickToCallFailures,
-  findCall,
   clickToCallJobId,
+  findCall,
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   type ListenerRequest,
@@ -343,7 +343,8 @@ const ZonedDateTime = (description: string) =>
   PatternText(
     '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:?\\d{2})$',
     {
-      'pt-BR': 'data e hora ISO 8601 com fuso horário, como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
+      'pt-BR':
+        'data e hora ISO 8601 com fuso horário, como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
       en: 'an ISO 8601 date-time with its time zone, such as 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
     },
     { format: 'date-time', description },
@@ -527,7 +528,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['cti'],
-          summary: 'One call of the call log (ligacoes); another empresa\'s call id is a 404, as an unknown one',
+          summary: "One call of the call log (ligacoes); another empresa's call id is a 404, as an unknown one",
           params: Type.Object({ id: RowId('call id (the id of GET /v1/cti/calls)') }, { additionalProperties: false }),
           response: { 200: CallResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
         },

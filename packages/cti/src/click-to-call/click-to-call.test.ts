@@ -138,7 +138,11 @@ describe.each(['sqlite', 'postgres'] as const)(
       const admit = (ramal: string) => admitClickToCall(database.db, acme, { ramal, numero: '11 98765-4321' });
       await expect(admit('3501')).resolves.toMatchObject({ empresaId: acme });
       for (const ramal of ['7001', '3999']) {
-        await expect(admit(ramal)).rejects.toMatchObject({ code: 'CTI_UNKNOWN_RAMAL', permanent: true, params: { field: 'body.ramal', value: ramal } });
+        await expect(admit(ramal)).rejects.toMatchObject({
+          code: 'CTI_UNKNOWN_RAMAL',
+          permanent: true,
+          params: { field: 'body.ramal', value: ramal },
+        });
       }
       await database.db.updateTable('usuarios').set({ ativo: 0 }).where('empresa_id', '=', acme).where('ramal', '=', '3501').execute();
       try {
