@@ -425,10 +425,18 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
         method: 'POST',
         url: '/v1/cti/click-to-call',
         headers: { ...auth(keyAcme), 'accept-language': 'en' },
-        payload: { ramal: '3501', numero: '123456' },
+        payload: { ramal: '3501', numero: '1234567890123' },
       });
       expect(refused.statusCode).toBe(400);
-      expect(refused.json().error).toMatchObject({ code: 'CTI_INVALID_NUMBER', message: expect.stringContaining('"123456"') });
+      expect(refused.json().error).toMatchObject({ code: 'CTI_INVALID_NUMBER', message: expect.stringContaining('"1234567890123"') });
+      // Longer than an extension of the empresa, shorter than a phone number: the ramal length that would take it.
+      const short = await app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: { ...auth(keyAcme), 'accept-language': 'en' },
+        payload: { ramal: '3501', numero: '123456' },
+      });
+      expect(short.json().error).toMatchObject({ code: 'CTI_NUMBER_TOO_SHORT', message: expect.stringContaining('--ramal-length 6') });
       await sleep(300);
       expect(pbx.requests.length).toBe(before);
     });
