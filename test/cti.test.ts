@@ -253,8 +253,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     const longRamal = await pbxCall(base, `${START}?ramal=${'1'.repeat(21)}&telefone=11987654321`, { host });
     expect(longRamal.status).toBe(400);
     const { message } = JSON.parse(longRamal.body).error as { message: string };
-    expect(message).toBe('parâmetro "ramal" é inválido (esperado: até 20 caracteres entre letras, dígitos, *, # e -)');
-    expect(JSON.parse(noRamal.body).error.message).toBe('parameter "ramal" is required (expected: up to 20 letters, digits, *, # or -)');
+    expect(message).toBe(
+      'parâmetro "ramal" é inválido (esperado: até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201))',
+    );
+    expect(JSON.parse(noRamal.body).error.message).toBe(
+      'parameter "ramal" is required (expected: up to 20 letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201))',
+    );
     expect(`${message} ${noPhone.body}`).not.toMatch(/seed/);
   });
 
@@ -421,10 +425,18 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
         method: 'POST',
         url: '/v1/cti/click-to-call',
         headers: { ...auth(keyAcme), 'accept-language': 'en' },
-        payload: { ramal: '3501', numero: '123456' },
+        payload: { ramal: '3501', numero: '1234567890123' },
       });
       expect(refused.statusCode).toBe(400);
-      expect(refused.json().error).toMatchObject({ code: 'CTI_INVALID_NUMBER', message: expect.stringContaining('"123456"') });
+      expect(refused.json().error).toMatchObject({ code: 'CTI_INVALID_NUMBER', message: expect.stringContaining('"1234567890123"') });
+      // Longer than an extension of the empresa, shorter than a phone number: the ramal length that would take it.
+      const short = await app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: { ...auth(keyAcme), 'accept-language': 'en' },
+        payload: { ramal: '3501', numero: '123456' },
+      });
+      expect(short.json().error).toMatchObject({ code: 'CTI_NUMBER_TOO_SHORT', message: expect.stringContaining('--ramal-length 6') });
       await sleep(300);
       expect(pbx.requests.length).toBe(before);
     });
@@ -443,6 +455,22 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
       expect(refused.job.failedReason).toContain('ramal 3501 inexistente no PABX');
       expect(refused.job.attemptsMade).toBe(1);
       expect(refused.row).toMatchObject({ status: 'falhou', erro: expect.stringContaining('404') });
+      // An operator's retry of it is refused in words at the API (trial finding 7): the click has expired.
+      const retry = (key: string, lang = 'pt-BR') =>
+        app.inject({ method: 'POST', url: `/v1/jobs/cti/${refused.jobId}/retry`, headers: { ...auth(key), 'accept-language': lang } });
+      const pt = await retry(keyAcme);
+      expect([pt.statusCode, pt.json().error]).toEqual([
+        409,
+        {
+          code: 'JOB_NOT_RETRYABLE',
+          message: `o job cti/${refused.jobId} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo`,
+        },
+      ]);
+      expect((await retry(keyAcme, 'en')).json().error.message).toBe(
+        `job cti/${refused.jobId} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again`,
+      );
+      expect((await retry(keyOutra)).statusCode).toBe(404);
+      expect((await app.inject({ url: `/v1/jobs/cti/${refused.jobId}`, headers: auth(keyAcme) })).json().state).toBe('failed');
     });
 
     it("a PBX secret not set fails the call; GET /v1/cti/calls' motivo names the variable in the reader's language, to its tenant only", async () => {

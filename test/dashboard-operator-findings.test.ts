@@ -1,10 +1,11 @@
 import { PermanentError } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
-import { createJobRecorder } from '@integrador/queue';
+import { createJobRecorder, createRedis } from '@integrador/queue';
 import { type JobEvent, recordAudit, recordJobEvent } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
-import type { Job } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { CONTA } from './fixtures/set-ws-contas';
 import { DashboardHarness } from './support/dashboard-harness';
@@ -322,5 +323,124 @@ describe('dashboard: operator trial findings', () => {
     // Tenant B cannot read tenant A's calls by asking for its empresa.
     await b.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}`);
     expect(await b.content()).not.toContain(CONTA.nome);
+  }, 60000);
+
+  it("refuses a failed click-to-call's retry in the API's and the CLI's words, on its page and in the dashboard API (trial finding 7)", async () => {
+    // The failed click-to-call of beforeAll, live in Redis as worker-cti leaves it (failed for good).
+    const jobId = `c2c-${h.empresaA}-call-${h.empresaA}`;
+    const queue = h.producer.queue('cti');
+    await queue.add(
+      'cti.click-to-call' as never,
+      { tenant: { empresaId: h.empresaA, filialId: null } } as never,
+      { jobId, attempts: 1 } as never,
+    );
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'cti',
+      async () => {
+        throw new Error('the PBX could not be reached');
+      },
+      { connection, prefix: h.prefix },
+    );
+    try {
+      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const page = await loginAs('opa');
+    await page.goto(`${h.url}/dashboard/jobs/cti/${jobId}`);
+    await page.locator('form.job-actions button[name=modo][value=selecao]').click();
+    await page.waitForSelector('.flash.err');
+    expect(await page.locator('.flash').innerText()).toBe(
+      `O job cti/${jobId} não foi reprocessado: um click-to-call que falhou não é reprocessado (o clique já expirou e a nova tentativa só falharia de novo); peça ao agente que clique de novo.`,
+    );
+    const api = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${h.keyA}`, 'accept-language': 'en' },
+      payload: { jobs: [{ queue: 'cti', id: jobId }] },
+    });
+    expect([api.statusCode, api.json().error]).toEqual([
+      409,
+      {
+        code: 'JOB_NOT_RETRYABLE',
+        message: `Job cti/${jobId} was not retried: a failed click-to-call is not retried (the click has expired and a new attempt could only fail again); ask the agent to click again.`,
+      },
+    ]);
+    // Tenant B's key does not reach it; the job stays failed.
+    const b = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${h.keyB}` },
+      payload: { jobs: [{ queue: 'cti', id: jobId }] },
+    });
+    expect(b.json().done ?? 0).toBe(0);
+    expect(await queue.getJobState(jobId)).toBe('failed');
+  }, 60000);
+
+  it('names the agent of each call (user and ramal), marks an end without a start, filters by ramal; bound to the tenant (CTI trial)', async () => {
+    const db = h.database.db;
+    const usuario = async (empresaId: number, nome: string) =>
+      Number(
+        (await db.insertInto('usuarios').values({ empresa_id: empresaId, nome, ramal: '3591' }).returning('id').executeTakeFirstOrThrow())
+          .id,
+      );
+    const agents = [
+      [h.empresaA, await usuario(h.empresaA, 'Ana Agente')],
+      [h.empresaB, await usuario(h.empresaB, 'Bia da B')],
+    ] as const;
+    // An end the PBX sent without its start (sem_inicio), as worker-cti logs it: its time is the end's, no duration.
+    for (const [empresaId, usuarioId] of agents)
+      await db
+        .insertInto('ligacoes')
+        .values({
+          empresa_id: empresaId,
+          usuario_id: usuarioId,
+          ramal: '3591',
+          telefone: '11988887777',
+          direcao: 'entrada',
+          status: 'finalizada',
+          inicio: new Date(),
+          fim: new Date(),
+          sem_inicio: 1,
+        } as never)
+        .execute();
+    const page = await loginAs('opa');
+    await page.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}`);
+    expect(await page.locator('#ligacoes thead').innerText()).toContain('Agente (ramal)');
+    const row = page.locator('#ligacoes tbody tr', { hasText: '11988887777' });
+    expect(await row.locator('td.agente').innerText()).toBe('Ana Agente (3591)');
+    const mark = row.locator('.sem-inicio');
+    expect(await mark.isVisible()).toBe(true);
+    expect(await mark.innerText()).toBe('sem início');
+    expect(await mark.getAttribute('title')).toContain('não o início');
+    // A call with no usuario shows its ramal alone; a call with its start has no mark.
+    const failed = page.locator('#ligacoes tbody tr', { hasText: '11999990000' });
+    expect(await failed.locator('td.agente').innerText()).toBe('201');
+    expect(await failed.locator('.sem-inicio').count()).toBe(0);
+    // The ramal filter reads the PBX's channel form as the extension; a ramal no rule takes is refused naming it.
+    await page.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}&ramal=${encodeURIComponent('SIP/3591')}`);
+    expect(await page.locator('#ligacoes tbody tr').count()).toBe(1);
+    expect(await page.locator('#ligacoes tbody tr td.agente').innerText()).toBe('Ana Agente (3591)');
+    const refused = await page.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}&ramal=${encodeURIComponent('35 91')}`);
+    expect(refused?.status()).toBe(400);
+    expect(await page.locator('.flash').innerText()).toContain('Campo Ramal inválido');
+    // The dashboard API lists the same calls as items (calls: the deprecated alias), each with its sem_inicio.
+    const api = (
+      await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}&ramal=3591`, headers: { authorization: `Bearer ${h.keyA}` } })
+    ).json();
+    expect(api.items).toHaveLength(1);
+    expect(api.items[0]).toMatchObject({ ramal: '3591', sem_inicio: 1 });
+    expect(api.calls).toEqual(api.items);
+    const en = await loginAs('opa', 'en');
+    await en.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}&lang=en`);
+    expect(await en.locator('#ligacoes tbody tr', { hasText: '11988887777' }).locator('.sem-inicio').innerText()).toBe('no start');
+    // Tenant B sees its own agent, never tenant A's.
+    const b = await loginAs('opb');
+    await b.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaB}`);
+    expect(await b.locator('#ligacoes tbody tr', { hasText: '11988887777' }).locator('td.agente').innerText()).toBe('Bia da B (3591)');
+    await b.goto(`${h.url}/dashboard/ligacoes?empresa=${h.empresaA}`);
+    expect(await b.content()).not.toContain('Ana Agente');
   }, 60000);
 });

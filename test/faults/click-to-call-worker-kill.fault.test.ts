@@ -61,6 +61,8 @@ describe('click-to-call when its worker is killed (SIGKILL) or the PBX is unreac
     database = await createTestDatabase('postgres');
     empresaId = await createEmpresa(database.db, 'Acme');
     apiKey = await issueApiKey(database.db, empresaId, null, 'test');
+    // Click-to-call takes an active usuario's ramal of the empresa.
+    await database.db.insertInto('usuarios').values({ empresa_id: empresaId, nome: 'Ana', ramal: '3501' }).execute();
     ingress = await startTestIngress(database);
     app = ingress.app;
   }, 120_000);

@@ -71,6 +71,8 @@ describe('job records when a worker is killed (SIGKILL) while a job runs', () =>
     pbx = await startHoldingPbx();
     empresaId = await createEmpresa(database.db, 'Acme');
     apiKey = await issueApiKey(database.db, empresaId, null, 'test');
+    // Click-to-call takes an active usuario's ramal of the empresa.
+    await database.db.insertInto('usuarios').values({ empresa_id: empresaId, nome: 'Ana', ramal: '3501' }).execute();
     await saveCtiSettings(database.db, empresaId, {
       pbxUrlTemplate: `${pbx.url}/api/clicktodial?origem={ramal_origem}&destino={numero_destino}`,
       ramalLength: 4,

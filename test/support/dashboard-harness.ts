@@ -28,6 +28,12 @@ import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
 
+/** A number's E.164 as worker-cti stores it in ligacoes.telefone_normalizado (the digits for an extension). */
+function normalizedOf(telefone: string): string | null {
+  const phone = normalizePhone(telefone);
+  return phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
+}
+
 export const PASSWORD = 'senha-do-operador-1';
 export const WRONG_ERP_PASSWORD = 'senha-errada-do-erp';
 export const LOGIN_RATE_LIMIT = 30;
@@ -337,6 +343,8 @@ export class DashboardHarness {
         empresa_id: empresaId,
         ramal: '201',
         telefone,
+        // As worker-cti stores it: the E.164 (the calls filter matches a number on it) and the lookup key.
+        telefone_normalizado: normalizedOf(telefone),
         chave_telefone: normalizePhone(telefone).key,
         direcao: 'entrada',
         status: 'finalizada',

@@ -26,3 +26,18 @@ describe('cti calls: the status column', () => {
     expect(line('en', 'ocupado')).toContain('ocupado');
   });
 });
+
+describe('integrador cti: counts and the ramal length', () => {
+  it('puts a count in the number it takes: one record is singular, never "1 registros" (trial finding 5)', () => {
+    expect(ctiMessages('pt-BR').reindexed(1)).toBe('1 registro reindexado');
+    expect(ctiMessages('pt-BR').reindexed(0)).toBe('0 registros reindexados');
+    expect(ctiMessages('pt-BR').reindexed(12)).toBe('12 registros reindexados');
+    expect(ctiMessages('en').reindexed(1)).toBe('1 record re-indexed');
+    expect(ctiMessages('en').reindexed(2)).toBe('2 records re-indexed');
+  });
+
+  it('says what --ramal-length counts, its default and that 5-digit extensions need 5 (trial finding 5)', () => {
+    expect(ctiMessages('pt-BR').ramalLengthOption).toContain('padrão 4; um PABX de ramais de 5 dígitos pede 5');
+    expect(ctiMessages('en').ramalLengthOption).toContain('default 4; a PBX with 5-digit extensions needs 5');
+  });
+});

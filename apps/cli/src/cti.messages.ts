@@ -1,5 +1,5 @@
 import { type CtiSettings, callStatusWord, RAMAL_TAKES } from '@integrador/cti';
-import { defineTexts } from '@integrador/i18n';
+import { defineTexts, plural } from '@integrador/i18n';
 
 /** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
 export interface CtiMessages {
@@ -115,7 +115,8 @@ const ptBR: CtiMessages = {
   pbxSecretOption: 'referência ${NOME} ao segredo, lido de CTI_SECRET_<empresaId>_<NOME> pelo worker',
   pbxParamOption: 'nome do cabeçalho (header) ou do parâmetro de URL (token_url) que leva o segredo',
   prefixOption: 'prefixo discado antes de números externos (o que o PABX pede para sair: um tom ou 0); nunca antes de ramais',
-  ramalLengthOption: 'números com até este tamanho são ramais internos',
+  ramalLengthOption:
+    'números com até este tanto de dígitos são ramais internos (padrão 4; um PABX de ramais de 5 dígitos pede 5); os mais longos são telefones',
   privateNetworkOption: 'allow: o PABX está na rede privada do cliente (o loopback só com OUTBOUND_ALLOW_LOOPBACK=true); deny: não',
   publicUrlOption:
     'endereço público do ingress (o do proxy) nas URLs dos listeners mostradas, como https://crm.example.com.br (padrão: PUBLIC_URL, senão HOST e PORT)',
@@ -183,7 +184,7 @@ const ptBR: CtiMessages = {
   noCalls: 'nenhuma ligação',
   callLine: (c) =>
     `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}${c.motivo ? `  motivo: ${c.motivo}` : ''}`,
-  reindexed: (count) => `${count} registros reindexados`,
+  reindexed: (count) => plural(count, 'registro reindexado', 'registros reindexados'),
 };
 
 const en: CtiMessages = {
@@ -207,7 +208,8 @@ const en: CtiMessages = {
   pbxSecretOption: 'a ${NOME} reference to the secret, read from CTI_SECRET_<empresaId>_<NOME> by the worker',
   pbxParamOption: 'the header (header) or URL parameter (token_url) name carrying the secret',
   prefixOption: 'prefix dialled before external numbers (what the PBX needs for an outside line: a tone or 0); never before extensions',
-  ramalLengthOption: 'numbers up to this length are internal extensions',
+  ramalLengthOption:
+    'numbers of up to this many digits are internal extensions (default 4; a PBX with 5-digit extensions needs 5); longer ones are phone numbers',
   privateNetworkOption: "allow: the PBX is on the customer's private network (loopback only with OUTBOUND_ALLOW_LOOPBACK=true); deny: not",
   publicUrlOption:
     "the ingress's public address (the proxy's) in the listener URLs shown, such as https://crm.example.com.br (default: PUBLIC_URL, else HOST and PORT)",
@@ -275,7 +277,7 @@ const en: CtiMessages = {
   noCalls: 'no calls',
   callLine: (c) =>
     `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}${c.motivo ? `  reason: ${c.motivo}` : ''}`,
-  reindexed: (count) => `${count} records re-indexed`,
+  reindexed: (count) => `${plural(count, 'record', 'records')} re-indexed`,
 };
 
 export const ctiMessages = defineTexts<CtiMessages>({ 'pt-BR': ptBR, en: en });

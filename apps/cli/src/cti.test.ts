@@ -1,7 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRedis, queueOptions } from '@integrador/queue';
 import { timestampValue } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { Queue, Worker } from 'bullmq';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador cti', () => {
@@ -234,17 +237,76 @@ describe('integrador cti', () => {
     await database.db.deleteFrom('ligacoes').where('empresa_id', '=', 1).execute();
   }, 240000);
 
+  it('refuses to retry a failed click-to-call, saying why and what to do (trial finding 7); another empresa does not see it', async () => {
+    const prefix = testPrefix();
+    const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const queue = new Queue('cti', queueOptions(redis, prefix));
+    const jobId = 'c2c-1-cliqueexpirado';
+    try {
+      const payload = { tenant: { empresaId: 1, filialId: null }, callId: 'cliqueexpirado', ramal: '3501', numero: '3502' };
+      await queue.add(
+        'cti.click-to-call' as never,
+        { ...payload, requestedAt: new Date().toISOString() } as never,
+        { jobId, attempts: 1 } as never,
+      );
+      // The PBX refused it: the job failed for good, as worker-cti fails it.
+      const worker = new Worker(
+        'cti',
+        async () => {
+          throw new Error('the PBX answered 400');
+        },
+        { connection: workerRedis, prefix },
+      );
+      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
+      await worker.close();
+      const retryEnv = { ...env, REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix };
+      const retry = (empresa: string, ...extra: string[]) =>
+        runCli(['job', 'retry', 'cti', jobId, '--empresa', empresa, ...extra], retryEnv);
+      expect(await retry('1')).toMatchObject({
+        code: 1,
+        stderr: `erro: o job cti/${jobId} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo\n`,
+      });
+      expect(await retry('1', '--lang', 'en')).toMatchObject({
+        code: 1,
+        stderr: `error: job cti/${jobId} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again\n`,
+      });
+      expect(await retry('2')).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(`o job cti/${jobId} não existe para a empresa 2`),
+      });
+      expect(await queue.getJobState(jobId)).toBe('failed');
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      redis.disconnect();
+      workerRedis.disconnect();
+    }
+  }, 240000);
+
   it('checks --ramal by the rule the listener and the API use', async () => {
     const calls = await runCli(['cti', 'calls', '--empresa', '1', '--ramal', '35 01'], env);
     expect(calls).toMatchObject({
       code: 1,
-      stderr: 'erro: --ramal: "35 01" é inválido; esperado até 20 caracteres entre letras, dígitos, *, # e -\n',
+      stderr:
+        'erro: --ramal: "35 01" é inválido; esperado até 20 caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201)\n',
     });
     const test = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501!', '--numero', '3502', '--lang', 'en'], env);
     expect(test).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('--ramal: "3501!" is invalid; expected up to 20 letters, digits, *, # or -'),
+      stderr: expect.stringContaining(
+        '--ramal: "3501!" is invalid; expected up to 20 letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201)',
+      ),
     });
+    // A padded ramal or the PBX's channel form is the extension it names (ramalOf: the listener's and the API's rule).
+    for (const given of ['PJSIP/3501-0000001a', 'SIP/3501', '3501 ']) {
+      const channel = await runCli(['cti', 'test-pbx', '1', '--ramal', given, '--numero', '3502', '--lang', 'en'], env);
+      expect({ given, code: channel.code, stdout: channel.stdout }).toMatchObject({
+        given,
+        code: 0,
+        stdout: expect.stringContaining('/dial?de=3501&'),
+      });
+    }
     // A ramal the PBX reports with letters and signs is one.
     expect(await runCli(['cti', 'calls', '--empresa', '1', '--ramal', 'SIP-200#', '--lang', 'en'], env)).toMatchObject({
       code: 0,

@@ -1,4 +1,4 @@
-import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale } from '@integrador/i18n';
+import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale, plural } from '@integrador/i18n';
 import { soapWrapperMessage } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { JOB_FAILURE_REASONS, jobStateName } from '@integrador/queue';
@@ -187,8 +187,6 @@ export interface Messages {
   connectionTestOk: (name: string, version: string | undefined) => string;
   connectionTestFailed: (name: string, code: string) => string;
 }
-
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** A stored word (a step's id) in the reader's language; an unknown one as it is. */
 const word = (words: Record<string, string>, value: string) => words[value] ?? value;

@@ -21,6 +21,8 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey 
   // CTI (packages/cti)
   CTI_NOT_CONFIGURED: { status: 409, key: 'CTI_NOT_CONFIGURED' },
   CTI_INVALID_NUMBER: { status: 400, key: 'CTI_INVALID_NUMBER' },
+  CTI_UNKNOWN_RAMAL: { status: 400, key: 'CTI_UNKNOWN_RAMAL' },
+  CTI_NUMBER_TOO_SHORT: { status: 400, key: 'CTI_NUMBER_TOO_SHORT' },
   PBX_TEMPLATE_INVALID: { status: 409, key: 'PBX_TEMPLATE_INVALID' },
 };
 

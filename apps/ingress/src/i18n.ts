@@ -114,6 +114,21 @@ const MESSAGES = {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',
     en: 'field "{field}": "{value}" is not a number that can be dialled (DDD + number, or an extension)',
   },
+  CTI_NUMBER_TOO_SHORT: {
+    'pt-BR':
+      'campo "{field}": "{value}" não é um número que se possa discar: tem {digits} dígitos, mais que um ramal desta empresa (até {ramalLength}) e menos que um telefone (DDD + número); se o PABX usa ramais de {digits} dígitos, o operador do hub deve ajustar com integrador cti configure <empresa> --ramal-length {digits}',
+    en: 'field "{field}": "{value}" is not a number that can be dialled: it has {digits} digits, more than an extension of this empresa (up to {ramalLength}) and fewer than a phone number (DDD + number); if the PBX uses {digits}-digit extensions, the hub\'s operator should set integrador cti configure <empresa> --ramal-length {digits}',
+  },
+  CTI_INVALID_PHONE_FILTER: {
+    'pt-BR':
+      'campo "{field}": "{value}" não é um telefone que o hub reconheça; envie DDD + número em qualquer forma ((11) 98765-4321, 011 98765-4321, +55 11 98765-4321), o número sem DDD ou um ramal',
+    en: 'field "{field}": "{value}" is not a phone number the hub reads; send DDD + number in any form ((11) 98765-4321, 011 98765-4321, +55 11 98765-4321), the number without its DDD, or an extension',
+  },
+  CTI_UNKNOWN_RAMAL: {
+    'pt-BR':
+      'campo "{field}": o ramal "{value}" não é de nenhum usuário ativo desta empresa; use o ramal de um usuário cadastrado (usuarios.ramal)',
+    en: 'field "{field}": extension "{value}" belongs to no active user of this empresa; use the extension of a registered user (usuarios.ramal)',
+  },
   // Read by a PBX technician: each failing parameter with what it takes (LISTENER_PARAMETER_TAKES), never the name of
   // an internal spec; several are joined with "; ".
   CTI_LISTENER_PARAMETER: {

@@ -4,8 +4,10 @@ export {
   type CallRow,
   type CallStatus,
   EXTENSION_EXPIRED,
+  findCall,
   listCalls,
   RING_EXPIRED,
+  readPhoneFilter,
 } from './calls/call-log.repository';
 export { callStatusReason, callStatusWord, tenantFailureReason } from './calls/call-status.messages';
 export {
@@ -46,7 +48,7 @@ export { activePops, type PopEvent, publishPop } from './pop/pop-events';
 export { PopHub } from './pop/pop-hub';
 export { streamPops } from './pop/pop-stream';
 export { issuePopToken, type PopGrant, readPopToken, touchPopToken } from './pop/pop-tokens';
-export { isRamal, RAMAL_MAX_LENGTH, RAMAL_PATTERN, RAMAL_TAKES } from './ramal';
+export { RAMAL_MAX_LENGTH, RAMAL_PATTERN, RAMAL_TAKES, ramalOf } from './ramal';
 export {
   type CtiSettings,
   type CtiSettingsPatch,

@@ -2,19 +2,44 @@ import { RAMAL_MAX_LENGTH, RAMAL_PATTERN } from '@integrador/jobs';
 
 /**
  * What a ramal (extension) may be — one rule for the PBX listeners, the API (pop tokens, click-to-call, the call-log
- * filter), the CLI and the cti job payloads: digits, and the letters and signs some PBXs put in extension names, up to
- * usuarios.ramal's 20. Written in @integrador/jobs (its payload schemas check it; cti depends on jobs), exported here.
+ * filter), the CLI, the dashboard and the cti job payloads: digits, and the letters and signs some PBXs put in extension
+ * names, up to usuarios.ramal's 20. Written in @integrador/jobs (its payload schemas check it; cti depends on jobs),
+ * exported here. Every entry point reads what it was given with `ramalOf` first.
  */
 export { RAMAL_MAX_LENGTH, RAMAL_PATTERN };
 
 const RAMAL = new RegExp(RAMAL_PATTERN);
 
-export function isRamal(value: string): boolean {
+/** Whether a value is a ramal as stored and compared (`ramalOf`'s result): nothing to trim, no channel form. */
+function isRamal(value: string): boolean {
   return RAMAL.test(value);
+}
+
+/**
+ * An Asterisk channel naming an extension: `SIP/201`, `PJSIP/201-0000001a` (the channel's unique suffix), `IAX2/201`,
+ * `DAHDI/201`, `Local/201@contexto`; the extension is the part after the technology, before `-` or `@`. PBXs put it
+ * where a bare extension is expected (a dialplan passing ${CHANNEL}), and it is the caller id form normalizePhone reads.
+ */
+const CHANNEL = /^(?:SIP|PJSIP|IAX2|DAHDI|Local)\/([^-@/\s]+)(?:[-@].*)?$/i;
+
+/** The extension a channel names (`SIP/3502` → `3502`), or the text itself when it is not a channel. */
+export function channelExtension(text: string): string {
+  return CHANNEL.exec(text)?.[1] ?? text;
+}
+
+/**
+ * The ramal a value given by a PBX, an agent or an operator names, or undefined when it names none: surrounding spaces
+ * are dropped (`'201 '`, a padded form field or a `+` left in a URL) and a channel is read for its extension
+ * (`PJSIP/201-0000001a` → `201`); what remains must be a ramal (`isRamal`). Without this, `'201 '` or `SIP/201` was
+ * refused at the listener (the PBX's call event lost: PBXs do not retry a 400) while the agent's ramal was 201.
+ */
+export function ramalOf(value: string): string | undefined {
+  const ramal = channelExtension(value.replace(/^ +| +$/g, ''));
+  return isRamal(ramal) ? ramal : undefined;
 }
 
 /** What a ramal takes, for a message naming a refused one. */
 export const RAMAL_TAKES = {
-  'pt-BR': `até ${RAMAL_MAX_LENGTH} caracteres entre letras, dígitos, *, # e -`,
-  en: `up to ${RAMAL_MAX_LENGTH} letters, digits, *, # or -`,
+  'pt-BR': `até ${RAMAL_MAX_LENGTH} caracteres entre letras, dígitos, *, # e - (o canal do PABX também serve: SIP/201 ou PJSIP/201-0000001a é o ramal 201)`,
+  en: `up to ${RAMAL_MAX_LENGTH} letters, digits, *, # or - (the PBX channel will do too: SIP/201 or PJSIP/201-0000001a is extension 201)`,
 } as const;

@@ -1,6 +1,6 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { enqueueIntegrationRun, NoScheduleError, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
-import { isQueueName, type TenantRef } from '@integrador/jobs';
+import { CLICK_TO_CALL_NO_RETRY, isQueueName, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import {
   assertChangeableBy,
@@ -112,13 +112,15 @@ export function jobActionsFor(estado: EstadoRegistroJob): JobAction[] {
 export class JobStateError extends Error {
   override name = 'JobStateError';
   readonly statusCode = 409;
-  readonly code = 'JOB_NOT_FAILED';
+  /** JOB_NOT_RETRYABLE for a kind that takes no operator retry (a click-to-call), as the /v1 API and the CLI answer it. */
+  readonly code: 'JOB_NOT_FAILED' | 'JOB_NOT_RETRYABLE';
   constructor(
     readonly action: JobAction,
     readonly job: string,
     readonly estado: string,
   ) {
     super(`job ${job} is ${estado}: ${action} applies to a failed job only`);
+    this.code = action === 'retry' && estado === CLICK_TO_CALL_NO_RETRY ? 'JOB_NOT_RETRYABLE' : 'JOB_NOT_FAILED';
   }
 }
 

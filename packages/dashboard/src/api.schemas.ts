@@ -179,7 +179,8 @@ const Call = Type.Object(
 
 export const CallsResponse = Type.Object({
   empresaId: integer(),
-  calls: Type.Array(Call),
+  items: Type.Array(Call),
+  calls: Type.Array(Call, { description: 'deprecated: the same list as items, as every list answers; removed in the next release' }),
   nextCursor: Nullable(Type.Integer({ description: 'the next page: ?antes=<nextCursor>' })),
 });
 

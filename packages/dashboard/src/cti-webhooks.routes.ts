@@ -1,4 +1,4 @@
-import { type CallRow, clickToCallFailures, listCalls } from '@integrador/cti';
+import { type CallRow, clickToCallFailures, listCalls, ramalOf, readPhoneFilter } from '@integrador/cti';
 import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,
@@ -40,7 +40,7 @@ import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
-import { customerNames } from './queries';
+import { customerNames, usuarioNames } from './queries';
 import { sendStatusPage } from './status-page';
 import { type CallExtras, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
@@ -80,13 +80,27 @@ function tenantOf(viewer: Viewer, requested: unknown): number | undefined {
   return viewer.scope === 'all' ? undefined : viewer.scope[0];
 }
 
-function callFilter(query: Query, timeZone: string) {
+/** The calls filter's ramal, read as every entry point reads one (ramalOf: `SIP/201` or `'201 '` is 201); else refused. */
+const ramalFilter = (query: Query) => {
+  if (!query.ramal?.trim()) return undefined;
+  return ramalOf(query.ramal) ?? refuseRamal();
+};
+const refuseRamal = (): never => {
+  throw new FieldRefusedError('querystring.ramal', 'ramal');
+};
+
+async function callFilter(deps: DashboardDeps, empresaId: number, query: Query, timeZone: string) {
   const from = date(query, 'desde', timeZone);
   const to = date(query, 'ate', timeZone);
+  const ramal = ramalFilter(query);
+  const telefone = query.telefone?.trim()
+    ? await readPhoneFilter(deps.database.db, empresaId, query.telefone.trim().slice(0, 40))
+    : undefined;
   return {
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
-    ...(query.telefone?.trim() ? { telefone: query.telefone.trim().slice(0, 40) } : {}),
+    ...(ramal ? { ramal } : {}),
+    ...(telefone ? { telefone } : {}),
     ...(num(query.antes) ? { before: num(query.antes) } : {}),
     limit: Math.min(num(query.limit) ?? 50, 500),
   };
@@ -265,7 +279,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const refused = answer?.error ? answer.text : refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
-        const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
+        const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label><label>${t.ramal}<input name="ramal" value="${query.ramal ?? ''}" size="8"></label>`;
         const filters = tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra);
         let shown: Awaited<ReturnType<typeof shownCalls>>;
         try {
@@ -362,7 +376,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const empresaId = tenantOf(viewer, query.empresa);
         if (empresaId === undefined) return notFound(reply, viewer);
         const { calls, nextCursor } = await shownCalls(deps, viewer, empresaId, query);
-        return { empresaId, calls, nextCursor };
+        // `calls` stays one release as a deprecated alias of `items` (CHANGELOG), as GET /v1/cti/calls answers.
+        return { empresaId, items: calls, calls, nextCursor };
       },
     );
 
@@ -523,7 +538,7 @@ async function testOutcome(deps: DashboardDeps, viewer: Viewer, empresaId: numbe
  * so a filial key lists them all, as GET /cti/calls does; the conta / contato names beside them follow the filial rule.
  */
 async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number, query: Query) {
-  const page = await listCalls(deps.database.db, empresaId, callFilter(query, viewer.timeZone));
+  const page = await listCalls(deps.database.db, empresaId, await callFilter(deps, empresaId, query, viewer.timeZone));
   return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
 }
 
@@ -535,7 +550,7 @@ async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number
 async function callExtras(deps: DashboardDeps, viewer: Viewer, empresaId: number, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
   const ids = (pick: (c: CallRow) => number | null) =>
     [...new Set(calls.map(pick).filter((id): id is number => id !== null))].map((id) => ({ empresaId, id }));
-  const [contas, contatos, failures] = await Promise.all([
+  const [contas, contatos, usuarios, failures] = await Promise.all([
     customerNames(
       deps.database,
       'contas',
@@ -548,7 +563,13 @@ async function callExtras(deps: DashboardDeps, viewer: Viewer, empresaId: number
       ids((c) => c.contato_id),
       viewer.filialId,
     ),
+    // The agent of each call (its ramal's usuario when the call was logged), bound to the page's empresa.
+    usuarioNames(
+      deps.database,
+      empresaId,
+      calls.map((c) => c.usuario_id).filter((id): id is number => id !== null),
+    ),
     clickToCallFailures(deps.database.db, empresaId, calls),
   ]);
-  return { contas, contatos, failures };
+  return { contas, contatos, usuarios, failures };
 }

@@ -1,3 +1,4 @@
+import { RAMAL_TAKES } from '@integrador/cti';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { type Locale, messages } from './i18n';
 import { FILTER_ESTADOS, FILTER_TEXT_MAX_LENGTH } from './job-filter';
@@ -17,13 +18,14 @@ export type FieldExpectation =
   | 'estado'
   | 'searchText'
   | 'code'
-  | 'group';
+  | 'group'
+  | 'ramal';
 
 /** The codes a refused field answers: a control character is the /v1 API's CONTROL_CHARACTER, anything else VALIDATION_FAILED. */
 export type FieldRefusalCode = 'VALIDATION_FAILED' | 'CONTROL_CHARACTER';
 
 // A list filter's field is named on a page by its label in the filter form ("Desde"); a form's by its name.
-const FILTER_EXPECTATIONS: ReadonlySet<FieldExpectation> = new Set(['date', 'integer', 'queue', 'estado', 'searchText', 'code']);
+const FILTER_EXPECTATIONS: ReadonlySet<FieldExpectation> = new Set(['date', 'integer', 'queue', 'estado', 'searchText', 'code', 'ramal']);
 
 /**
  * A field of a request the dashboard cannot use: a form's (a job reference with a NUL byte, an id that is no number or
@@ -64,6 +66,7 @@ export function fieldRefusalText(error: FieldRefusedError, locale: Locale, onPag
     ate: t.until,
     q: t.search,
     codigo: t.failureCode,
+    ramal: t.ramal,
   };
   const field = onPage && error.isFilter ? (labels[error.field.replace(/^.*[._]/, '')] ?? error.field) : error.field;
   const expected = {
@@ -78,6 +81,7 @@ export function fieldRefusalText(error: FieldRefusedError, locale: Locale, onPag
     searchText: t.expectedSearchText(FILTER_TEXT_MAX_LENGTH),
     code: t.expectedFailureCode,
     group: t.expectedGroup,
+    ramal: RAMAL_TAKES[locale],
   }[error.expected];
   return t.badField(field, expected);
 }

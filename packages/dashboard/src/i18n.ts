@@ -1,4 +1,4 @@
-import { defineTexts, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { defineTexts, type Locale, localeFromAcceptLanguage, plural } from '@integrador/i18n';
 import { CLICK_TO_CALL_NO_RETRY as NOT_RETRYABLE_CLICK } from '@integrador/jobs';
 import { jobStateName } from '@integrador/queue';
 
@@ -106,6 +106,10 @@ const PT = {
   calls: 'Ligações',
   phone: 'Telefone',
   ramal: 'Ramal',
+  /** The calls page's agent column: the usuario whose ramal took the call, with the ramal. */
+  agent: 'Agente (ramal)',
+  noStart: 'sem início',
+  noStartTitle: 'a central enviou o fim desta ligação, mas não o início: não há duração, e a hora é a do fim',
   direction: 'Direção',
   start: 'Início',
   duration: 'Duração (s)',
@@ -326,7 +330,9 @@ const PT = {
     string
   >,
   circuitOpenUntil: (until: string) => `até ${until}`,
-  circuitFailures: (n: number) => `${n} falha(s) seguida(s)`,
+  circuitFailures: (n: number) => plural(n, 'falha seguida', 'falhas seguidas'),
+  /** A bar's counts in the overview's chart. */
+  hourCounts: (ok: number, failed: number) => `${plural(ok, 'sucesso', 'sucessos')}, ${plural(failed, 'falha', 'falhas')}`,
   circuitUnknown: 'desconhecido (Redis não respondeu)',
   allIntegrations: 'todas',
   allTenants: 'todas',
@@ -425,6 +431,9 @@ const EN: Messages = {
   calls: 'Calls',
   phone: 'Phone',
   ramal: 'Extension',
+  agent: 'Agent (extension)',
+  noStart: 'no start',
+  noStartTitle: 'the PBX sent the end of this call but not its start: there is no duration, and the time is the end’s',
   direction: 'Direction',
   start: 'Start',
   duration: 'Duration (s)',
@@ -623,7 +632,8 @@ const EN: Messages = {
   circuit: 'Circuit',
   circuitStates: { fechado: 'closed', aberto: 'open', meio_aberto: 'half-open (the next delivery tries the endpoint)' },
   circuitOpenUntil: (until) => `until ${until}`,
-  circuitFailures: (n) => `${n} failure(s) in a row`,
+  circuitFailures: (n) => `${plural(n, 'failure', 'failures')} in a row`,
+  hourCounts: (ok, failed) => `${plural(ok, 'success', 'successes')}, ${plural(failed, 'failure', 'failures')}`,
   circuitUnknown: 'unknown (Redis did not answer)',
   allIntegrations: 'all',
   allTenants: 'all',

@@ -92,7 +92,12 @@ function page(
 function actionFlash(viewer: Viewer, query: Query): string | { text: string; error: boolean } | undefined {
   const t = messages(viewer.locale);
   const { recusado, acao, jobRecusado: job, estadoRecusado: estado } = query;
-  if (recusado === 'JOB_NOT_FAILED' && (acao === 'retry' || acao === 'discard') && job && /^[a-z]+\/[\w:.-]{1,200}$/.test(job)) {
+  if (
+    (recusado === 'JOB_NOT_FAILED' || recusado === 'JOB_NOT_RETRYABLE') &&
+    (acao === 'retry' || acao === 'discard') &&
+    job &&
+    /^[a-z]+\/[\w:.-]{1,200}$/.test(job)
+  ) {
     const state = estado ? jobStateWord(viewer.locale, estado) : undefined;
     if (state) return { text: t.jobStateRefused(acao, job, state), error: true };
   }

@@ -234,6 +234,18 @@ export async function customerNames(
   return new Map(rows.map((r) => [`${r.empresa_id}/${r.id}`, r.nome]));
 }
 
+/** The names of an empresa's usuarios by id (the agents of its calls), in one query bound to it. */
+export async function usuarioNames(database: CrmDatabase, empresaId: number, ids: readonly number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await database.db
+    .selectFrom('usuarios')
+    .select(['id', 'nome'])
+    .where('empresa_id', '=', empresaId)
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [Number(r.id), r.nome]));
+}
+
 /** The current status of webhook deliveries by "empresa/id", in one query, each bound to its row's empresa. */
 async function deliveryStatuses(database: CrmDatabase, pairs: ReadonlyArray<{ empresaId: number; id: number }>) {
   if (!pairs.length) return new Map<string, string>();

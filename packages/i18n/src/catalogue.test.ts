@@ -1,4 +1,4 @@
-import { defineCatalogue, defineTexts, fillTemplate } from './catalogue';
+import { defineCatalogue, defineTexts, fillTemplate, plural } from './catalogue';
 import { localeFromAcceptLanguage } from './locale';
 
 describe('message catalogue', () => {
@@ -24,5 +24,12 @@ describe('message catalogue', () => {
     expect(localeFromAcceptLanguage('en-US,en;q=0.9')).toBe('en');
     expect(localeFromAcceptLanguage('fr, pt-BR;q=0.5')).toBe('pt-BR');
     expect(localeFromAcceptLanguage(undefined)).toBe('pt-BR');
+  });
+});
+
+describe('plural', () => {
+  it('takes the singular for exactly one and the plural for zero and more', () => {
+    expect([0, 1, 2].map((n) => plural(n, 'falha', 'falhas'))).toEqual(['0 falhas', '1 falha', '2 falhas']);
+    expect(plural(1, 'failure', 'failures')).toBe('1 failure');
   });
 });

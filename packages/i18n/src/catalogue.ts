@@ -39,3 +39,12 @@ export function defineCatalogue<Code extends string>(table: MessageTable<Code>):
 export function defineTexts<Texts>(texts: Readonly<Record<Locale, Texts>>): (locale: Locale) => Texts {
   return (locale) => texts[locale];
 }
+
+/**
+ * A count with its noun in the right number, `1 falha` / `2 falhas`: one form for exactly one, the other for the rest
+ * (0 included, as pt-BR and English texts write "0 falhas" / "0 failures"). Both forms are given in the text's own
+ * language, so a message never shows "1 falhas" nor a "falha(s)" hedge.
+ */
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

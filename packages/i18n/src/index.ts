@@ -1,2 +1,2 @@
-export { type Catalogue, defineCatalogue, defineTexts, fillTemplate, type MessageParams, type MessageTable } from './catalogue';
+export { type Catalogue, defineCatalogue, defineTexts, fillTemplate, type MessageParams, type MessageTable, plural } from './catalogue';
 export { DEFAULT_LOCALE, LOCALES, type Locale, localeFromAcceptLanguage } from './locale';

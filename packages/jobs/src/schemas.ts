@@ -177,7 +177,7 @@ export const ONE_LINE_TEXT_PATTERN = `^[^${CONTROL_CHARACTERS}\\t\\n\\r]*$`;
 /**
  * What a ramal (extension) may be: digits, and the letters and signs some PBXs put in extension names, up to
  * usuarios.ramal's 20. The one rule of the listeners, the API, the CLI and these payloads; @integrador/cti exports it
- * (isRamal, RAMAL_TAKES); it is written here because the payloads below are checked against it and cti depends on jobs.
+ * (ramalOf, RAMAL_TAKES); it is written here because the payloads below are checked against it and cti depends on jobs.
  */
 export const RAMAL_MAX_LENGTH = 20;
 export const RAMAL_PATTERN = `^[0-9A-Za-z*#-]{1,${RAMAL_MAX_LENGTH}}$`;

@@ -8,7 +8,6 @@ import {
   type CtiSettingsPatch,
   clickToCallFailures,
   findCtiSettings,
-  isRamal,
   issueListenerToken,
   listCalls,
   PBX_AUTH_MODES,
@@ -16,6 +15,7 @@ import {
   parseRanges,
   pbxTemplateMessage,
   pbxTemplateProblem,
+  ramalOf,
   rebuildPhoneIndex,
   revealedPbxUrl,
   saveCtiSettings,
@@ -104,6 +104,13 @@ export function registerCtiCommand(program: Command, cli: Cli): void {
 
 function check(text: CtiMessages, ok: boolean, label: string, value: string, expected: string): void {
   if (!ok) throw new CliError(text.invalid(label, value, expected));
+}
+
+/** `--ramal` read as every entry point reads a ramal (ramalOf: `SIP/201` or `'201 '` is 201); refused naming the rule. */
+function ramalOption(text: CtiMessages, value: string): string {
+  const ramal = ramalOf(value);
+  if (ramal === undefined) throw new CliError(text.invalid('--ramal', value, text.expected.ramal));
+  return ramal;
 }
 
 /** The patch the options describe, each value checked (the message names the option and what it expects). */
@@ -276,12 +283,12 @@ function pbxRequestOf(cli: Cli, ...args: Parameters<typeof buildPbxRequest>) {
 
 async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string; numero: string; send?: boolean }): Promise<void> {
   const text = ctiMessages(cli.locale);
-  check(text, isRamal(options.ramal), '--ramal', options.ramal, text.expected.ramal);
+  const ramal = ramalOption(text, options.ramal);
   const settings = await settingsOf(cli, empresaIdText);
   const config = loadConfig();
   // Without --send the secret need not be set: the request is shown with *** in its place.
   const env = options.send ? config.secretSource : new Proxy({}, { get: () => '***' });
-  const request = pbxRequestOf(cli, settings, { ramal: options.ramal, numero: options.numero }, env);
+  const request = pbxRequestOf(cli, settings, { ramal, numero: options.numero }, env);
   print(text.request(request.method, request.revealedUrl, request.dialled, request.interno));
   if (!options.send) return;
   const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: config.cti.pbxTimeoutMs });
@@ -301,7 +308,7 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
     check(text, !Number.isNaN(parsed.getTime()), label, value, text.expected.dateTime);
     return parsed;
   };
-  if (options.ramal !== undefined) check(text, isRamal(options.ramal), '--ramal', options.ramal, text.expected.ramal);
+  const ramal = options.ramal === undefined ? undefined : ramalOption(text, options.ramal);
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);
@@ -312,7 +319,7 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
     const listed = await listCalls(db, empresaId, {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
-      ...(options.ramal ? { ramal: options.ramal } : {}),
+      ...(ramal ? { ramal } : {}),
       limit,
     });
     // Why each failed click-to-call failed (its job record's code), as the dashboard and the API's motivo word it.

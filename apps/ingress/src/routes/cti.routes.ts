@@ -9,14 +9,18 @@ import {
   callStatusReason,
   clickToCallFailures,
   clickToCallJobId,
+  findCall,
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
+  type ListenerRequest,
   listCalls,
   normalizePhone,
   operatorPage,
   PopHub,
   RAMAL_PATTERN,
   RAMAL_TAKES,
+  ramalOf,
+  readPhoneFilter,
   readPopToken,
   restoreTelefonePlus,
   streamPops,
@@ -130,7 +134,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         refusals.note('unknown-file', { ...seen, address: request.socket.remoteAddress });
         throw new HttpError(404, 'NOT_FOUND');
       }
-      const outcome = await listener.accept({
+      const listened: ListenerRequest = {
         kind,
         host: request.headers.host,
         pathToken: request.params.token,
@@ -144,7 +148,10 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         },
         // Counted against the tenant the URL named, once the request is known to be its own and well formed.
         admit: (empresaId) => admit(request, reply, empresaId),
-      });
+      };
+      // A HEAD (PBXs' health checks) is answered as its GET would be — status and headers, no body (Node sends none for
+      // HEAD) — and records nothing: no event, no pop, no rate-limit token.
+      const outcome = request.method === 'HEAD' ? await listener.probe(listened) : await listener.accept(listened);
       if (outcome.status === 404) {
         if (outcome.reason === 'address-not-allowed')
           refusals.note('address-not-allowed', { ...seen, empresaId: outcome.empresaId, address: outcome.address });
@@ -188,7 +195,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     // request's child — measured as one of the largest costs a listener request had over a bare route.
     const warnLog = app.log.child({}, { level: 'warn' });
     const childLoggerFactory = (_logger: FastifyBaseLogger, bindings: Parameters<FastifyBaseLogger['child']>[0]) => warnLog.child(bindings);
-    // No HEAD route: Fastify's would run the GET handler, and an uptime checker's HEAD would record a call and pop it.
+    // Fastify's own HEAD route would run the GET handler as a GET (an uptime checker's HEAD would record a call and pop
+    // it): the HEAD routes below run it as a probe instead.
     const listenerRoute = {
       schema: { hide: true },
       logLevel: 'warn',
@@ -198,6 +206,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     } as const;
     for (const path of ['/wconnect/:file', '/t/:token/wconnect/:file']) {
       app.get(path, listenerRoute, handle);
+      app.head(path, listenerRoute, handle);
       app.post(path, listenerRoute, handle);
     }
 
@@ -308,7 +317,38 @@ function callView(row: CallRow, locale: Locale, failure: ClickToCallFailure | un
 }
 
 // The listener's rule (@integrador/cti owns it): a ramal the PBX reports can be popped, called from and filtered on.
+// canonicalRamal reads the value first (surrounding spaces, a PBX channel), so the schema checks the ramal it names.
 const Ramal = PatternText(RAMAL_PATTERN, RAMAL_TAKES, { description: `the extension (usuarios.ramal): ${RAMAL_TAKES.en}` });
+
+/**
+ * The one ramal rule at the API (ramalOf, as the listeners read it): `'201 '` or `PJSIP/201-0000001a` in a body or
+ * query string is taken as ramal 201 before the schema checks it; anything else reaches the schema as sent and is
+ * refused there, in its words.
+ */
+function canonicalRamal(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) {
+  for (const part of [request.body, request.query]) {
+    if (!part || typeof part !== 'object') continue;
+    const fields = part as Record<string, unknown>;
+    const ramal = typeof fields.ramal === 'string' ? ramalOf(fields.ramal) : undefined;
+    if (ramal !== undefined) fields.ramal = ramal;
+  }
+  done();
+}
+
+/**
+ * A date-time filter with its time zone (Z or an offset): without one the instant is ambiguous (the server's zone? the
+ * tenant's?), so it is refused, saying so, rather than read in a zone the caller did not choose.
+ */
+const ZonedDateTime = (description: string) =>
+  PatternText(
+    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:?\\d{2})$',
+    {
+      'pt-BR':
+        'data e hora ISO 8601 com fuso horário, como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
+      en: 'an ISO 8601 date-time with its time zone, such as 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
+    },
+    { format: 'date-time', description },
+  );
 
 /** What click-to-call's numero takes (digits and the signs a written number holds). */
 const NUMERO_TAKES = {
@@ -347,6 +387,7 @@ function stringsOnly(request: FastifyRequest, _reply: FastifyReply, done: (err?:
 export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('preValidation', stringsOnly);
+    app.addHook('preValidation', canonicalRamal);
     app.post(
       '/cti/pop-tokens',
       {
@@ -396,7 +437,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const empresaId = request.tenant.empresaId;
         const { ramal, numero } = request.body;
-        const settings = await admitClickToCall(deps.database.db, empresaId, numero);
+        const settings = await admitClickToCall(deps.database.db, empresaId, { ramal, numero });
         const callId = randomBytes(12).toString('base64url');
         const tenant = { empresaId, filialId: request.tenant.filialId };
         const candidate = clickToCallJobId(empresaId, callId);
@@ -423,12 +464,20 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['cti'],
-          summary: 'The call log (ligacoes), newest first; filter by period, ramal, usuario, conta',
+          summary: 'The call log (ligacoes), newest first; filter by period, ramal, telefone, usuario, conta',
           querystring: Type.Object(
             {
-              from: Type.Optional(Type.String({ format: 'date-time', description: 'received at or after (ISO 8601)' })),
-              to: Type.Optional(Type.String({ format: 'date-time', description: 'received before (ISO 8601)' })),
+              from: Type.Optional(ZonedDateTime('received at or after (ISO 8601 with its time zone: Z or an offset such as -03:00)')),
+              to: Type.Optional(ZonedDateTime('received before (ISO 8601 with its time zone)')),
               ramal: Type.Optional(Ramal),
+              telefone: Type.Optional(
+                PatternText('^[0-9+() .-]+$', NUMERO_TAKES, {
+                  minLength: 1,
+                  maxLength: 40,
+                  description:
+                    "the calls of this number, in any form the hub reads a Brazilian number in ((11) 98765-4321, 011 98765 4321, +55 11 98765-4321…), matched on the call's stored E.164; an extension matches calls to or from it",
+                }),
+              ),
               usuarioId: Type.Optional(RowId('usuario id')),
               contaId: Type.Optional(RowId('conta id')),
               limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
@@ -437,7 +486,13 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
             { additionalProperties: false },
           ),
           response: {
-            200: Type.Object({ calls: Type.Array(CallResponse), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }),
+            200: Type.Object({
+              items: Type.Array(CallResponse),
+              calls: Type.Array(CallResponse, {
+                description: 'deprecated: the same list as items (the name before every list answered items); removed in the next release',
+              }),
+              nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+            }),
             400: ErrorResponse,
             401: ErrorResponse,
           },
@@ -445,19 +500,45 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const q = request.query;
-        const page = await listCalls(deps.database.db, request.tenant.empresaId, {
+        const empresaId = request.tenant.empresaId;
+        const telefone = q.telefone === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, q.telefone);
+        // A text no rule reads as a number would match nothing: said so, not answered with an empty page.
+        if (telefone?.kind === 'invalido')
+          throw new HttpError(400, 'CTI_INVALID_PHONE_FILTER', { field: 'querystring.telefone', value: q.telefone ?? '' });
+        const page = await listCalls(deps.database.db, empresaId, {
           ...(q.from ? { from: new Date(q.from) } : {}),
           ...(q.to ? { to: new Date(q.to) } : {}),
           ...(q.ramal ? { ramal: q.ramal } : {}),
+          ...(telefone ? { telefone } : {}),
           ...(q.usuarioId ? { usuarioId: q.usuarioId } : {}),
           ...(q.contaId ? { contaId: q.contaId } : {}),
           ...(q.cursor ? { before: q.cursor } : {}),
           limit: q.limit,
         });
         const locale = localeOf(request);
-        const failures = await clickToCallFailures(deps.database.db, request.tenant.empresaId, page.calls);
-        const calls = page.calls.map((row) => callView(row, locale, row.evento_id ? failures.get(row.evento_id) : undefined));
-        return { calls, nextCursor: page.nextCursor };
+        const failures = await clickToCallFailures(deps.database.db, empresaId, page.calls);
+        const items = page.calls.map((row) => callView(row, locale, row.evento_id ? failures.get(row.evento_id) : undefined));
+        // `calls` stays one release as a deprecated alias of `items` (CHANGELOG): clients move at their pace.
+        return { items, calls: items, nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/cti/calls/:id',
+      {
+        schema: {
+          tags: ['cti'],
+          summary: "One call of the call log (ligacoes); another empresa's call id is a 404, as an unknown one",
+          params: Type.Object({ id: RowId('call id (the id of GET /v1/cti/calls)') }, { additionalProperties: false }),
+          response: { 200: CallResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
+        },
+      },
+      async (request) => {
+        const empresaId = request.tenant.empresaId;
+        const row = await findCall(deps.database.db, empresaId, request.params.id);
+        if (!row) throw new HttpError(404, 'NOT_FOUND');
+        const failures = await clickToCallFailures(deps.database.db, empresaId, [row]);
+        return callView(row, localeOf(request), row.evento_id ? failures.get(row.evento_id) : undefined);
       },
     );
   };

@@ -19,7 +19,8 @@ import {
   type SqlBool,
   sql,
 } from 'kysely';
-import { normalizePhone } from '../phone/normalize-phone';
+import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
+import { findCtiSettings } from '../settings/cti-settings.repository';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
@@ -79,6 +80,11 @@ const INGRESS_CLOCK_SKEW_MS = 2000;
 /** The row an event (start or click-to-call) opened, or undefined. */
 export async function findCallByEvent(db: Db, empresaId: number, eventId: string): Promise<CallRow | undefined> {
   return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_id', '=', eventId).executeTakeFirst();
+}
+
+/** One call of the empresa by its id, or undefined (another empresa's id included). */
+export async function findCall(db: Db, empresaId: number, id: number): Promise<CallRow | undefined> {
+  return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst();
 }
 
 /** The row an end event already closed, or undefined. */
@@ -815,11 +821,20 @@ export interface CallFilter {
   ramal?: string;
   usuarioId?: number;
   contaId?: number;
-  /** The calls of this number, however it was written (matched on the normalised key, as the screen pop matches). */
-  telefone?: string;
+  /** The calls of this number, however it was written: read with `readPhoneFilter` (the tenant's ramal length). */
+  telefone?: NormalizedPhone;
   /** Only rows with a smaller id (the previous page's nextCursor). */
   before?: number;
   limit: number;
+}
+
+/**
+ * A calls filter's number as the empresa's calls were stored: normalised with its ramal length (a 5-digit extension of
+ * a tenant set to 5 is an extension, as its calls were logged).
+ */
+export async function readPhoneFilter(db: Db, empresaId: number, telefone: string): Promise<NormalizedPhone> {
+  const settings = await findCtiSettings(db, empresaId);
+  return normalizePhone(telefone, settings ? { ramalLength: settings.ramalLength } : {});
 }
 
 /** One page of the empresa's calls, newest first. */
@@ -830,12 +845,12 @@ export async function listCalls(db: Db, empresaId: number, filter: CallFilter): 
   if (filter.ramal) query = query.where('ramal', '=', filter.ramal);
   if (filter.usuarioId) query = query.where('usuario_id', '=', filter.usuarioId);
   if (filter.contaId) query = query.where('conta_id', '=', filter.contaId);
-  if (filter.telefone) {
-    const phone = normalizePhone(filter.telefone);
-    // Without a DDD only the last 8 digits are known: every key ending with them.
-    query =
-      phone.kind === 'local' ? query.where('chave_telefone', 'like', `%${phone.key8}`) : query.where('chave_telefone', '=', phone.key);
-  }
+  const phone = filter.telefone;
+  // A number with its DDD (or a foreign one) matches the call's stored E.164; without a DDD only the last 8 digits are
+  // known: every key ending with them; an extension (or what no rule reads) its key, as the call stored it.
+  if (phone?.kind === 'nacional' || phone?.kind === 'internacional') query = query.where('telefone_normalizado', '=', phone.e164);
+  else if (phone?.kind === 'local') query = query.where('chave_telefone', 'like', `%${phone.key8}`);
+  else if (phone) query = query.where('chave_telefone', '=', phone.key);
   if (filter.before) query = query.where('id', '<', filter.before);
   const rows = await query
     .orderBy('id', 'desc')

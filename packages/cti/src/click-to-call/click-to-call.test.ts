@@ -55,6 +55,8 @@ describe.each(['sqlite', 'postgres'] as const)(
       );
       // Only Outra has this number: Acme's call to it finds no customer.
       await insertConta(database.db, outra, 'Conta Outra', { telefone: '(47) 3210-0123' });
+      await database.db.insertInto('usuarios').values({ empresa_id: acme, nome: 'Ana', ramal: '3501' }).execute();
+      await database.db.insertInto('usuarios').values({ empresa_id: outra, nome: 'Bia', ramal: '7001' }).execute();
     });
 
     afterAll(async () => {
@@ -111,7 +113,9 @@ describe.each(['sqlite', 'postgres'] as const)(
         pbxUrlTemplate: `http://127.0.0.1:${port}/dial?ramal={ramal}&numero={numero}`,
         allowPrivateNetwork: true,
       });
-      await expect(admitClickToCall(database.db, outra, '11 98765-4321')).rejects.toMatchObject({ code: 'PBX_TEMPLATE_INVALID' });
+      await expect(admitClickToCall(database.db, outra, { ramal: '7001', numero: '11 98765-4321' })).rejects.toMatchObject({
+        code: 'PBX_TEMPLATE_INVALID',
+      });
       const before = dialled.length;
       const placed = placeCall(
         deps(),
@@ -125,7 +129,27 @@ describe.each(['sqlite', 'postgres'] as const)(
       });
       expect(dialled.length).toBe(before);
       // Acme's own template is untouched by Outra's.
-      await expect(admitClickToCall(database.db, acme, '11 98765-4321')).resolves.toMatchObject({ empresaId: acme });
+      await expect(admitClickToCall(database.db, acme, { ramal: '3501', numero: '11 98765-4321' })).resolves.toMatchObject({
+        empresaId: acme,
+      });
+    });
+
+    it("admits only a ramal of an active usuario of the caller's empresa: another empresa's is refused as an unknown one", async () => {
+      const admit = (ramal: string) => admitClickToCall(database.db, acme, { ramal, numero: '11 98765-4321' });
+      await expect(admit('3501')).resolves.toMatchObject({ empresaId: acme });
+      for (const ramal of ['7001', '3999']) {
+        await expect(admit(ramal)).rejects.toMatchObject({
+          code: 'CTI_UNKNOWN_RAMAL',
+          permanent: true,
+          params: { field: 'body.ramal', value: ramal },
+        });
+      }
+      await database.db.updateTable('usuarios').set({ ativo: 0 }).where('empresa_id', '=', acme).where('ramal', '=', '3501').execute();
+      try {
+        await expect(admit('3501')).rejects.toMatchObject({ code: 'CTI_UNKNOWN_RAMAL' });
+      } finally {
+        await database.db.updateTable('usuarios').set({ ativo: 1 }).where('empresa_id', '=', acme).where('ramal', '=', '3501').execute();
+      }
     });
 
     it('a reset or no answer after the request was sent fails for good on the first attempt, the row falhou', async () => {

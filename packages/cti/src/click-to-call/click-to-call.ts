@@ -56,22 +56,43 @@ export const PBX_CONNECTION = 'cti-pbx';
 export type { ClickToCallResult } from './pbx-send-record';
 
 /**
- * May this empresa place this call? The one check, for the route (before enqueueing) and the worker (the settings may
- * have changed since): a PBX template is configured and the number can be dialled. Returns the settings.
+ * May this empresa place this call? The route's check before enqueueing: a PBX template is configured, the ramal is
+ * an active usuario's of this empresa (another empresa's ramal is as unknown as one nobody has: the PBX would ring a
+ * phone the caller has no claim to) and the number can be dialled. Returns the settings.
  */
-export async function admitClickToCall(db: Kysely<Database>, empresaId: number, numero: string): Promise<CtiSettings> {
+export async function admitClickToCall(
+  db: Kysely<Database>,
+  empresaId: number,
+  call: { ramal: string; numero: string },
+): Promise<CtiSettings> {
+  const { ramal, numero } = call;
   const settings = await findCtiSettings(db, empresaId);
   if (!settings?.pbx.urlTemplate) {
     throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   }
   checkPbxTemplate(settings.pbx.urlTemplate);
-  if (normalizePhone(numero, { ramalLength: settings.ramalLength }).kind === 'invalido') {
-    throw new CtiError('CTI_INVALID_NUMBER', true, `"${numero}" is not a number that can be dialled`, undefined, {
-      field: 'body.numero',
-      value: numero,
+  if ((await usuarioOfRamal(db, empresaId, ramal)) === null) {
+    throw new CtiError('CTI_UNKNOWN_RAMAL', true, `ramal "${ramal}" is no active usuario's of this empresa`, undefined, {
+      field: 'body.ramal',
+      value: ramal,
     });
   }
-  return settings;
+  const phone = normalizePhone(numero, { ramalLength: settings.ramalLength });
+  if (phone.kind !== 'invalido') return settings;
+  const params = { field: 'body.numero', value: numero };
+  // More digits than the tenant's extensions, fewer than a number without its DDD: an extension longer than the ramal
+  // length (PBXs do use 5-digit extensions; the default is 4) — said so, with the setting that takes it.
+  if (/^[\d\s().*#-]+$/.test(numero) && phone.digits.length > settings.ramalLength && phone.digits.length < 8) {
+    const digits = String(phone.digits.length);
+    throw new CtiError(
+      'CTI_NUMBER_TOO_SHORT',
+      true,
+      `"${numero}" has ${digits} digits: longer than this empresa's extensions (${settings.ramalLength}), shorter than a phone number`,
+      undefined,
+      { ...params, digits, ramalLength: String(settings.ramalLength) },
+    );
+  }
+  throw new CtiError('CTI_INVALID_NUMBER', true, `"${numero}" is not a number that can be dialled`, undefined, params);
 }
 
 /**

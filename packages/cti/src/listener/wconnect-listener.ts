@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallersIfIndexed } from '../phone/phone-index';
 import { publishPop, settleRinging } from '../pop/pop-events';
-import { isRamal, RAMAL_MAX_LENGTH, RAMAL_TAKES } from '../ramal';
+import { RAMAL_MAX_LENGTH, RAMAL_TAKES, ramalOf } from '../ramal';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
 import { SettingsCache } from '../settings/settings-cache';
 import { allowedBy, clientAddress, parseRanges } from './client-address';
@@ -50,7 +50,8 @@ export interface ListenerRequest {
   admit?: (empresaId: number) => Promise<void>;
 }
 
-export type ListenerOutcome =
+/** Why a listener request is refused. */
+export type RefusedRequest =
   /**
    * Unknown tenant, bad token or an address outside the tenant's allowlist: one answer for all, revealing nothing. The
    * reason (and the tenant, for an address refused) is for the operator's log and metrics only (trial CTI 3, finding 7).
@@ -58,8 +59,17 @@ export type ListenerOutcome =
   | { status: 404; reason: 'unknown-tenant' }
   | { status: 404; reason: 'address-not-allowed'; empresaId: number; address: string }
   /** Every parameter that fails, in the listener's order (ramal, telefone, url_audio). */
-  | { status: 400; faults: ListenerParameterFault[]; empresaId: number }
-  | { status: 200; eventId: string; repeated: boolean };
+  | { status: 400; faults: ListenerParameterFault[]; empresaId: number };
+
+export type ListenerOutcome = RefusedRequest | { status: 200; eventId: string; repeated: boolean };
+
+/** A request that passed the listener's checks: its tenant and its parameters as the event takes them. */
+interface CheckedRequest {
+  settings: CtiSettings;
+  ramal: string;
+  telefone: string;
+  urlAudio: string;
+}
 
 const LIMITS = { ramal: RAMAL_MAX_LENGTH, telefone: 40, url_audio: 1000 } as const;
 
@@ -118,9 +128,9 @@ export function restoreTelefonePlus(params: Record<string, unknown>): Record<str
 }
 
 /**
- * Every parameter of a request that breaks its rule (empty: all fine). Values are taken as sent, as the API takes
- * them: a padded or multi-line ramal ('201\n') is not ramal 201, and a telefone or url_audio holding a control
- * character, tab or line break is refused rather than stored.
+ * Every parameter of a request that breaks its rule (empty: all fine). The ramal is read as every entry point reads
+ * it (ramalOf: surrounding spaces dropped, a PBX channel such as SIP/201 read as 201); a multi-line ramal ('201\n') is
+ * not ramal 201, and a telefone or url_audio holding a control character, tab or line break is refused rather than stored.
  */
 function parameterFaults(
   ramal: string | typeof REPEATED | undefined,
@@ -130,7 +140,7 @@ function parameterFaults(
   const faults: ListenerParameterFault[] = [];
   if (ramal === REPEATED) faults.push({ field: 'ramal', problem: 'repeated' });
   else if (ramal === '') faults.push({ field: 'ramal', problem: 'missing' });
-  else if (ramal === undefined || !isRamal(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
+  else if (ramal === undefined || ramalOf(ramal) === undefined) faults.push({ field: 'ramal', problem: 'invalid' });
   if (telefone === REPEATED) faults.push({ field: 'telefone', problem: 'repeated' });
   else if (telefone === '') faults.push({ field: 'telefone', problem: 'missing' });
   else if (telefone === undefined || telefone.length > LIMITS.telefone || !ONE_LINE_TEXT.test(telefone)) {
@@ -186,22 +196,40 @@ export class WConnectListener {
     return label ? this.cache.through(`h:${label}`, () => findCtiSettingsByHostLabel(db, label)) : undefined;
   }
 
-  /** Handles one listener request; the answer is sent only after the event is on the queue. */
-  async accept(request: ListenerRequest): Promise<ListenerOutcome> {
-    const receivedAt = new Date();
+  /** The tenant, address and parameter checks of a request: its refusal, or what the event takes. */
+  private async check(request: ListenerRequest): Promise<RefusedRequest | CheckedRequest> {
     const settings = await this.resolveTenant(request.host, request.pathToken);
     if (!settings) return { status: 404, reason: 'unknown-tenant' };
     const address = clientAddress(request.remoteAddress, request.forwardedFor, this.proxies);
     if (!allowedBy(settings.allowlist, address))
       return { status: 404, reason: 'address-not-allowed', empresaId: settings.empresaId, address: String(address ?? '') };
 
-    const ramal = param(request.params, 'ramal');
+    const given = param(request.params, 'ramal');
     const telefone = param(request.params, 'telefone');
     const urlAudio = param(request.params, 'url_audio');
-    const faults = parameterFaults(ramal, telefone, urlAudio);
-    if (faults.length > 0 || typeof ramal !== 'string' || typeof telefone !== 'string' || typeof urlAudio !== 'string') {
+    const faults = parameterFaults(given, telefone, urlAudio);
+    const ramal = typeof given === 'string' ? ramalOf(given) : undefined;
+    if (faults.length > 0 || ramal === undefined || typeof telefone !== 'string' || typeof urlAudio !== 'string') {
       return { status: 400, faults, empresaId: settings.empresaId };
     }
+    return { settings, ramal, telefone, urlAudio };
+  }
+
+  /**
+   * A HEAD on a listener URL (PBXs' health checks): the status its GET would get, from the same checks, with nothing
+   * enqueued, popped or counted against the tenant's rate limit.
+   */
+  async probe(request: ListenerRequest): Promise<RefusedRequest | { status: 200 }> {
+    const checked = await this.check(request);
+    return 'status' in checked ? checked : { status: 200 };
+  }
+
+  /** Handles one listener request; the answer is sent only after the event is on the queue. */
+  async accept(request: ListenerRequest): Promise<ListenerOutcome> {
+    const receivedAt = new Date();
+    const checked = await this.check(request);
+    if ('status' in checked) return checked;
+    const { settings, ramal, telefone, urlAudio } = checked;
     await request.admit?.(settings.empresaId);
 
     const { producer, dedupeWindowMs } = this.options;

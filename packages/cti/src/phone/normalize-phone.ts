@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { channelExtension } from '../ramal';
 
 /** What a PBX's or a CRM record's phone text turned out to be. */
 export type NormalizedPhone =
@@ -30,7 +31,7 @@ const last8 = (national: string) => national.slice(-8);
 function dialled(text: string): string {
   const inner = /^(?:"[^"]*"|[^"<>]*)\s*<([^<>]+)>$/.exec(text)?.[1]?.trim() ?? text;
   const uri = /^sips?:([^@;]+)(?:[@;].*)?$/i.exec(inner)?.[1] ?? inner;
-  return /^(?:SIP|PJSIP|IAX2|DAHDI|Local)\/([^-@/\s]+)(?:[-@].*)?$/i.exec(uri)?.[1] ?? uri;
+  return channelExtension(uri);
 }
 
 /**

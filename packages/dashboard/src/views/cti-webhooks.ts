@@ -42,11 +42,13 @@ function statusReason(viewer: Viewer, status: string | null): Raw | string {
 export interface CallExtras {
   contas: ReadonlyMap<string, string>;
   contatos: ReadonlyMap<string, string>;
+  /** The agents' names by usuario id (the page's empresa's). */
+  usuarios: ReadonlyMap<number, string>;
   /** By the call's evento_id. */
   failures: ReadonlyMap<string, ClickToCallFailure>;
 }
 
-const NO_EXTRAS: CallExtras = { contas: new Map(), contatos: new Map(), failures: new Map() };
+const NO_EXTRAS: CallExtras = { contas: new Map(), contatos: new Map(), usuarios: new Map(), failures: new Map() };
 
 /** The conta (and contato) of a call by name when the page's empresa has it, else by id; '—' for none. */
 function callCustomer(viewer: Viewer, c: CallRow, extras: CallExtras): string {
@@ -69,6 +71,19 @@ function callFailure(viewer: Viewer, c: CallRow, extras: CallExtras): Raw | stri
   return html`<div class="erro-motivo">${reason ?? t.unwordedFailure}</div>${technicalDetails(viewer, failure?.code ?? '', c.erro)}`;
 }
 
+/** Who took the call: its ramal's usuario (when the call was logged) with the ramal, or the ramal alone. */
+function callAgent(c: CallRow, extras: CallExtras): string {
+  const nome = c.usuario_id === null ? undefined : extras.usuarios.get(Number(c.usuario_id));
+  return nome === undefined ? c.ramal : `${nome} (${c.ramal})`;
+}
+
+/** A call whose end came without its start (sem_inicio): marked, since its time is the end's and it has no duration. */
+function noStartMark(viewer: Viewer, c: CallRow): Raw | string {
+  if (Number(c.sem_inicio) !== 1) return '';
+  const t = messages(viewer.locale);
+  return html`<span class="sem-inicio" title="${t.noStartTitle}">${t.noStart}</span>`;
+}
+
 /** The call log of one tenant, newest first, with the recording link. */
 export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: string | null, extras: CallExtras = NO_EXTRAS): Raw {
   const t = messages(viewer.locale);
@@ -76,12 +91,12 @@ export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: 
     ? calls.map(
         (
           c,
-        ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
+        ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}${noStartMark(viewer, c)}</td><td>${c.telefone}</td><td class="agente">${callAgent(c, extras)}</td>
 <td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${callStatusWord(viewer.locale, c.status)}${statusReason(viewer, c.status)}${callFailure(viewer, c, extras)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
 <td class="cliente">${callCustomer(viewer, c, extras)}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
-  return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.ramal}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>${t.account}</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
+  return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.agent}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>${t.account}</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
 ${next ? html`<p><a href="${next}">${t.more}</a></p>` : ''}`;
 }
 

@@ -14,7 +14,7 @@ th{background:#eef2f7}.num{text-align:right}.falhou,.bloqueado{color:#b00020}.co
 .card b{display:block;font-size:22px}pre{background:#fff;border:1px solid #e3e8ef;padding:8px;white-space:pre-wrap;word-break:break-all;max-height:360px;overflow:auto}
 .flash{background:#e7f5ea;border:1px solid #9ccfa9;padding:8px;margin-bottom:12px}.err{background:#fdecee;border-color:#e5a3ac}
 form.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
-button{cursor:pointer}.muted{color:#66707c}section{margin-bottom:24px}
+button{cursor:pointer}.muted{color:#66707c}section{margin-bottom:24px}.sem-inicio{display:inline-block;margin-left:4px;padding:0 4px;border:1px solid #a86200;border-radius:3px;color:#a86200;font-size:11px}
 header .who{color:#cdd8e6}main.login{max-width:320px;margin:80px auto}form.inline{display:inline}form.job-actions{margin:12px 0}
 `;
 

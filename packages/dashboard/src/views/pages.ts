@@ -40,7 +40,7 @@ export function hourChart(viewer: Viewer, buckets: Array<{ at: Date; ok: number;
   const bars = buckets.map((b, i) => {
     const okH = Math.round((b.ok / max) * h);
     const failH = Math.round((b.failed / max) * h);
-    return html`<g><title>${hour.format(b.at)}: ${b.ok} ${t.successes.toLowerCase()}, ${b.failed} ${t.failed.toLowerCase()}</title><rect x="${i * w}" y="${h - okH - failH}" width="${w - 2}" height="${failH}" fill="#c62828"/><rect x="${i * w}" y="${h - okH}" width="${w - 2}" height="${okH}" fill="#2e7d32"/></g>`;
+    return html`<g><title>${hour.format(b.at)}: ${t.hourCounts(b.ok, b.failed)}</title><rect x="${i * w}" y="${h - okH - failH}" width="${w - 2}" height="${failH}" fill="#c62828"/><rect x="${i * w}" y="${h - okH}" width="${w - 2}" height="${okH}" fill="#2e7d32"/></g>`;
   });
   return html`<svg role="img" aria-label="jobs/h" width="${buckets.length * w}" height="${h}" viewBox="0 0 ${buckets.length * w} ${h}">${bars}</svg>`;
 }
