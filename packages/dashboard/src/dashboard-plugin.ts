@@ -14,6 +14,7 @@ import { apiRoutes } from './api.routes';
 import { RowId } from './api.schemas';
 import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
+import { connectionsRoutes } from './connections.routes';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
 import { FieldRefusedError, fieldRefusalText } from './field-refusal';
@@ -378,6 +379,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     await app.register(pageRoutes(deps));
     await app.register(apiRoutes(deps));
     await app.register(servicesRoutes(deps));
+    await app.register(connectionsRoutes(deps));
     await app.register(ctiWebhooksRoutes(deps));
     await mountBullBoard(app, deps);
 

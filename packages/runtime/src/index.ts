@@ -21,6 +21,7 @@ export {
   startMetricsServer,
   warnIfMetricsOpen,
 } from './metrics/metrics-server';
+export { type HttpMetricsOptions, registerHttpMetrics } from './metrics/http-metrics';
 export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';
 export { type ProducerApp, startProducerApp } from './producer-app';
