@@ -53,7 +53,7 @@ describe('the dashboard run on its own', () => {
     });
     const wrong = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer not-the-token-0123456789' } });
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error.message).toContain('token de métricas ausente ou inválido');
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain('token de métricas ausente ou inválido');
 
     const scraped = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(scraped.status).toBe(200);

@@ -11,6 +11,7 @@ export {
 } from './admission-limit';
 export { type HealthDeps, healthRoutes } from './health-routes';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
+export { type HttpMetricsOptions, registerHttpMetrics } from './metrics/http-metrics';
 export {
   hasBearerToken,
   isLoopbackHost,
@@ -21,7 +22,6 @@ export {
   startMetricsServer,
   warnIfMetricsOpen,
 } from './metrics/metrics-server';
-export { type HttpMetricsOptions, registerHttpMetrics } from './metrics/http-metrics';
 export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';
 export { type ProducerApp, startProducerApp } from './producer-app';

@@ -92,7 +92,8 @@ function customerTerms(texto: string): { digits: string | undefined; words: stri
 export function customerSearchNeedsEmpresa(where: CustomerScope, texto: string): boolean {
   if (where.scope !== 'all' || where.empresaId !== undefined) return false;
   const { digits, words } = customerTerms(texto.trim());
-  return digits !== undefined || words.length > 0;
+  // A `chave=valor` word (contaId=42) is a key parameter, never part of a name: such a text names no customer.
+  return digits !== undefined || words.some((word) => !word.includes('='));
 }
 
 /**
@@ -106,7 +107,8 @@ export async function customersMatching(db: Db, where: CustomerScope, texto: str
   const { digits, words } = customerTerms(texto);
   if (!digits && words.length === 0) return [];
   if (where.scope !== 'all' && where.scope.length === 0) return [];
-  if (customerSearchNeedsEmpresa(where, texto)) return [];
+  // Every tenant with no empresa: never looked up (customerSearchNeedsEmpresa says when that hides a customer).
+  if (where.scope === 'all' && where.empresaId === undefined) return [];
   const lookup = async (table: 'contas' | 'contatos', names: string[], documents: string[]) => {
     let query = db.selectFrom(table).select(['empresa_id', 'id']);
     if (where.scope !== 'all') query = query.where('empresa_id', 'in', [...where.scope]);

@@ -4,6 +4,10 @@ import { Histogram, Registry } from 'prom-client';
 import { hasBearerToken, metricsUnauthorizedBody } from './metrics-server';
 import { registerProcessMetrics } from './process-metrics';
 
+// Out of the OpenAPI document (`hide`: @fastify/swagger's flag, which the ingress registers and this package does not
+// depend on): a scraper's contract, not the API's.
+const HIDDEN: Record<string, unknown> = { hide: true };
+
 export interface HttpMetricsOptions {
   /** When set (METRICS_TOKEN), a scrape must send `Authorization: Bearer <token>`; 401 METRICS_UNAUTHORIZED otherwise. */
   token: string | undefined;
@@ -45,7 +49,7 @@ export function registerHttpMetrics(app: FastifyInstance, options: HttpMetricsOp
     child.observe(reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/metrics', { schema: HIDDEN }, async (request, reply) => {
     if (options.token && !hasBearerToken(request.headers.authorization, options.token)) {
       return reply.status(401).send(metricsUnauthorizedBody(localeFromAcceptLanguage(request.headers['accept-language'])));
     }
