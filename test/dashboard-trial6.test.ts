@@ -214,7 +214,7 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
       payload: { _csrf: opa.csrf, empresa: String(h.empresaA), conexao: String(ROW.login) },
     });
     expect(en.statusCode).toBe(200);
-    expect(en.body).toContain('Connection "erp_login" failed');
+    expect(en.body).toContain('Connection &quot;erp_login&quot; failed: the database refused the login');
     expect(en.body).not.toContain(ERP_SECRET);
 
     // Each test is in the audit log, as the tenant's, with its outcome and no secret.
