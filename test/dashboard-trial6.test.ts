@@ -163,6 +163,15 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
   /** The connections page's row of a conexao_integracao id. */
   const row = (page: Page, id: number) => page.locator(`tr[data-conexao="${id}"]`);
 
+  /** "Testar conexão" posted as its form does, by a logged-in operator (`query`: e.g. ?lang=en). */
+  const postTest = (who: { cookie: string; csrf: string }, empresa: number, conexao: string | number, query = '') =>
+    h.app.inject({
+      method: 'POST',
+      url: `/dashboard/acoes/conexao-testar${query}`,
+      headers: { cookie: who.cookie },
+      payload: { _csrf: who.csrf, empresa: String(empresa), conexao: String(conexao) },
+    });
+
   async function testRow(page: Page, id: number): Promise<string> {
     await Promise.all([page.waitForURL(/acoes\/conexao-testar/), row(page, id).locator('button').click()]);
     return page.locator('.flash').innerText();
@@ -207,12 +216,7 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
 
     // In English when the operator reads English.
     const opa = await h.login('opa');
-    const en = await h.app.inject({
-      method: 'POST',
-      url: '/dashboard/acoes/conexao-testar?lang=en',
-      headers: { cookie: opa.cookie },
-      payload: { _csrf: opa.csrf, empresa: String(h.empresaA), conexao: String(ROW.login) },
-    });
+    const en = await postTest(opa, h.empresaA, ROW.login, '?lang=en');
     expect(en.statusCode).toBe(200);
     expect(en.body).toContain('Connection &quot;erp_login&quot; failed: the database refused the login');
     expect(en.body).not.toContain(ERP_SECRET);
@@ -232,13 +236,6 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
 
   it('Testar conexão: another tenant’s connection id is not found, a leitor has no button, a bad id is a 400', async () => {
     const before = await h.database.db.selectFrom('auditoria_acoes').select('id').where('acao', '=', 'connection-test').execute();
-    const post = (who: { cookie: string; csrf: string }, empresa: number, conexao: string | number) =>
-      h.app.inject({
-        method: 'POST',
-        url: '/dashboard/acoes/conexao-testar',
-        headers: { cookie: who.cookie },
-        payload: { _csrf: who.csrf, empresa: String(empresa), conexao: String(conexao) },
-      });
     const b = await h.login('opb');
     // Tenant B: A's rows under either empresa id, never tested; its own page lists only its own row.
     for (const [empresa, conexao] of [
@@ -246,16 +243,16 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
       [h.empresaB, 3],
       [h.empresaB, ROW.guarded],
     ] as const)
-      expect((await post(b, empresa, conexao)).statusCode).toBe(404);
+      expect((await postTest(b, empresa, conexao)).statusCode).toBe(404);
     const pageB = await h.app.inject({ url: '/dashboard/conexoes', headers: { cookie: b.cookie } });
     expect(pageB.body).toContain(`data-conexao="${ROW.deB}"`);
     expect(pageB.body).not.toContain('data-conexao="3"');
     expect(pageB.body).not.toContain('senior_g5');
     // Tenant A: B's row, under A's empresa id, is not found either.
     const a = await h.login('opa');
-    expect((await post(a, h.empresaA, ROW.deB)).statusCode).toBe(404);
+    expect((await postTest(a, h.empresaA, ROW.deB)).statusCode).toBe(404);
     // The same post of B's own row by B goes through (the 404s above are the wall, not a missing route).
-    const own = await post(b, h.empresaB, ROW.deB);
+    const own = await postTest(b, h.empresaB, ROW.deB);
     expect(own.statusCode).toBe(200);
     expect(own.body).toContain(`id="teste-conexao" data-conexao="${ROW.deB}"`);
 
@@ -263,9 +260,9 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
     const readOnly = await h.app.inject({ url: '/dashboard/conexoes', headers: { cookie: leitora.cookie } });
     expect(readOnly.body).toContain('data-conexao="3"');
     expect(readOnly.body).not.toContain('conexao-testar');
-    expect((await post(leitora, h.empresaA, 3)).statusCode).toBe(403);
+    expect((await postTest(leitora, h.empresaA, 3)).statusCode).toBe(403);
 
-    const bad = await post(a, h.empresaA, 'tres');
+    const bad = await postTest(a, h.empresaA, 'tres');
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('conexao');
     const noCsrf = await h.app.inject({
