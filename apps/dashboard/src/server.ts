@@ -1,7 +1,14 @@
 // First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
 import '@integrador/runtime/hold-hangup';
 import { dashboardPlugin } from '@integrador/dashboard';
-import { createAdmissionLimit, healthRoutes, httpServerTimeouts, startProducerApp } from '@integrador/runtime';
+import {
+  createAdmissionLimit,
+  healthRoutes,
+  httpServerTimeouts,
+  registerHttpMetrics,
+  startProducerApp,
+  warnIfMetricsOpen,
+} from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
@@ -10,6 +17,10 @@ async function main(): Promise<void> {
   // The ingress migrates; the dashboard reads the schema it left.
   const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ...httpServerTimeouts(config.http) });
+  // GET /metrics as the ingress serves it (process metrics, this process's request latency; METRICS_TOKEN guards it),
+  // and the same warning at start when it is open on a reachable address.
+  registerHttpMetrics(app, { token: config.metricsToken, server: 'the dashboard' });
+  warnIfMetricsOpen({ host: config.host, token: config.metricsToken, logger });
   // The webhooks page's "Testar" sends as the ingress does: the same settings, through the outbound guard.
   const webhookSettings = webhookSettingsFrom(config.webhooks);
   const webhookHttp = createWebhookHttpClient(webhookSettings);

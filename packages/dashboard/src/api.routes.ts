@@ -1,4 +1,4 @@
-import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
+import { countJobRecords, customerSearchNeedsEmpresa, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
 import {
@@ -121,7 +121,12 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           ...maskRecord(item),
           erro_motivo: wordedFailure(locale, item) ?? null,
         }));
-        return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
+        return {
+          total: Math.min(total, BULK_LIMIT),
+          totalCapped: total > BULK_LIMIT,
+          customerSearchNeedsEmpresa: customerSearchNeedsEmpresa(filter, filter.texto ?? ''),
+          items: shown,
+        };
       },
     );
 

@@ -64,6 +64,10 @@ const JobRecord = Type.Object(
 export const JobSearchResponse = Type.Object({
   total: Type.Integer({ description: 'counted up to one bulk retry (5000)' }),
   totalCapped: Type.Boolean({ description: 'more match than total' }),
+  customerSearchNeedsEmpresa: Type.Boolean({
+    description:
+      'q could name a customer (a name or CNPJ/CPF) but the search spans every tenant with no empresa: customers were not looked up (that would read every tenant’s), only the records’ own text; add empresa to find them',
+  }),
   items: Type.Array(JobRecord),
 });
 

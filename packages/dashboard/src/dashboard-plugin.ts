@@ -13,6 +13,7 @@ import { JobStateError } from './actions';
 import { apiRoutes } from './api.routes';
 import { RowId } from './api.schemas';
 import { mountBullBoard } from './bull-board';
+import { connectionsRoutes } from './connections.routes';
 import { readCookie, writeCookie } from './cookies';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
@@ -378,6 +379,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     await app.register(pageRoutes(deps));
     await app.register(apiRoutes(deps));
     await app.register(servicesRoutes(deps));
+    await app.register(connectionsRoutes(deps));
     await app.register(ctiWebhooksRoutes(deps));
     await mountBullBoard(app, deps);
 

@@ -67,6 +67,31 @@ const PT = {
   failures: 'Falhas',
   schedules: 'Agendamentos',
   services: 'Serviços de endpoint',
+  connections: 'Conexões',
+  connectionKind: 'Tipo',
+  connectionFile: 'Arquivo de conexões',
+  connectionFileStates: {
+    defined: 'definida',
+    missing: 'ausente do arquivo',
+    restricted: 'restrita a outra empresa',
+  } as Record<string, string>,
+  integrations: 'Integrações',
+  testConnection: 'Testar conexão',
+  connectionSteps: {
+    reachability: 'alcance (DNS e TCP)',
+    file: 'arquivo',
+    tls: 'TLS',
+    login: 'login',
+    query: 'consulta de teste',
+    version: 'versão',
+  } as Record<string, string>,
+  connectionTestOk: (name: string, version: string | undefined) =>
+    `Conexão "${name}" ok${version ? ` (${version})` : ''}: todos os passos abaixo funcionaram.`,
+  connectionTestFailed: (name: string, reason: string) => `A conexão "${name}" falhou: ${reason}`,
+  connectionNotTestable: (name: string, state: string) =>
+    state === 'restricted'
+      ? `A conexão "${name}" está restrita a outra empresa no arquivo de conexões: esta empresa não pode usá-la nem testá-la.`
+      : `A conexão "${name}" não está no arquivo de conexões deste processo (CONNECTIONS_FILE): nada foi testado.`,
   audit: 'Auditoria',
   rawQueues: 'Filas (bruto)',
   tenant: 'Empresa',
@@ -219,6 +244,7 @@ const PT = {
     'webhook-test': 'testar webhook',
     'endpoint-sync': 'sincronizar serviço',
     'endpoint-validate': 'validar serviço',
+    'connection-test': 'testar conexão',
   } as Record<string, string>,
   name: 'Nome',
   system: 'sistema',
@@ -243,10 +269,11 @@ const PT = {
   lastSeen: 'Última',
   openGroup: (n: number) => (n === 1 ? 'ver a execução' : `ver as ${n} execuções`),
   noIntegration: 'sem integração',
-  groupsShown: (groups: number, max: number) =>
-    groups >= max
-      ? `mostrando os ${max} grupos vistos por último; filtre para ver os demais`
-      : `${groups} ${groups === 1 ? 'grupo' : 'grupos'}`,
+  customerSearchNeedsEmpresa:
+    'A busca pelo nome ou CNPJ/CPF de um cliente procura dentro de uma empresa: escolha a empresa no filtro para encontrar as falhas do cliente. Em todas as empresas, o texto foi procurado só nas próprias falhas (parâmetros e mensagens).',
+  groupsShown: (groups: number) => `${groups} ${groups === 1 ? 'grupo' : 'grupos'} nesta página`,
+  moreGroups: (from: number, to: number) =>
+    `Há mais grupos do que estes: esta página mostra os grupos ${from}–${to}, os vistos por último primeiro. Veja os demais em "Próximas →" ou filtre.`,
   groupsTooLarge: (max: number) =>
     `Os grupos selecionados somam mais de ${max} jobs: só os ${max} primeiros foram incluídos. Use "Reprocessar todos os que falharam neste filtro" para o restante.`,
   exportCsv: 'Exportar CSV',
@@ -391,6 +418,26 @@ const EN: Messages = {
   failures: 'Failures',
   schedules: 'Schedules',
   services: 'Endpoint services',
+  connections: 'Connections',
+  connectionKind: 'Kind',
+  connectionFile: 'Connections file',
+  connectionFileStates: { defined: 'defined', missing: 'missing from the file', restricted: 'restricted to another tenant' },
+  integrations: 'Integrations',
+  testConnection: 'Test connection',
+  connectionSteps: {
+    reachability: 'reachability (DNS and TCP)',
+    file: 'file',
+    tls: 'TLS',
+    login: 'login',
+    query: 'test query',
+    version: 'version',
+  },
+  connectionTestOk: (name, version) => `Connection "${name}" ok${version ? ` (${version})` : ''}: every step below worked.`,
+  connectionTestFailed: (name, reason) => `Connection "${name}" failed: ${reason}`,
+  connectionNotTestable: (name, state) =>
+    state === 'restricted'
+      ? `Connection "${name}" is restricted to another tenant by the connections file: this tenant may neither use nor test it.`
+      : `Connection "${name}" is not in this process's connections file (CONNECTIONS_FILE): nothing was tested.`,
   audit: 'Audit log',
   rawQueues: 'Queues (raw)',
   tenant: 'Tenant',
@@ -529,6 +576,7 @@ const EN: Messages = {
     'webhook-test': 'test webhook',
     'endpoint-sync': 'sync service',
     'endpoint-validate': 'validate service',
+    'connection-test': 'test connection',
   },
   name: 'Name',
   system: 'system',
@@ -553,8 +601,11 @@ const EN: Messages = {
   lastSeen: 'Last',
   openGroup: (n) => (n === 1 ? 'see the run' : `see the ${n} runs`),
   noIntegration: 'no integration',
-  groupsShown: (groups, max) =>
-    groups >= max ? `showing the ${max} groups seen last; filter to see the others` : `${groups} ${groups === 1 ? 'group' : 'groups'}`,
+  customerSearchNeedsEmpresa:
+    "Searching by a customer's name or CNPJ/CPF looks within one tenant: choose the tenant in the filter to find the customer's failures. Across every tenant the text was searched only in the failures themselves (parameters and messages).",
+  groupsShown: (groups) => `${groups} ${groups === 1 ? 'group' : 'groups'} on this page`,
+  moreGroups: (from, to) =>
+    `There are more groups than these: this page shows groups ${from}–${to}, the ones seen last first. See the others with "Next →" or filter.`,
   groupsTooLarge: (max) =>
     `The selected groups hold more than ${max} jobs: only the first ${max} were included. Use "Retry every failed job matching this filter" for the rest.`,
   exportCsv: 'Export CSV',

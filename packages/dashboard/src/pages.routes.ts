@@ -1,6 +1,7 @@
 import { listTenantSchedules, previewSetWithoutReceptor, resolveSetTarget } from '@integrador/integrador';
 import {
   countJobRecords,
+  customerSearchNeedsEmpresa,
   groupJobRecords,
   type JobFilter,
   listAudit,
@@ -69,9 +70,6 @@ import {
 
 type Query = Record<string, string | undefined>;
 
-/** At most this many groups the grouped failures list shows (the ones seen last); a narrower filter shows the others. */
-const MAX_GROUPS = 200;
-
 function viewerOf(request: FastifyRequest): Viewer {
   if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
   return request.viewer;
@@ -104,6 +102,16 @@ function actionFlash(viewer: Viewer, query: Query): string | { text: string; err
   if (query.vazio !== undefined) return { text: t.noneSelected, error: true };
   if (query.feito !== undefined && acao === 'discard') return t.discarded(Number(query.feito));
   return query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
+}
+
+/**
+ * Said above a search's results when its text could name a customer but the search spans every tenant with no empresa
+ * (an admin's): the store then looks no customer up (customerSearchNeedsEmpresa), so the list holds only the records'
+ * own text, and choosing an empresa finds the customer's failures.
+ */
+function customerSearchNotice(viewer: Viewer, filter: JobFilter) {
+  if (!filter.texto || !customerSearchNeedsEmpresa(filter, filter.texto)) return '';
+  return html`<p class="flash" id="busca-clientes" role="status">${messages(viewer.locale).customerSearchNeedsEmpresa}</p>`;
 }
 
 function failureQuery(query: Query): FailureQuery {
@@ -207,7 +215,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        html`${pausedNotice(viewer, paused)}${failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices, retryable)}`,
+        html`${pausedNotice(viewer, paused)}${customerSearchNotice(viewer, filter)}${failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices, retryable)}`,
         flash,
       );
     });
@@ -253,17 +261,21 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 
     /**
      * The failures list grouped (`agrupar=1`): one line per empresa, integration and failure code, the groups seen
-     * last first; each worded from its newest run (read, with the names, through the viewer-bound recordsById).
+     * last first, PAGE_SIZE a page (`offset`, as the ungrouped list); each worded from its newest run (read, with the
+     * names, through the viewer-bound recordsById).
      */
     async function groupedFailures(reply: FastifyReply, viewer: Viewer, query: Query, filter: JobFilter) {
       const { scope: _scope, ...unscoped } = filter;
-      const [groups, total, retryable, choices, paused] = await Promise.all([
-        groupJobRecords(deps.database.db, filter, MAX_GROUPS),
+      const offset = pageOffset(query);
+      // One group more than a page: whether another page follows (said above the table, with its link).
+      const [read, total, retryable, choices, paused] = await Promise.all([
+        groupJobRecords(deps.database.db, filter, PAGE_SIZE + 1, offset),
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
         canAct(viewer) ? countMatchingFailed(deps, viewer, unscoped) : Promise.resolve(0),
         filterChoices(deps, viewer, failureQuery(query)),
         pausedEmpresas(deps, viewer),
       ]);
+      const groups = read.slice(0, PAGE_SIZE);
       const samples = await recordsById(
         deps.database,
         viewer,
@@ -271,13 +283,23 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       );
       const names = await rowNames(deps.database, viewer, [...samples.values()]);
       const shown = total > BULK_LIMIT ? `${BULK_LIMIT}+` : total;
-      const body = failureGroupsBody(viewer, failureQuery(query), groups, MAX_GROUPS, samples, names, choices, shown, retryable);
+      const body = failureGroupsBody(
+        viewer,
+        failureQuery(query),
+        groups,
+        { offset, size: PAGE_SIZE, more: read.length > PAGE_SIZE },
+        samples,
+        names,
+        choices,
+        shown,
+        retryable,
+      );
       return page(
         reply,
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        html`${pausedNotice(viewer, paused)}${body}`,
+        html`${pausedNotice(viewer, paused)}${customerSearchNotice(viewer, filter)}${body}`,
         actionFlash(viewer, query),
       );
     }

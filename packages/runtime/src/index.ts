@@ -11,6 +11,7 @@ export {
 } from './admission-limit';
 export { type HealthDeps, healthRoutes } from './health-routes';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
+export { type HttpMetricsOptions, registerHttpMetrics } from './metrics/http-metrics';
 export {
   hasBearerToken,
   isLoopbackHost,

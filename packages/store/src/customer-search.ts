@@ -72,21 +72,43 @@ export interface CustomerScope {
   empresaId?: number | undefined;
 }
 
-/**
- * The contas and contatos a search text names, each within the reader's tenants and by the filial rule (a filial
- * reads its own customers and the empresa-wide ones): by CNPJ/CPF (documentDigits, separators or not) or by name —
- * every word of the text (2 letters or more) in the conta's nome or fantasia, or the contato's nome, accents and case
- * ignored. At most MAX_CUSTOMERS per table; none for a text that is neither.
- */
-export async function customersMatching(db: Db, where: CustomerScope, texto: string): Promise<CustomerRef[]> {
+/** What of a search text may name a customer: a CNPJ/CPF's digits, and the name's words (2 letters or more, folded). */
+function customerTerms(texto: string): { digits: string | undefined; words: string[] } {
   const digits = documentDigits(texto);
   const words = /\p{L}/u.test(texto)
     ? foldText(texto)
         .split(/\s+/)
         .filter((w) => w.length >= 2)
     : [];
+  return { digits, words };
+}
+
+/**
+ * Whether a search text that may name a customer (a name's words or a CNPJ/CPF) is left unresolved because it spans
+ * every tenant with no empresa chosen (an admin's search): no index serves a part of a name, nor a CNPJ/CPF compared
+ * without its punctuation, so that lookup would read every tenant's contas and contatos. Within an empresa (or an
+ * operator's own tenants) the empresa_id index bounds it. The dashboard says so beside the results.
+ */
+export function customerSearchNeedsEmpresa(where: CustomerScope, texto: string): boolean {
+  if (where.scope !== 'all' || where.empresaId !== undefined) return false;
+  const { digits, words } = customerTerms(texto.trim());
+  // A `chave=valor` word (contaId=42) is a key parameter, never part of a name: such a text names no customer.
+  return digits !== undefined || words.some((word) => !word.includes('='));
+}
+
+/**
+ * The contas and contatos a search text names, each within the reader's tenants and by the filial rule (a filial
+ * reads its own customers and the empresa-wide ones): by CNPJ/CPF (documentDigits, separators or not) or by name —
+ * every word of the text (2 letters or more) in the conta's nome or fantasia, or the contato's nome, accents and case
+ * ignored. At most MAX_CUSTOMERS per table; none for a text that is neither, and none over every tenant with no
+ * empresa (customerSearchNeedsEmpresa: that would read every tenant's customers).
+ */
+export async function customersMatching(db: Db, where: CustomerScope, texto: string): Promise<CustomerRef[]> {
+  const { digits, words } = customerTerms(texto);
   if (!digits && words.length === 0) return [];
   if (where.scope !== 'all' && where.scope.length === 0) return [];
+  // Every tenant with no empresa: never looked up (customerSearchNeedsEmpresa says when that hides a customer).
+  if (where.scope === 'all' && where.empresaId === undefined) return [];
   const lookup = async (table: 'contas' | 'contatos', names: string[], documents: string[]) => {
     let query = db.selectFrom(table).select(['empresa_id', 'id']);
     if (where.scope !== 'all') query = query.where('empresa_id', 'in', [...where.scope]);

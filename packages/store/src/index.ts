@@ -9,7 +9,14 @@ export {
   hotStatementsOf,
   sqlitePath,
 } from './create-database';
-export { type CustomerRef, customersMatching, documentDigits, foldText, MAX_CUSTOMERS } from './customer-search';
+export {
+  type CustomerRef,
+  customerSearchNeedsEmpresa,
+  customersMatching,
+  documentDigits,
+  foldText,
+  MAX_CUSTOMERS,
+} from './customer-search';
 export {
   claimExecucao,
   concludeExecucoesInScope,
@@ -56,12 +63,14 @@ export {
   type Dependencia,
   findIntegracao,
   findIntegracaoDetail,
+  findTenantConexao,
   type Integracao,
   type IntegracaoDetail,
   type IntegracaoWithPause,
   type IntegradorConfiguration,
   listIntegracoes,
   listIntegracoesWithPause,
+  listTenantConexoes,
   loadConfiguration,
   type Regra,
   tenantConexoesQuery,

@@ -132,8 +132,13 @@ export function tenantConexoesQuery(db: Kysely<Database>, empresaId: number) {
 }
 
 /** The conexao_integracao rows an empresa's configuration may see (tenantConexoesQuery), by id. */
-function tenantConexoes(db: Kysely<Database>, empresaId: number) {
+export function listTenantConexoes(db: Kysely<Database>, empresaId: number): Promise<ConexaoIntegracao[]> {
   return tenantConexoesQuery(db, empresaId).selectAll('c').orderBy('c.id').execute();
+}
+
+/** One conexao_integracao row by id, when the empresa's configuration may see it (tenantConexoesQuery); else undefined. */
+export function findTenantConexao(db: Kysely<Database>, empresaId: number, id: number): Promise<ConexaoIntegracao | undefined> {
+  return tenantConexoesQuery(db, empresaId).selectAll('c').where('c.id', '=', id).executeTakeFirst();
 }
 
 /**
@@ -145,7 +150,7 @@ export async function loadConfiguration(db: Kysely<Database>, empresaId: number 
   if (empresaId !== null) integracoesQuery = integracoesQuery.where('empresa_id', '=', empresaId);
   const integracoes = await integracoesQuery.execute();
   const conexoes = () =>
-    empresaId === null ? db.selectFrom('conexao_integracao').selectAll().orderBy('id').execute() : tenantConexoes(db, empresaId);
+    empresaId === null ? db.selectFrom('conexao_integracao').selectAll().orderBy('id').execute() : listTenantConexoes(db, empresaId);
   const ids = integracoes.map((row) => row.id);
   if (ids.length === 0) return { integracoes, campos: [], dependencias: [], regras: [], conexoes: await conexoes() };
   const [campos, dependencias, regras, conexaoRows] = await Promise.all([

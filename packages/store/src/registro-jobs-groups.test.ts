@@ -46,6 +46,16 @@ describe.each(ALL_DIALECTS)('failures grouped by integration and failure code (%
     expect(await groupJobRecords(database.db, { scope: [] })).toEqual([]);
   });
 
+  it('pages the groups: each page goes on where the last one stopped, none skipped nor repeated', async () => {
+    const key = (g: { integracaoId: number | null; codigo: string | null }) => `${g.integracaoId}/${g.codigo}`;
+    const all = (await groupJobRecords(database.db, { scope: [1] })).map(key);
+    const first = (await groupJobRecords(database.db, { scope: [1] }, 2, 0)).map(key);
+    const second = (await groupJobRecords(database.db, { scope: [1] }, 2, 2)).map(key);
+    expect(first).toHaveLength(2);
+    expect([...first, ...second]).toEqual(all);
+    expect(await groupJobRecords(database.db, { scope: [1] }, 2, 4)).toEqual([]);
+  });
+
   it('opens a group by its integration and code, "none" included', async () => {
     const keys = async (filter: Parameters<typeof listJobKeys>[1]) =>
       (await listJobKeys(database.db, filter, 10)).map((k) => k.job_id).sort();

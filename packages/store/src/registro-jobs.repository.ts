@@ -301,15 +301,16 @@ function filtered(db: Db, filter: JobFilter, customers: readonly CustomerRef[] =
       ? query.where(like)
       : query.where((eb) => eb.or([like, ...(codigos.length ? [eb('erro_codigo', 'in', [...codigos])] : []), ...named]));
   const byText = sql<boolean>`(MATCH(busca) AGAINST (${words} IN BOOLEAN MODE) AND ${like})`;
-  if (codigos.length === 0 && named.length === 0) return query.where(byText);
-  // With failure codes or customers as well, an OR of them keeps MariaDB/MySQL from using any index (EXPLAIN: a scan
-  // of every tenant's rows). Each side gets its own indexed select instead (FULLTEXT; registro_jobs_erro_codigo,
-  // migration 021; a customer's empresa, registro_jobs_empresa_*), UNIONed in a derived table the planner
-  // materializes and joins back by primary key; the other filters (the tenant walls among them) still apply to the
-  // rows it names.
-  const arms = [sql`SELECT id FROM registro_jobs WHERE ${byText}`];
-  if (codigos.length) arms.push(sql`SELECT id FROM registro_jobs WHERE erro_codigo IN (${sql.join([...codigos])})`);
-  for (const arm of named) arms.push(sql`SELECT id FROM registro_jobs WHERE ${arm}`);
+  // Every tenant with no empresa: no customer was looked up (customerSearchNeedsEmpresa), only the text and the codes.
+  if (codigos.length === 0) return query.where(byText);
+  // With failure codes as well, an OR of them keeps MariaDB/MySQL from using any index (EXPLAIN: a scan of every
+  // tenant's rows). Each side gets its own indexed select instead (FULLTEXT; registro_jobs_erro_codigo, migration
+  // 021), UNIONed in a derived table the planner materializes and joins back by primary key; the other filters (the
+  // tenant walls among them) still apply to the rows it names.
+  const arms = [
+    sql`SELECT id FROM registro_jobs WHERE ${byText}`,
+    sql`SELECT id FROM registro_jobs WHERE erro_codigo IN (${sql.join([...codigos])})`,
+  ];
   return query.where(sql<boolean>`registro_jobs.id IN (SELECT m.id FROM (${sql.join(arms, sql` UNION `)}) AS m)`);
 }
 
@@ -428,9 +429,10 @@ export interface JobRecordGroup {
 
 /**
  * The records matching the filter grouped by empresa, integration and failure code, the group last seen first, at
- * most `limit` groups: a schedule failing the same way every run is one line, not a page of them.
+ * most `limit` groups from the `offset`th on (a page of them; the order is total, so pages neither skip nor repeat a
+ * group while nothing new fails): a schedule failing the same way every run is one line, not a page of them.
  */
-export async function groupJobRecords(db: Db, filter: JobFilter, limit = 200): Promise<JobRecordGroup[]> {
+export async function groupJobRecords(db: Db, filter: JobFilter, limit = 200, offset = 0): Promise<JobRecordGroup[]> {
   const rows = await filtered(db, filter, await customersOf(db, filter))
     .select((eb) => [
       'empresa_id',
@@ -445,6 +447,7 @@ export async function groupJobRecords(db: Db, filter: JobFilter, limit = 200): P
     .orderBy(sql`max(atualizado_em)`, 'desc')
     .orderBy(sql`max(id)`, 'desc')
     .limit(limit)
+    .offset(offset)
     .execute();
   return rows.map((r) => ({
     empresaId: Number(r.empresa_id),

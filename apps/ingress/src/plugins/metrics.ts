@@ -1,11 +1,10 @@
 import type { Logger } from '@integrador/logging';
 import { type JobProducer, OTHER_TENANTS, readTenantStats } from '@integrador/queue';
 import type { AdmissionBudget } from '@integrador/runtime';
-import { hasBearerToken, registerProcessMetrics } from '@integrador/runtime';
+import { registerHttpMetrics, registerProcessMetrics } from '@integrador/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { localeOf, message } from '../i18n';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { registerFlowMetrics } from './flow-metrics';
 import { registerLimitMetrics } from './limit-metrics';
 
@@ -24,7 +23,6 @@ export interface MetricsDeps {
  */
 export function createMetrics(deps: MetricsDeps): {
   registry: Registry;
-  observe: (method: string, route: string, status: number, seconds: number) => void;
   admissionRefused: (budget: AdmissionBudget, empresaId: number) => void;
   listenerRefused: (reason: string, empresaId: number | undefined) => void;
 } {
@@ -103,30 +101,7 @@ export function createMetrics(deps: MetricsDeps): {
   });
   registerFlowMetrics(registry, deps);
   registerLimitMetrics(registry, deps);
-  const latency = new Histogram({
-    name: 'integrador_http_request_duration_seconds',
-    help: 'HTTP request latency of the ingress',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  // One labelled child per (method, route, status), kept: prom-client would otherwise hash the label values on every
-  // request. Bounded as the labels are (route patterns, not URLs).
-  const children = new Map<string, ReturnType<typeof latency.labels>>();
-  return {
-    registry,
-    admissionRefused,
-    listenerRefused,
-    observe: (method, route, status, seconds) => {
-      const key = `${method} ${status} ${route}`;
-      let child = children.get(key);
-      if (!child) {
-        child = latency.labels({ method, route, status_code: String(status) });
-        children.set(key, child);
-      }
-      child.observe(seconds);
-    },
-  };
+  return { registry, admissionRefused, listenerRefused };
 }
 
 /**
@@ -171,24 +146,10 @@ function boundedTenants(counts: Map<number, number>, top: number): [number | typ
 }
 
 /**
- * Adds the latency hook and GET /metrics. The metrics name every empresa and connection, so with a token set
- * (METRICS_TOKEN) a scrape must send it as a Bearer token; without one /metrics stays open for a scraper on a private
- * network (bind the ingress or a proxy accordingly).
+ * Adds the latency histogram with its hook and GET /metrics (the runtime's registerHttpMetrics, the dashboard run on
+ * its own calls it too). With a token set (METRICS_TOKEN) a scrape must send it as a Bearer token; without one
+ * /metrics stays open for a scraper on a private network (bind the ingress or a proxy accordingly).
  */
 export function registerMetrics(app: FastifyInstance, metrics: ReturnType<typeof createMetrics>, token?: string): void {
-  // A callback hook, not an async one: no promise per request for a synchronous step.
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route pattern, not the URL, keeps label cardinality bounded.
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  });
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (token && !hasBearerToken(request.headers.authorization, token)) {
-      const locale = localeOf(request);
-      return reply.status(401).send({ error: { code: 'METRICS_UNAUTHORIZED', message: message(locale, 'METRICS_UNAUTHORIZED') } });
-    }
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  registerHttpMetrics(app, { token, server: 'the ingress', registry: metrics.registry });
 }

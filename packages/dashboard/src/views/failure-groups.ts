@@ -8,7 +8,9 @@ import {
   failureCell,
   filterForm,
   type ListNames,
+  type ListPage,
   named,
+  pageLinks,
   queryString,
   technicalDetails,
 } from './pages';
@@ -32,13 +34,14 @@ export function groupHref(query: FailureQuery, group: JobRecordGroup): string {
 /**
  * The failures list grouped: one line per integration and failure code (how many, first and last seen, the failure
  * worded from its newest run), its box selecting every failed run of the group for the list's retry and discard
- * buttons, its link opening the group's runs. `samples`: each group's newest record by id.
+ * buttons, its link opening the group's runs; a page of groups at a time, as the list pages its rows, said above the
+ * table when more groups follow. `samples`: each group's newest record by id.
  */
 export function failureGroupsBody(
   viewer: Viewer,
   query: FailureQuery,
   groups: readonly JobRecordGroup[],
-  maxGroups: number,
+  page: ListPage & { more: boolean },
   samples: ReadonlyMap<number, RegistroJob>,
   names: ListNames,
   choices: FilterChoices,
@@ -60,12 +63,17 @@ export function failureGroupsBody(
 <td class="num ocorrencias">${g.n}</td><td class="primeira">${when(g.primeiro)}</td><td class="ultima">${when(g.ultimo)}</td>
 <td><a class="abrir-grupo" href="${groupHref(query, g)}">${t.openGroup(g.n)}</a></td></tr>`;
   });
+  const shown = page.offset + groups.length;
+  const links = pageLinks(viewer, query, page, groups.length, page.more ? `${shown}+` : shown);
   return html`${filterForm(viewer, query, choices)}
-<p>${t.total}: <b id="total">${total}</b> · <span class="muted" id="grupos">${t.groupsShown(groups.length, maxGroups)}</span></p>
+<p>${t.total}: <b id="total">${total}</b> · <span class="muted" id="grupos">${t.groupsShown(groups.length)}</span></p>
+${page.more ? html`<p class="flash" id="mais-grupos" role="status">${t.moreGroups(page.offset + 1, shown)}</p>` : ''}
 <form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
 <input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
 ${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro" id="reprocessar-todos" ${retryable === 0 ? html`disabled` : ''}>${t.retryAll} (${retryable})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
+${links}
 <table class="grupos"><thead><tr><th></th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.error}</th><th class="num">${t.occurrences}</th><th>${t.firstSeen}</th><th>${t.lastSeen}</th><th></th></tr></thead>
-<tbody>${rows.length ? rows : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`}</tbody></table></form>`;
+<tbody>${rows.length ? rows : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`}</tbody></table></form>
+${links}`;
 }

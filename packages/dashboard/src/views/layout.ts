@@ -38,7 +38,7 @@ export function layout(viewer: Viewer, options: PageOptions): string {
 <meta name="csrf-token" content="${viewer.csrf ?? ''}">${new Raw(FAVICON)}<title>${options.title} · ${t.title}</title><link rel="stylesheet" href="/dashboard/style.css"></head>
 <body><header><strong>${t.title}</strong>
 ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failures', t.failures)}
-${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
+${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)} ${link('/dashboard/conexoes', 'connections', t.connections)}
 ${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
 ${languageSwitch(viewer)}

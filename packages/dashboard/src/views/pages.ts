@@ -274,8 +274,11 @@ export interface ListPage {
   size: number;
 }
 
-/** Links to the previous and next pages of the failures list (the same filter, another offset). */
-function pageLinks(viewer: Viewer, query: FailureQuery, page: ListPage, shown: number, total: number | string): Raw {
+/**
+ * Links to the previous and next pages of the failures list, grouped or not (the same filter, another offset). `total`
+ * as text ("5000+", "51+"): more than counted, so a full page has a next one.
+ */
+export function pageLinks(viewer: Viewer, query: FailureQuery, page: ListPage, shown: number, total: number | string): Raw {
   const t = messages(viewer.locale);
   const more = typeof total === 'string' || page.offset + shown < total;
   const link = (offset: number, label: string, rel: string) => {

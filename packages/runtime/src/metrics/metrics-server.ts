@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { HUB_VERSION } from '@integrador/config';
-import { defineCatalogue, localeFromAcceptLanguage } from '@integrador/i18n';
+import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
 import type { Logger } from '@integrador/logging';
 import { Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics';
@@ -50,6 +50,11 @@ export const METRICS_UNAUTHORIZED = {
 } as const;
 
 const MESSAGES = defineCatalogue({ METRICS_UNAUTHORIZED });
+
+/** The 401 body of a scrape without the token, in the scraper's language (a worker's metrics port, an app's /metrics). */
+export function metricsUnauthorizedBody(locale: Locale): { error: { code: 'METRICS_UNAUTHORIZED'; message: string } } {
+  return { error: { code: 'METRICS_UNAUTHORIZED', message: MESSAGES.message(locale, 'METRICS_UNAUTHORIZED') } };
+}
 
 let running: Promise<MetricsServer> | undefined;
 
@@ -144,8 +149,8 @@ async function answer(
   }
   if (path === '/metrics') {
     if (options.token && !hasBearerToken(request.headers.authorization, options.token)) {
-      const message = MESSAGES.message(localeFromAcceptLanguage(request.headers['accept-language']), 'METRICS_UNAUTHORIZED');
-      return { status: 401, type: 'application/json', body: JSON.stringify({ error: { code: 'METRICS_UNAUTHORIZED', message } }) };
+      const body = metricsUnauthorizedBody(localeFromAcceptLanguage(request.headers['accept-language']));
+      return { status: 401, type: 'application/json', body: JSON.stringify(body) };
     }
     return { status: 200, type: source.contentType, body: await source.metrics() };
   }
