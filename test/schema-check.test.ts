@@ -19,6 +19,7 @@ const AFTER_017 = [
   '023-retencao-historico',
   '024-set-registro-em-voo',
   '025-mensagens-registro',
+  '030-execucoes-chave-binaria',
 ];
 
 describe('schema check of the apps that do not migrate', () => {

@@ -24,6 +24,7 @@ import { mensagensConexaoMigration } from './migrations/022-mensagens-conexao';
 import { retencaoHistoricoMigration } from './migrations/023-retencao-historico';
 import { setRegistroEmVooMigration } from './migrations/024-set-registro-em-voo';
 import { mensagensRegistroMigration } from './migrations/025-mensagens-registro';
+import { execucoesChaveBinariaMigration } from './migrations/030-execucoes-chave-binaria';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -89,6 +90,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '023-retencao-historico': retencaoHistoricoMigration(dialect),
         '024-set-registro-em-voo': setRegistroEmVooMigration(dialect),
         '025-mensagens-registro': mensagensRegistroMigration(dialect),
+        '030-execucoes-chave-binaria': execucoesChaveBinariaMigration(dialect),
       }),
     },
   });

@@ -53,6 +53,7 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '023-retencao-historico',
       '024-set-registro-em-voo',
       '025-mensagens-registro',
+      '030-execucoes-chave-binaria',
     ]);
   });
 });
