@@ -72,6 +72,7 @@ describe('024-set-registro-em-voo on mysql', () => {
     const { rows } = await sql<{ collation: string }>`SELECT TABLE_COLLATION AS collation FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'integracao_execucoes'`.execute(database.db);
     const table = rows[0]?.collation;
+    await migrateToLatest(database);
     expect(await collations()).toEqual([expect.stringMatching(/^chave:utf8mb4_(nopad_bin|0900_bin)$/), 'registro:utf8mb4_bin']);
     await migrateTo(database, '023-retencao-historico');
     expect(await collations()).toEqual([`chave:${table}`, `registro:${table}`]);
