@@ -67,6 +67,12 @@ function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) 
     .executeTakeFirst();
 }
 
+/** The record's claim as it is now, as the RecordBusyError a claim meeting it gets (holder null: nothing claims it). */
+export async function recordClaimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }): Promise<RecordBusyError> {
+  const holder = await claimOf(db, key);
+  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { holderId: holder?.id ?? null });
+}
+
 /** A unique violation of a record's claim: another row claims the record (RecordBusyError), else the error itself. */
 async function busyOr(db: Kysely<Database>, key: ExecucaoKey, err: unknown): Promise<unknown> {
   if (!key.registro || !isUniqueViolation(err)) return err;

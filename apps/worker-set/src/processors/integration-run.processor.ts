@@ -59,8 +59,10 @@ export function inFlightRecheckMs(job: { attemptsStarted: number; attemptsMade: 
  */
 async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
   const ended: string[] = [];
+  // A holder gone meanwhile (removed after runSet looked) is not one that ended: the next run finds it orphaned.
   for (const record of err.records)
-    if (!record.held && record.holderJobId !== null && (await ctx.jobEnded(record.holderJobId))) ended.push(record.key);
+    if (!record.held && record.holderJobId !== null && (await ctx.jobEnded(record.holderJobId)) && !(await ctx.jobGone(record.holderJobId)))
+      ended.push(record.key);
   if (ended.length > 0) {
     const records = err.records.filter((record) => ended.includes(record.key));
     const registros = records.map((record) => record.key).join(', ');

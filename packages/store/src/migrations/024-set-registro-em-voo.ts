@@ -91,7 +91,9 @@ export function setRegistroEmVooMigration(dialect: DialectName): Migration {
         const collation = rows[0]?.collation ?? 'utf8mb4_general_ci';
         if (!/^[a-z0-9_]+$/i.test(collation)) throw new Error(`unexpected collation name: ${collation}`);
         await sql
-          .raw(`ALTER TABLE integracao_execucoes MODIFY registro varchar(200) CHARACTER SET ${collation.split('_')[0]} COLLATE ${collation} NULL`)
+          .raw(
+            `ALTER TABLE integracao_execucoes MODIFY registro varchar(200) CHARACTER SET ${collation.split('_')[0]} COLLATE ${collation} NULL`,
+          )
           .execute(db);
         return;
       }

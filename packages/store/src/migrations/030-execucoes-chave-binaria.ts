@@ -27,7 +27,9 @@ async function binaryCollation(db: Db): Promise<string> {
 async function setChaveCollation(db: Db, collation: string): Promise<void> {
   if (!/^[a-z0-9_]+$/i.test(collation)) throw new Error(`unexpected collation name: ${collation}`);
   const charset = collation.split('_')[0] as string;
-  await sql.raw(`ALTER TABLE integracao_execucoes MODIFY chave varchar(200) CHARACTER SET ${charset} COLLATE ${collation} NOT NULL`).execute(db);
+  await sql
+    .raw(`ALTER TABLE integracao_execucoes MODIFY chave varchar(200) CHARACTER SET ${charset} COLLATE ${collation} NOT NULL`)
+    .execute(db);
 }
 
 export function execucoesChaveBinariaMigration(dialect: DialectName): Migration {
