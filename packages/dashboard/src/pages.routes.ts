@@ -514,12 +514,12 @@ ${items.map(
   };
 }
 
-/** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
 /** A posted field's values (one or many), as posted: a confirmation posts them back. */
 function formValues(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 }
 
+/** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
 function postedFilter(body: Record<string, unknown>): Query {
   return Object.fromEntries(
     Object.entries(body)
