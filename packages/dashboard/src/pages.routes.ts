@@ -357,8 +357,9 @@ ${items.map(
       const selected = await selectedJobs(viewer, body, filterQuery);
       if (!selected) return sendStatusPage(reply, viewer, 404);
       if (selected.refs.length === 0) return backTo(reply, request, { vazio: '1' });
-      // Whole groups ticked: asked first as "retry all" is (count, held records, the group limit), and retried only
-      // when the selection still finds the count confirmed (a run that failed since is not retried unseen).
+      // Whole groups ticked: asked first as "retry all" is (count, held records among the groups' jobs, the group
+      // limit), and retried only when the selection still finds the count confirmed (a count changed since is asked
+      // again; only the count is compared, so one job leaving a group as another joins it is not told apart).
       if (selected.grouped) {
         const esperado = typeof body.esperado === 'string' && /^\d{1,6}$/.test(body.esperado) ? Number(body.esperado) : null;
         if (esperado !== selected.refs.length) {
