@@ -19,7 +19,8 @@ const AFTER_017 = [
   '023-retencao-historico',
   '024-set-registro-em-voo',
   '025-mensagens-registro',
-  '027-webhook-registros',
+  '026-webhook-registros',
+  '027-execucoes-chave-binaria',
 ];
 
 describe('schema check of the apps that do not migrate', () => {

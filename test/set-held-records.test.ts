@@ -414,7 +414,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
    * A scheduled run by the conta's id (`changes` to the conta and the integration first) whose push is then left in
    * flight, as a push whose answer was never read leaves it when its job ends (an answer too large, a job removed).
    */
-  async function leftInFlight(changes: { cnpj?: string; sqlUpdate?: string }) {
+  async function leftInFlight(changes: { cnpj?: string; sqlUpdate?: string }, status: 'enviando' | 'enviado' = 'enviando') {
     const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
     await database.db
       .updateTable('integracao')
@@ -429,7 +429,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(first.failedReason ?? null).toBeNull();
     await database.db
       .updateTable('integracao_execucoes')
-      .set({ status: 'enviando' })
+      .set({ status })
       .where('job_id', '=', first.id as string)
       .execute();
     return { before, first };
@@ -502,5 +502,29 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const sentAgain = await settled(next.id as string);
     expect(await sentAgain.getState()).toBe('completed');
     expect(sent().calls).toBe(before.calls + 2);
+  }, 60_000);
+
+  it('a push the ERP accepted from a job that no longer exists is taken over by writing its answer back, not sent again', async () => {
+    // No CNPJ: the request carries no key the ERP upserts by. The ERP accepted the push (enviado, its codCli stored);
+    // only the write-back is missing when the job goes.
+    const { before, first } = await leftInFlight({ sqlUpdate: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' }, 'enviado');
+    await database.db.updateTable('contas').set({ id_erp: null }).where('id', '=', CONTA.id).execute();
+    const answered = await database.db
+      .selectFrom('integracao_execucoes')
+      .select('valores')
+      .where('job_id', '=', first.id as string)
+      .executeTakeFirstOrThrow();
+    const codCli = (JSON.parse(answered.valores as string) as { codCli: unknown }).codCli;
+    await first.remove();
+    const next = await scheduledRun();
+    expect((await detail(next.id as string, keyA)).json().record.erro_codigo).toBe('SET_RECORD_ORPHANED');
+    expect((await retryOnDashboard(next.id as string)).json()).toMatchObject({ done: 1 });
+    const retried = await settled(next.id as string);
+    expect(retried.failedReason ?? null).toBeNull();
+    expect(await retried.getState()).toBe('completed');
+    // Written back with the ERP's first answer, and never sent again (no duplicate in the ERP).
+    expect(sent()).toEqual({ calls: before.calls + 1, customers: before.customers + 1 });
+    const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    expect(conta.id_erp).toBe(String(codCli));
   }, 60_000);
 });

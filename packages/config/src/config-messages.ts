@@ -97,7 +97,7 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   RETENTION_JOBS_DAYS:
     'dias, 0 ou de 7 a 36500 (por quanto tempo os registros de jobs, os envios SET com suas tentativas e as execuções GET terminados são guardados; 0 = para sempre; no mínimo os 7 dias em que uma Idempotency-Key fica vinculada, para que uma repetição dela não envie nenhum registro duas vezes)',
   RETENTION_WEBHOOKS_DAYS:
-    'dias de 0 a 36500 (por quanto tempo as entregas de webhook terminadas, com suas tentativas e mensagens, e as chaves de idempotência dos eventos de mudança são guardadas; 0 = para sempre)',
+    'dias, 0 ou de 7 a 36500 (por quanto tempo as entregas de webhook terminadas, com suas tentativas e mensagens, e as chaves de idempotência dos eventos de mudança são guardadas; 0 = para sempre; no mínimo os 7 dias em que uma Idempotency-Key fica vinculada, para que uma repetição dela não publique nenhuma mudança duas vezes)',
   RETENTION_AUDIT_DAYS: 'dias de 0 a 36500 (por quanto tempo a trilha de auditoria das ações dos operadores é guardada; 0 = para sempre)',
   RETENTION_CALLS_DAYS:
     'dias de 0 a 36500 (por quanto tempo as ligações encerradas do registro de chamadas do CTI são guardadas; 0 = para sempre, o padrão: o CRM as mostra)',

@@ -295,12 +295,12 @@ export const EnvSchema = Type.Object({
     'x-expected':
       'days, 0 or from 7 to 36500 (how long job records, SET pushes with their attempts and GET run rows are kept once finished; 0 = forever; at least the 7 days an Idempotency-Key stays bound, so a replay of it sends no record twice)',
   }),
-  RETENTION_WEBHOOKS_DAYS: Type.Integer({
+  // The same floor: a crm-change replay under its Idempotency-Key whose first answer was not kept runs the route again,
+  // and finds its change-event claim (crm_mudancas) and webhook message, so it publishes nothing twice.
+  RETENTION_WEBHOOKS_DAYS: Type.Union([Type.Literal(0), Type.Integer({ minimum: 7, maximum: 36500 })], {
     default: 30,
-    minimum: 0,
-    maximum: 36500,
     'x-expected':
-      'days from 0 to 36500 (how long finished webhook deliveries with their attempts and messages, and change-event idempotency keys, are kept; 0 = forever)',
+      'days, 0 or from 7 to 36500 (how long finished webhook deliveries with their attempts and messages, and change-event idempotency keys, are kept; 0 = forever; at least the 7 days an Idempotency-Key stays bound, so a replay of it publishes no change twice)',
   }),
   RETENTION_AUDIT_DAYS: Type.Integer({
     default: 730,

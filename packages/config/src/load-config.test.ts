@@ -141,21 +141,27 @@ describe('loadConfig', () => {
     );
   });
 
-  it('keeps job history 0 (forever) or at least the 7 days an Idempotency-Key stays bound; 1 to 6 are refused, in both languages', () => {
-    expect(loadConfig({ RETENTION_JOBS_DAYS: '0' }).retention.jobsDays).toBe(0);
-    expect(loadConfig({ RETENTION_JOBS_DAYS: '7' }).retention.jobsDays).toBe(7);
-    for (const days of ['1', '6']) {
-      let refusal: ConfigError | undefined;
-      try {
-        loadConfig({ RETENTION_JOBS_DAYS: days });
-      } catch (err) {
-        refusal = err as ConfigError;
+  it.each([
+    ['RETENTION_JOBS_DAYS', 'jobsDays'],
+    ['RETENTION_WEBHOOKS_DAYS', 'webhooksDays'],
+  ] as const)(
+    'keeps %s 0 (forever) or at least the 7 days an Idempotency-Key stays bound; 1 to 6 are refused, in both languages',
+    (variable, setting) => {
+      expect(loadConfig({ [variable]: '0' }).retention[setting]).toBe(0);
+      expect(loadConfig({ [variable]: '7' }).retention[setting]).toBe(7);
+      for (const days of ['1', '6']) {
+        let refusal: ConfigError | undefined;
+        try {
+          loadConfig({ [variable]: days });
+        } catch (err) {
+          refusal = err as ConfigError;
+        }
+        expect(refusal).toMatchObject({ code: 'INVALID_ENV', variable, got: days });
+        expect(refusal?.message).toMatch(/expected days, 0 or from 7 to 36500 .*Idempotency-Key/);
+        expect(refusal?.localized('pt-BR')).toMatch(/esperado dias, 0 ou de 7 a 36500 .*Idempotency-Key/);
       }
-      expect(refusal).toMatchObject({ code: 'INVALID_ENV', variable: 'RETENTION_JOBS_DAYS', got: days });
-      expect(refusal?.message).toMatch(/expected days, 0 or from 7 to 36500 .*Idempotency-Key/);
-      expect(refusal?.localized('pt-BR')).toMatch(/esperado dias, 0 ou de 7 a 36500 .*Idempotency-Key/);
-    }
-  });
+    },
+  );
 
   it("reads OUTBOUND_ALLOW_LOOPBACK (off unless 'true'), alone for the CLI too; another value is refused in both languages", () => {
     expect(loadConfig({}).outboundAllowLoopback).toBe(false);

@@ -384,8 +384,9 @@ ${items.map(
       const selected = await selectedJobs(viewer, body, filterQuery);
       if (!selected) return sendStatusPage(reply, viewer, 404);
       if (selected.refs.length === 0) return backTo(reply, request, { vazio: '1' });
-      // Whole groups ticked: asked first as "retry all" is (count, held records, the group limit), and retried only
-      // when the selection still finds the count confirmed (a run that failed since is not retried unseen).
+      // Whole groups ticked: asked first as "retry all" is (count, held records among the groups' jobs, the group
+      // limit), and retried only when the selection still finds the count confirmed (a count changed since is asked
+      // again; only the count is compared, so one job leaving a group as another joins it is not told apart).
       if (selected.grouped) {
         const esperado = typeof body.esperado === 'string' && /^\d{1,6}$/.test(body.esperado) ? Number(body.esperado) : null;
         if (esperado !== selected.refs.length) {
@@ -541,12 +542,12 @@ ${items.map(
   };
 }
 
-/** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
 /** A posted field's values (one or many), as posted: a confirmation posts them back. */
 function formValues(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 }
 
+/** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
 function postedFilter(body: Record<string, unknown>): Query {
   return Object.fromEntries(
     Object.entries(body)

@@ -142,6 +142,71 @@ describe('maskUrlsInText', () => {
       expect(performance.now() - started).toBeLessThan(1000);
     }
   });
+
+  it('masks each link of a run with several queries, after quotes and at the start of a text, and leaves the rest as it was', () => {
+    expect(maskUrlsInText('/api/x?token=S3CRET failed')).toBe('/api/x?token=*** failed');
+    expect(maskUrlsInText('/a?x=1?token=S3CRET')).not.toContain('S3CRET');
+    expect(maskUrlsInText(`"/api/x?token=S1" '/b?key=S2' \`/c?k=S3\` /d?k=S4\\/e?k=S5`)).toBe(
+      `"/api/x?token=***" '/b?key=***' \`/c?k=***\` /d?k=***\\/e?k=***`,
+    );
+    expect(maskUrlsInText('<?xml version="1.0"?><a>why? yes?</a>\n/a?k=S1 and /b?k=S2\u2028/c?k=S3')).toBe(
+      '<?xml version="1.0"?><a>why? yes?</a>\n/a?k=*** and /b?k=***\u2028/c?k=***',
+    );
+    const plain = 'why? a/b?c=d host:8080/x?y=z //host/x?q=1 <?xml?> "?" é\u00a0? \ufeff?';
+    expect(maskUrlsInText(plain)).toBe(plain);
+  });
+
+  it('reads each run between spaces, quotes, brackets and backslashes on its own (the whole text at once gives the same)', () => {
+    // Reference: the text cut at every run end, each run masked alone (what replacing word by word did before).
+    const runEnd = /([\s"'<>`\\])/;
+    const runByRun = (text: string) =>
+      text
+        .split(runEnd)
+        .map((part) => (runEnd.test(part) ? part : maskUrlsInText(part)))
+        .join('');
+    const tokens = [
+      'a',
+      'Z9',
+      '/',
+      '?',
+      '#',
+      '=',
+      '&',
+      ' ',
+      '\n',
+      '"',
+      "'",
+      '<',
+      '>',
+      '`',
+      '\\',
+      '.',
+      ':',
+      '@',
+      '%',
+      'https://',
+      'http://h/',
+      '?token=',
+      'S3CRET',
+      '/api/x',
+      'é',
+      '\u00a0',
+      '\u2028',
+      '\ufeff',
+    ];
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let differ = 0;
+    for (let i = 0; i < 20000; i += 1) {
+      let text = '';
+      for (let n = Math.floor(random() * 30); n > 0; n -= 1) text += tokens[Math.floor(random() * tokens.length)];
+      if (maskUrlsInText(text) !== runByRun(text)) differ += 1;
+    }
+    expect(differ).toBe(0);
+  });
 });
 
 describe('withUrlShown', () => {

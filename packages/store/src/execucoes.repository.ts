@@ -67,6 +67,12 @@ function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) 
     .executeTakeFirst();
 }
 
+/** The record's claim as it is now, as the RecordBusyError a claim meeting it gets (holder null: nothing claims it). */
+export async function recordClaimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }): Promise<RecordBusyError> {
+  const holder = await claimOf(db, key);
+  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { holderId: holder?.id ?? null });
+}
+
 /** A unique violation of a record's claim: another row claims the record (RecordBusyError), else the error itself. */
 async function busyOr(db: Kysely<Database>, key: ExecucaoKey, err: unknown): Promise<unknown> {
   if (!key.registro || !isUniqueViolation(err)) return err;
@@ -78,9 +84,18 @@ async function busyOr(db: Kysely<Database>, key: ExecucaoKey, err: unknown): Pro
  * The outbox row of a record of a job, created as 'enviando' the first time the job reaches it, right before its
  * call; `created` tells that first time apart from a row found again (retry, stalled-job recovery), for which
  * enviando means an attempt was interrupted with its outcome unknown. RecordBusyError when another job's push of the
- * record is in flight.
+ * record is in flight. On PostgreSQL the claim is claimExecucoes' statement with one key, so a row another run of the
+ * job inserts while it runs comes back `concurrent` (never read as an interrupted attempt), as in a group. MySQL/MariaDB
+ * and SQLite cannot tell that row from an earlier attempt's (found after the insert failed): README, SET step 7.
  */
-export async function claimExecucao(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao & { created: boolean }> {
+export async function claimExecucao(db: Kysely<Database>, key: ExecucaoKey): Promise<ClaimedExecucao> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    try {
+      return (await claimExecucoes(db, [key]))[0] as ClaimedExecucao;
+    } catch (err) {
+      throw await busyOr(db, key, err);
+    }
+  }
   const insert = db.insertInto('integracao_execucoes').values({
     empresa_id: key.empresaId,
     integracao_id: key.integracaoId,
@@ -91,7 +106,7 @@ export async function claimExecucao(db: Kysely<Database>, key: ExecucaoKey): Pro
     tentativas: 0,
   });
   try {
-    // One round trip on the common path (a first run): RETURNING where the dialect has it.
+    // One round trip on the common path (a first run): RETURNING where the dialect has it (SQLite).
     if (db.getExecutor().adapter.supportsReturning) return { ...(await insert.returningAll().executeTakeFirstOrThrow()), created: true };
     await insert.execute();
   } catch (err) {
@@ -189,7 +204,7 @@ async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<
 }
 
 /**
- * A claimed row; `concurrent` (PostgreSQL's grouped claim only): another run of the same job inserted it while the
+ * A claimed row; `concurrent` (PostgreSQL only): another run of the same job inserted it while the
  * claim ran, and is sending it now (outboxGroupsOf refuses it as in flight: RecordBusyError).
  */
 export type ClaimedExecucao = Execucao & { created: boolean; concurrent?: true };

@@ -27,6 +27,7 @@ export {
   markSending,
   OUTBOX_KEY_MAX_LENGTH,
   RecordBusyError,
+  recordClaimOf,
   recordTentativa,
   setExecucaoStatus,
   type TentativaOutcome,

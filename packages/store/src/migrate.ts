@@ -24,7 +24,8 @@ import { mensagensConexaoMigration } from './migrations/022-mensagens-conexao';
 import { retencaoHistoricoMigration } from './migrations/023-retencao-historico';
 import { setRegistroEmVooMigration } from './migrations/024-set-registro-em-voo';
 import { mensagensRegistroMigration } from './migrations/025-mensagens-registro';
-import { webhookRegistrosMigration } from './migrations/027-webhook-registros';
+import { webhookRegistrosMigration } from './migrations/026-webhook-registros';
+import { execucoesChaveBinariaMigration } from './migrations/027-execucoes-chave-binaria';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -90,7 +91,8 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '023-retencao-historico': retencaoHistoricoMigration(dialect),
         '024-set-registro-em-voo': setRegistroEmVooMigration(dialect),
         '025-mensagens-registro': mensagensRegistroMigration(dialect),
-        '027-webhook-registros': webhookRegistrosMigration(dialect),
+        '026-webhook-registros': webhookRegistrosMigration(dialect),
+        '027-execucoes-chave-binaria': execucoesChaveBinariaMigration(dialect),
       }),
     },
   });

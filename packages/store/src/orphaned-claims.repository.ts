@@ -47,32 +47,58 @@ export async function markOrphanedBy(db: Kysely<Database>, key: ExecucaoKey, mar
 }
 
 /**
- * An operator's retry takes an orphaned claim over, in one transaction: the orphan's row fails (its outcome unknown,
- * `mensagem` saying so) and the job's own row becomes the claim, enviando with its outcome unknown as the orphan's was
- * (the job's push then reconciles it as an interrupted attempt of its own). False when the orphan's row no longer
- * claims the record (concluded, or taken over meanwhile by another job): nothing changes.
+ * An operator's retry takes an orphaned claim over, in one transaction, and says how ('enviando' or 'enviado'):
+ * - the orphan `enviado` (the receptor accepted it, its answer stored, only the write-back missing): its answer moves to
+ *   the job's own row, `enviado` with the orphan's `valores` and `mensagem`, so the job's push only writes it back (never
+ *   sent again); the orphan's row fails with `mensagem.answered`;
+ * - the orphan `enviando` (its outcome unknown): the job's own row becomes the claim, enviando with its outcome unknown
+ *   as the orphan's was (the job's push then reconciles it as an interrupted attempt of its own); the orphan's row fails
+ *   with `mensagem.unknown`.
+ * The own row takes the record's key (`registro`: a row from before migration 024 has none, and would claim nothing).
+ * False when the orphan's row no longer claims the record (concluded, or taken over meanwhile by another job): nothing
+ * changes.
  */
 export async function takeOverOrphan(
   db: Kysely<Database>,
   empresaId: number,
-  claim: { orphanId: number; ownId: number; mensagem: string },
-): Promise<boolean> {
+  claim: { orphanId: number; ownId: number; registro: string | null; mensagem: { unknown: string; answered: string } },
+): Promise<false | 'enviando' | 'enviado'> {
   return db.transaction().execute(async (trx) => {
-    const released = await trx
-      .updateTable('integracao_execucoes')
-      .set({ status: 'falhou', mensagem: claim.mensagem, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    const orphan = await trx
+      .selectFrom('integracao_execucoes')
+      .select(['status', 'valores', 'mensagem'])
       .where('id', '=', claim.orphanId)
       .where('empresa_id', '=', empresaId)
       .where('status', 'in', ['enviando', 'enviado'])
       .where('retido', '=', 0)
       .executeTakeFirst();
+    if (!orphan) return false;
+    const answered = orphan.status === 'enviado';
+    // Guarded by the status read: a row concluded or taken over since is left alone.
+    const released = await trx
+      .updateTable('integracao_execucoes')
+      .set({
+        status: 'falhou',
+        mensagem: answered ? claim.mensagem.answered : claim.mensagem.unknown,
+        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+      })
+      .where('id', '=', claim.orphanId)
+      .where('empresa_id', '=', empresaId)
+      .where('status', '=', orphan.status)
+      .where('retido', '=', 0)
+      .executeTakeFirst();
     if (Number(released.numUpdatedRows) !== 1) return false;
     await trx
       .updateTable('integracao_execucoes')
-      .set({ status: 'enviando', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set(
+        answered
+          ? { status: 'enviado', valores: orphan.valores, mensagem: orphan.mensagem, registro: claim.registro }
+          : { status: 'enviando', valores: null, registro: claim.registro },
+      )
+      .set({ atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
       .where('id', '=', claim.ownId)
       .where('empresa_id', '=', empresaId)
       .execute();
-    return true;
+    return answered ? 'enviado' : 'enviando';
   });
 }

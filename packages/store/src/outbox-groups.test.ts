@@ -122,6 +122,57 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     }
   });
 
+  it('refuses on PostgreSQL a key another run of its job inserts during a lone claim as in flight too', async () => {
+    if (dialect !== 'postgres') return;
+    const own = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: database.url, max: 2 }) }) });
+    const other = new Pool({ connectionString: database.url, max: 1 });
+    const client = await other.connect();
+    try {
+      const a = keyOf('lone', 0);
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO integracao_execucoes (empresa_id, integracao_id, chave, job_id, status, tentativas) VALUES ($1, $2, $3, $4, 'enviando', 0)`,
+        [a.empresaId, a.integracaoId, a.chave, a.jobId],
+      );
+      // A group of one: the Coalescer runs it through claimExecucao.
+      const claim = outboxGroupsOf(own)
+        .claim(a)
+        .then(
+          (row) => row,
+          (err: unknown) => err,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.query('COMMIT');
+      const refused = await claim;
+      expect(refused).toBeInstanceOf(RecordBusyError);
+      expect(refused).toMatchObject({ holderJobId: a.jobId, held: false });
+      // The run's own earlier row is still found as such (an interrupted attempt), not refused.
+      await expect(claimExecucao(own, a)).resolves.toMatchObject({ chave: a.chave, created: false, status: 'enviando' });
+    } finally {
+      client.release();
+      await other.end();
+      await own.destroy();
+    }
+  });
+
+  it('claims two records of one job whose keys differ by case, accent or trailing spaces as two rows', async () => {
+    const { db } = database;
+    const claimOf = (registro: string) =>
+      claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:J:${registro}`, jobId: `${dialect}-J`, registro });
+    const rows = [];
+    for (const registro of ['idP1', 'idp1', 'idÉ', 'idE', 'id7', 'id7 ']) {
+      const row = await claimOf(registro);
+      // Each concluded before the next (as a job's records go one after another): only the job's own row may be found.
+      expect(row).toMatchObject({ created: true, status: 'enviando', registro });
+      await recordTentativa(db, row.id, exchange, { status: 'concluido', valores: { codCli: registro } });
+      rows.push(row.id);
+    }
+    expect(new Set(rows).size).toBe(6);
+    // Found again: each its own row, with its own answer.
+    const again = await claimOf('idp1');
+    expect(again).toMatchObject({ id: rows[1], created: false, status: 'concluido', valores: JSON.stringify({ codCli: 'idp1' }) });
+  });
+
   it('runs each item on its own when the shared statement fails: the bad one fails alone', async () => {
     const { db } = database;
     const keys = Array.from({ length: 6 }, (_, index) => keyOf('bad', index));

@@ -58,7 +58,7 @@ function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
     claim: async (key) => {
       const { concurrent, ...row } = await claims.add(key);
       if (!concurrent) return row;
-      // Another run of this job inserted the row while the group's claim ran and is sending it now: never this run's
+      // Another run of this job inserted the row while the claim ran and is sending it now: never this run's
       // interrupted attempt (an outcome unknown). In flight: this run waits (the job's own id as the holder) and then
       // finds it concluded, or left enviando by a run that died (then an interrupted attempt indeed).
       throw new RecordBusyError(key.registro ?? key.chave, row.job_id, false, { holderId: row.id });

@@ -83,13 +83,18 @@ function olderThan(eb: AnyBuilder, column: string, before: Date | string): Expre
  */
 export const CANCELLED_BY_DISABLING: readonly string[] = ['ENDPOINT_DISABLED', 'endpoint disabled or deleted'];
 
-/** A delivery (the table or its alias) that stays whatever its age: pendente, or cancelled by a disabling still on. */
+/**
+ * A delivery (the table or its alias) that stays whatever its age: pendente, or one a recover of its endpoint re-sends
+ * while that endpoint stays disabled: failed (the start of the outage that disabled it) or cancelled by the disabling.
+ */
 function deliveryNeeded(eb: AnyBuilder, entrega: string): Expression<SqlBool> {
   return eb.or([
     eb(`${entrega}.status`, '=', 'pendente'),
     eb.and([
-      eb(`${entrega}.status`, '=', 'cancelada'),
-      eb(`${entrega}.ultimo_erro`, 'in', CANCELLED_BY_DISABLING),
+      eb.or([
+        eb(`${entrega}.status`, '=', 'falhou'),
+        eb.and([eb(`${entrega}.status`, '=', 'cancelada'), eb(`${entrega}.ultimo_erro`, 'in', CANCELLED_BY_DISABLING)]),
+      ]),
       eb.exists(
         eb
           .selectFrom('webhook_endpoints as endpoint')

@@ -512,7 +512,7 @@ export interface WebhookMensagensTable {
 }
 
 /**
- * What the hub keeps of a CRM record past the retention of its messages (migration 027): an oportunidade's `criacao`,
+ * What the hub keeps of a CRM record past the retention of its messages (migration 026): an oportunidade's `criacao`,
  * as its first body with one sent it (`YYYY-MM-DD hh:mm`).
  */
 export interface WebhookRegistrosTable {

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 type Db = Kysely<Database>;
 
 // A record's creation date as its first body sent it, kept past the retention of the bodies (webhook_registros,
-// migration 027): the CRM's oportunidades table has no creation column, so a later status change's body reads it here.
+// migration 026): the CRM's oportunidades table has no creation column, so a later status change's body reads it here.
 
 /** The `criacao` kept for a record of the empresa, or undefined when none was published. */
 export async function keptCriacao(db: Db, empresaId: number, tabela: string, registroId: string): Promise<string | undefined> {

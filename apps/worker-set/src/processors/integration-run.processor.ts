@@ -42,7 +42,7 @@ const IN_FLIGHT_RECHECK_MAX_MS = 60_000;
 
 /**
  * The wait before a waiting job runs again: 2 s, doubling with each of its starts since its last attempt (each wait is
- * one: moveToDelayed uses no attempt), up to a minute. Each run re-runs the consulta and the claims, so a holder that
+ * one: moveToDelayed uses no attempt; a tenant pause's or a limit's delay counts too), up to a minute. Each run re-runs the consulta and the claims, so a holder that
  * waits out a receptor's backoff for hours costs a few looks a minute, not thirty.
  */
 export function inFlightRecheckMs(job: { attemptsStarted: number; attemptsMade: number }): number {
@@ -57,10 +57,12 @@ export function inFlightRecheckMs(job: { attemptsStarted: number; attemptsMade: 
  * naming it. A holder that no longer exists (discarded, trimmed) is dealt with by runSet (jobGone: SET_RECORD_ORPHANED,
  * taken over on an operator's retry of this job).
  */
-async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
+export async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
   const ended: string[] = [];
+  // A holder gone meanwhile (removed after runSet looked) is not one that ended: the next run finds it orphaned.
   for (const record of err.records)
-    if (!record.held && record.holderJobId !== null && (await ctx.jobEnded(record.holderJobId))) ended.push(record.key);
+    if (!record.held && record.holderJobId !== null && (await ctx.jobEnded(record.holderJobId)) && !(await ctx.jobGone(record.holderJobId)))
+      ended.push(record.key);
   if (ended.length > 0) {
     const records = err.records.filter((record) => ended.includes(record.key));
     const registros = records.map((record) => record.key).join(', ');

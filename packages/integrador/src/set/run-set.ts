@@ -319,6 +319,7 @@ async function runRecord(
     // A claim whose job no longer exists: named (the job fails), or taken over on an operator's retry of this job.
     const orphan = hold ? null : await orphanedClaim(ctx, outboxKeyOfRecord(ctx, record), err);
     if (orphan === 'taken') return pushRecord(ctx, record);
+    if (orphan instanceof RecordBusyError) return inFlightOf(record.key, orphan);
     return orphan ?? inFlightOf(record.key, err);
   }
 }

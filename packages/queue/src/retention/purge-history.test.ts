@@ -288,7 +288,7 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
     expect(left.map((row: { job_id: string }) => row.job_id)).toEqual(jobs.filter((job) => job.includes('-k')).sort());
   });
 
-  it("keeps a delivery cancelled by its endpoint's disabling, and its message, while that endpoint is still disabled", async () => {
+  it("keeps a delivery failed or cancelled by its endpoint's disabling, and its message, while that endpoint is still disabled", async () => {
     const own = await createEmpresa(db, 'Desativada');
     const endpoint = (ativo: number) =>
       insertId('webhook_endpoints', {
@@ -303,7 +303,7 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
       });
     const disabled = await endpoint(0);
     const active = await endpoint(1);
-    const cancelled = async (endpointId: number, ultimoErro: string) => {
+    const cancelled = async (endpointId: number, ultimoErro: string, status: 'cancelada' | 'falhou' = 'cancelada') => {
       const mensagemId = await insertId('webhook_mensagens', {
         empresa_id: own,
         chave: `d:${Math.random()}`,
@@ -318,18 +318,24 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
         empresa_id: own,
         endpoint_id: endpointId,
         mensagem_id: mensagemId,
-        status: 'cancelada',
+        status,
         ultimo_erro: ultimoErro,
         criado_em: at(40),
         atualizado_em: at(40),
       });
       return { mensagemId, entregaId };
     };
-    // Work waiting for a re-enable and a recover (the code, and the text written before the codes).
-    const waiting = [await cancelled(disabled, 'ENDPOINT_DISABLED'), await cancelled(disabled, 'endpoint disabled or deleted')];
+    // Work waiting for a re-enable and a recover (the code, and the text written before the codes; the failed delivery
+    // that began the outage, which the recover re-sends too).
+    const waiting = [
+      await cancelled(disabled, 'ENDPOINT_DISABLED'),
+      await cancelled(disabled, 'endpoint disabled or deleted'),
+      await cancelled(disabled, 'HTTP 500', 'falhou'),
+    ];
     // History: the endpoint re-enabled since (its recover's time has passed), deleted, or a delivery cancelled by a deletion.
     const history = [
       await cancelled(active, 'ENDPOINT_DISABLED'),
+      await cancelled(active, 'HTTP 500', 'falhou'),
       await cancelled(999_999, 'ENDPOINT_DISABLED'),
       await cancelled(disabled, 'ENDPOINT_DELETED'),
     ];

@@ -53,7 +53,8 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '023-retencao-historico',
       '024-set-registro-em-voo',
       '025-mensagens-registro',
-      '027-webhook-registros',
+      '026-webhook-registros',
+      '027-execucoes-chave-binaria',
     ]);
   });
 });

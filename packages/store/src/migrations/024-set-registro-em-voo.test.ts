@@ -61,4 +61,20 @@ describe('024-set-registro-em-voo on mysql', () => {
     expect(refused).toBeInstanceOf(RecordBusyError);
     expect((refused as RecordBusyError).holderJobId).toBe('j1');
   });
+
+  it("gives registro and chave the table's collation back when migrated down past 024 (and 027)", async () => {
+    const collations = async () => {
+      const { rows } = await sql<{ column: string; collation: string }>`SELECT COLUMN_NAME AS \`column\`, COLLATION_NAME AS collation
+        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'integracao_execucoes'
+        AND COLUMN_NAME IN ('chave', 'registro') ORDER BY COLUMN_NAME`.execute(database.db);
+      return rows.map((row) => `${row.column}:${row.collation}`);
+    };
+    const { rows } = await sql<{ collation: string }>`SELECT TABLE_COLLATION AS collation FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'integracao_execucoes'`.execute(database.db);
+    const table = rows[0]?.collation;
+    await migrateToLatest(database);
+    expect(await collations()).toEqual([expect.stringMatching(/^chave:utf8mb4_(nopad_bin|0900_bin)$/), 'registro:utf8mb4_bin']);
+    await migrateTo(database, '023-retencao-historico');
+    expect(await collations()).toEqual([`chave:${table}`, `registro:${table}`]);
+  });
 });

@@ -2,9 +2,9 @@ import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador
 import { migrateTo, migrateToLatest } from '../migrate';
 import { createEmpresa } from '../tenants.repository';
 
-// Migration 027 keeps each oportunidade's criacao from the bodies still stored when it runs (the first one that carried
+// Migration 026 keeps each oportunidade's criacao from the bodies still stored when it runs (the first one that carried
 // one), so the records created within the retention before an upgrade keep theirs once their bodies are purged.
-describe.each(ALL_DIALECTS)('027-webhook-registros on %s', (dialect) => {
+describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
@@ -37,7 +37,7 @@ describe.each(ALL_DIALECTS)('027-webhook-registros on %s', (dialect) => {
         message('e', 'contatos', '3', body('2026-10-03 11:00')),
       ] as never)
       .execute();
-    expect(await migrateToLatest(database)).toEqual(['027-webhook-registros']);
+    expect(await migrateToLatest(database)).toEqual(['026-webhook-registros', '027-execucoes-chave-binaria']);
     const kept = await db.selectFrom('webhook_registros').select(['empresa_id', 'tabela', 'registro_id', 'criacao']).execute();
     expect(kept).toEqual([{ empresa_id: empresa, tabela: 'oportunidades', registro_id: '1', criacao: '2026-10-01 09:00' }]);
     await migrateTo(database, '025-mensagens-registro');
