@@ -29,7 +29,12 @@ describe('CTI click-to-call dedupe', () => {
   });
 
   const click = (ramal: string, numero: string) =>
-    ingress.app.inject({ method: 'POST', url: '/v1/cti/click-to-call', headers: { authorization: `Bearer ${key}` }, payload: { ramal, numero } });
+    ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { ramal, numero },
+    });
   const queued = async (ramal: string) =>
     (await ingress.producer.queue('cti').getJobs(['waiting', 'delayed', 'prioritized', 'failed']))
       .filter((j) => j.name === 'cti.click-to-call' && j.data.ramal === ramal)

@@ -1,5 +1,5 @@
 import { shownUrl } from '@integrador/connections';
-import { isSecretName } from '@integrador/logging';
+import { urlSecretValues } from '@integrador/logging';
 import { authorizationForms } from '@integrador/transports';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { CtiError } from '../cti-error';
@@ -155,16 +155,11 @@ export function checkPbxTemplate(template: string): void {
 }
 
 /**
- * The values a template writes out itself (no placeholder in them), decoded, of its secret-named query parameters
- * (isSecretName, the one list the logs and texts are masked by: senha=, token=, api_key=…); none when it gives no URL.
- * Only those: masking every static value (tronco=100) would cut it out of the dialled number and the PBX's answer.
+ * The secrets a template writes out itself (no placeholder in them), decoded: its password, token-looking path segments
+ * and the values of secret-named or token-looking query parameters (urlSecretValues, the rule the CLI's revealed URL
+ * masks by: senha=, token=, key=, a Rubeus-style path token…). Only those: masking every static value (tronco=100)
+ * would cut it out of the dialled number and the PBX's answer.
  */
 function staticSecretValues(template: string): string[] {
-  try {
-    return [...new URL(template).searchParams]
-      .filter(([name, value]) => value !== '' && !PLACEHOLDER.test(value) && isSecretName(name))
-      .map(([, value]) => value);
-  } catch {
-    return [];
-  }
+  return urlSecretValues(template).filter((value) => !PLACEHOLDER.test(value));
 }
