@@ -177,7 +177,7 @@ describe.each(ALL_DIALECTS)('seed 003 → seed 004 payload contract on %s', (dia
       ],
       origens: [{ id: '2', nome: null }],
       emails: { principal: 'luisarthurrobertosouza@evolink.com.br', secundarios: null },
-      telefones: { principal: '553126582323', secundarios: null },
+      telefones: { principal: '3126582323', secundarios: null },
       tagsRDStation: null,
       camposPersonalizados: { campanhaOrigem: 'Facebook' },
       assinaturas: null,
@@ -292,7 +292,7 @@ describe.each(ALL_DIALECTS)('seed 003 → seed 004 payload contract on %s', (dia
     expect(payload).toMatchObject({
       origens: [{ id: null, nome: 'CRM' }],
       emails: { principal: 'a@exemplo.com.br', secundarios: ['b@exemplo.com.br'] },
-      telefones: { principal: '553126582323', secundarios: ['553126582324'] },
+      telefones: { principal: '3126582323', secundarios: ['3126582324'] },
       basesLegais: [{ id: 3, nome: null }],
       assinaturas: [{ id: 4, nome: null, justificativa: null, baseLegal: null }],
     });

@@ -1,5 +1,7 @@
-import { createEmpresa } from '@integrador/store';
+import { createEmpresa, timestampValue } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import { cliEnv, runCli } from '../test/run-cli';
 import { localTime } from './local-time';
 
@@ -7,6 +9,7 @@ import { localTime } from './local-time';
 describe('CLI inputs and times', () => {
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
+  const testRedis = useTestRedis({ per: 'all' });
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     env = cliEnv(database.url);
@@ -65,6 +68,21 @@ describe('CLI inputs and times', () => {
     expect(row?.indexOf('pendente')).toBe(header?.indexOf('status'));
     const en = await runCli(['webhooks', 'deliveries', String(endpointId), '--empresa', String(empresaId), '--lang', 'en'], env);
     expect(en.stdout.split('\n')[0]).toMatch(/^delivery\s+gatilho\s+record\s+status\s+attempts\s+http\s+next attempt\s+error$/);
+    // The endpoint's breaker is open for 10 more minutes: the pending delivery due long ago is shown due when the breaker
+    // lets it go, as the API shows it (rev9b L4); without Redis, as stored.
+    await db
+      .updateTable('webhook_entregas')
+      .set({ proxima_tentativa_em: timestampValue(db, new Date(Date.now() - 3600_000)) })
+      .where('endpoint_id', '=', endpointId)
+      .execute();
+    const ate = Date.now() + 600_000;
+    await testRedis.redis.hset(`${testRedis.prefix}:webhook:breaker:${endpointId}`, { openUntil: String(ate), failures: '5' });
+    const held = await runCli(['webhooks', 'deliveries', String(endpointId), '--empresa', String(empresaId), '--json'], {
+      ...env,
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: testRedis.prefix,
+    });
+    expect(JSON.parse(held.stdout)).toMatchObject([{ proxima_tentativa_em: new Date(ate).toISOString(), aguardando: 'circuito' }]);
     const list = await runCli(['webhooks', 'list', '--empresa', String(empresaId)], { ...env, WEBHOOK_HTTPS_ONLY: 'true' });
     expect(list.stdout).toMatch(
       /^#\d+ colunas → http:\/\/127\.0\.0\.1:9\/hook \[contato\.criado\] ativo\n {2}não enviado: este hub só envia webhooks por HTTPS/,

@@ -147,6 +147,36 @@ describe('crm-change answers', () => {
     });
   });
 
+  it('runs an event without id when a SET integration of the tabela needs no parameter; {} is no parametros (rev9b M3)', async () => {
+    const { db } = database;
+    const empresa = await createEmpresa(db, 'Faculdade C');
+    const key = await issueApiKey(db, empresa, null, 'c');
+    // Seed 001 allows PARAMETROS_OBRIGATORIOS null: this one runs on {tabela} alone; the contatos one needs its row.
+    await db
+      .insertInto('integracao')
+      .values([
+        { empresa_id: empresa, nome: 'SET-OPORTUNIDADES', tipo_servico: 'SET', tabela: 'oportunidades' },
+        { empresa_id: empresa, nome: 'SET-CONTATOS', tipo_servico: 'SET', tabela: 'contatos', parametros_obrigatorios: 'contatoId' },
+      ] as never)
+      .execute();
+    const [semParametros, vazio] = [
+      await post({ tabela: 'oportunidades' }, { key }),
+      await post({ tabela: 'oportunidades', parametros: {} }, { key }),
+    ];
+    expect([semParametros.statusCode, vazio.statusCode]).toEqual([202, 202]);
+    expect(semParametros.json()).toMatchObject({ jobs: [{ integracaoId: expect.any(Number) }], webhooks: null });
+    // The event needs its id when no SET integration would run without it: omitted or {} parametros alike.
+    for (const payload of [{ tabela: 'contatos' }, { tabela: 'contatos', parametros: {} }]) {
+      const refused = await post(payload, { key });
+      expect({ payload, status: refused.statusCode, code: refused.json().error?.code }).toEqual({
+        payload,
+        status: 400,
+        code: 'CHANGE_ID_REQUIRED',
+      });
+    }
+    expect((await post({ tabela: 'contatos', parametros: { contatoId: 1 } }, { key })).statusCode).toBe(202);
+  });
+
   it('says why nothing was sent: no such row, an operacao that fires no gatilho (naming those that do), no endpoint', async () => {
     const noRow = await post({ tabela: 'contatos', id: 999 });
     expect(noRow.statusCode).toBe(202);

@@ -32,7 +32,7 @@ export function createWebhookMetrics(registry: Registry): DeliveryEvents {
   });
   const breakers = new Counter({
     name: 'integrador_webhook_breaker_opened_total',
-    help: "Times an endpoint's circuit breaker opened (WEBHOOK_BREAKER_FAILURES failures in a row), counted by this worker",
+    help: "Times an endpoint's circuit breaker opened from closed (its WEBHOOK_BREAKER_FAILURES-th failure in a row; a failed half-open probe re-opening it is not counted), counted by this worker",
     registers: [registry],
   });
   const disabled = new Counter({

@@ -20,7 +20,7 @@ export {
 } from './click-to-call/click-to-call';
 export { type ClickToCallFailure, clickToCallFailures, clickToCallJobId } from './click-to-call/click-to-call-failures';
 export { sendPbxRequest } from './click-to-call/pbx-client';
-export { buildPbxRequest, checkPbxTemplate, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
+export { buildPbxRequest, checkPbxTemplate, dialledNumber, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
 export { failUnknownOutcome, type PbxSendRecord } from './click-to-call/pbx-send-record';
 export {
   PBX_PLACEHOLDERS,

@@ -26,7 +26,7 @@ function readsAsWords(run: string): boolean {
  * least a quarter of it (base64url with `-`/`_`: a Discord webhook token, a UUID). Words joined by `_`/`-` and ids of
  * digits only (`sapiens_Synccom_senior_g5_co_cad_clientes`, `123`) stay readable. Read percent-decoded.
  */
-function looksLikeToken(piece: string): boolean {
+export function looksLikeToken(piece: string): boolean {
   let text = piece;
   try {
     text = decodeURIComponent(piece);
@@ -79,7 +79,7 @@ function shownSegment(segment: string): string {
   return [shownName(head), ...params.map(shownPair)].join(';');
 }
 
-function shownName(name: string): string {
+export function shownName(name: string): string {
   if (!looksLikeToken(name)) return name;
   const extension = EXTENSION.exec(name)?.[0] ?? '';
   return extension !== '' && looksLikeToken(name.slice(0, -extension.length)) ? MASK + extension : MASK;
@@ -109,7 +109,7 @@ function shownRelative(text: string): string {
 /** A scheme and an authority at the start of a text ('https://joao:S3nh', when a '#' in the password cut it there). */
 const SCHEME_AUTHORITY = /^([a-z][a-z0-9+.-]{0,31}:\/\/)([^/?#]*)/i;
 /** An authority with nothing but a host and an optional port: no userinfo, no ':' followed by something else. */
-const PLAIN_AUTHORITY = /^(?:\[[^\]@]*\]|[^:@[\]]*)(?::\d*)?$/;
+export const PLAIN_AUTHORITY = /^(?:\[[^\]@]*\]|[^:@[\]]*)(?::\d*)?$/;
 
 function shownMalformed(text: string): string {
   const head = text.split(/[?#]/, 1)[0]?.trim() ?? '';

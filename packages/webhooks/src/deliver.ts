@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { urlSecretValues } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import { authorizationForms, createSecretMasker } from '@integrador/transports';
@@ -76,21 +77,14 @@ function maxAttemptsOf(settings: Pick<WebhookSettings, 'retryScheduleMs'>, entre
   return entrega.ciclo_inicio + settings.retryScheduleMs.length + 1;
 }
 
-/** The values of the URL's query (a `?token=` the receiver authenticates by), as sent. */
-function queryValues(url: string): string[] {
-  try {
-    return [...new URL(url).searchParams.values()];
-  } catch {
-    return [];
-  }
-}
-
 /**
  * The masker of what a receiver may echo: the endpoint's custom header values, as sent (and the credential inside an
- * Authorization one), and its URL's query values (the dashboard and stored errors show the URL with them masked).
+ * Authorization one), and its URL's secret parts (urlSecretValues: a `?token=` or token-looking value, a token path
+ * segment, a password). Only those: masking every query value (`format=json`, `lote=100`) cut `json` and `100` out of
+ * the stored answer an operator debugs with.
  */
 function echoMasker(custom: Record<string, string>, url: string) {
-  return createSecretMasker([...Object.values(custom).flatMap(authorizationForms), ...queryValues(url)]);
+  return createSecretMasker([...Object.values(custom).flatMap(authorizationForms), ...urlSecretValues(url)]);
 }
 
 /**

@@ -33,6 +33,13 @@ describe('what a failed webhook delivery tells its reader', () => {
         if (path === '/500') return res.writeHead(500).end('erro');
         if (path === '/410') return res.writeHead(410).end('gone');
         if (path === '/429') return res.writeHead(429, { 'retry-after': '2' }).end('devagar');
+        if (path?.startsWith('/eco-json/')) {
+          // A receiver whose JSON answer repeats its plain settings, its path token and its ?key= value as plain text.
+          const url = new URL(req.url ?? '', 'http://x');
+          const hook = path.split('/')[2];
+          const answer = { ok: true, format: 'json', count: 100, erro: 'campo crm invalido', hook, chave: url.searchParams.get('key') };
+          return res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+        }
         // An echo receiver: its 400 answer repeats the URL it was called at, the query's token included.
         return res.writeHead(400).end(`bad request at url ${req.url}`);
       });
@@ -151,6 +158,20 @@ describe('what a failed webhook delivery tells its reader', () => {
       const [attempt] = await listTentativas(database.db, empresaId, entregaIds[0] as number);
       expect(attempt?.resposta).toContain('bad request at url /echo?token=');
       expect(attempt?.resposta).not.toContain('abcdef123456');
+    } finally {
+      await deps.http.close();
+    }
+  });
+
+  it("masks only the URL's secrets in the stored answer: a path token and a key's value, never plain query values (rev9b M2)", async () => {
+    const token = 'aB3xK9mQ2vL7pR4tZ8wN';
+    const query = 'format=json&ativo=true&origem=crm&lote=100&key=Qw7Er5Ty3Ui1Op9As';
+    const { empresaId, endpointId, entregaIds } = await setup('eco-json', `/eco-json/${token}/in?${query}`);
+    const { deps } = observed();
+    try {
+      await deliverOnce(deps, empresaId, entregaIds[0] as number, false, endpointId);
+      const [attempt] = await listTentativas(database.db, empresaId, entregaIds[0] as number);
+      expect(attempt?.resposta).toBe('{"ok":true,"format":"json","count":100,"erro":"campo crm invalido","hook":"***","chave":"***"}');
     } finally {
       await deps.http.close();
     }

@@ -1,3 +1,4 @@
+import { phoneOf } from './payload-shapes';
 import { atividadePayload, contatoPayload, eventoPayload, oportunidadePayload } from './payloads';
 
 // Seed 004's types from either form `dados` may hold: the CRM's (seed 004's own) and a seed 003 sync's (typed values).
@@ -8,6 +9,30 @@ const row = (dados: Record<string, unknown>, extra: Record<string, unknown> = {}
   nome: 'X',
   dados: JSON.stringify(dados),
   ...extra,
+});
+
+describe('phones as seed 004 writes them: area code + number, digits only (rev9b L2)', () => {
+  it('drops the country code and a trunk 0, keeps 0800 numbers; takes the first of two numbers, without an extension', () => {
+    const phones = {
+      '(11) 3456-7891': '1134567891',
+      '+55 (11) 98765-4321': '11987654321',
+      '0055 11 98765-4321': '11987654321',
+      '55(31)26582323': '3126582323',
+      '(011) 3456-7891': '1134567891',
+      '0800 123 4567': '08001234567',
+      '5533221100': '5533221100',
+      '(11) 3456-7891 / 3456-7892': '1134567891',
+      '(11) 3456-7891, (21) 2233-4455': '1134567891',
+      '(11) 3456-7891 ou (11) 98765-4321': '1134567891',
+      '(11) 3456-7891 ramal 204': '1134567891',
+      '(11) 3456-7891 r. 204': '1134567891',
+      '(11) 3456-7891 x204': '1134567891',
+      '3456-7891': '34567891',
+      'não tem': 'não tem',
+    };
+    expect(Object.fromEntries(Object.keys(phones).map((text) => [text, phoneOf(text)]))).toEqual(phones);
+    expect(phoneOf(null)).toBeNull();
+  });
 });
 
 describe('seed 004 field types from what dados stores', () => {

@@ -191,15 +191,38 @@ export function tagsOf(value: unknown): string[] | null {
   return textListOf(value);
 }
 
+/** Where a second number starts in one field: '/', ',', ';', '|', ' e ', ' ou ' ("(11) 3456-7891 / 3456-7892"). */
+const NEXT_NUMBER = /\s*(?:[/,;|]|\s(?:e|ou)\s)\s*/i;
+/** An extension written after the number: "ramal 204", "r. 204", "ext. 204", "x204", "#204". */
+const EXTENSION = /(?:\b(?:ramal|ram|r|ext|extens[aã]o)\b\.?|x|#)\s*\d+\s*$/i;
+
 /**
- * A phone as seed 004 writes it: digits only (`"2323342342"`); the CRM and seed 003 keep masks such as "(11) 3456-7891"
- * or "55(31)26582323". A value without a digit is kept as stored rather than lost.
+ * The digits of a Brazilian number as seed 004 writes them (area code + number, `"2323342342"`): Brazil's country code
+ * (`+55`, `0055`, `55` before a 10- or 11-digit number) and a trunk `0` before the area code (`011 3456-7891`) are
+ * dropped; 0800 / 0300 numbers and numbers of other lengths are kept as written.
+ */
+function nationalDigits(digits: string): string {
+  const national = digits.replace(/^(?:00)?55(?=\d{10,11}$)/, '');
+  return /^0[1-9][1-9]\d{8,9}$/.test(national) ? national.slice(1) : national;
+}
+
+/**
+ * A phone as seed 004 writes it: area code + number, digits only (`"2323342342"`; seed 002 and reference cti.md §1 say
+ * the same); the CRM and seed 003 keep masks such as "(11) 3456-7891", "+55 (11) 98765-4321" or "55(31)26582323". A
+ * field holding more than one number ("(11) 3456-7891 / 3456-7892") gives its first number only: the body's field is
+ * one phone, and the digits of two run together are no number at all. An extension after the number ("ramal 204") is
+ * not part of it and is left out. A value without a digit is kept as stored rather than lost.
  */
 export function phoneOf(value: unknown): string | null {
   const phone = textOf(value);
   if (phone === null) return null;
-  const digits = phone.replace(/\D/g, '');
-  return digits === '' ? phone : digits;
+  const first =
+    phone
+      .trim()
+      .split(NEXT_NUMBER)
+      .find((part) => /\d/.test(part)) ?? '';
+  const digits = first.replace(EXTENSION, '').replace(/\D/g, '');
+  return digits === '' ? phone : nationalDigits(digits);
 }
 
 /** Phones as seed 004 writes them (phoneOf each). */

@@ -166,6 +166,6 @@ describe.each(ALL_DIALECTS)('the state a webhook body carries, on %s', (dialect)
       .values({ id: 1, empresa_id: empresaId, nome: 'C', telefone: '(11) 3456-7891', celular: '+55 11 98765-4321' })
       .execute();
     await publish('contatos', 1, 'criado');
-    expect(await bodyOf('contato.criado', 1)).toMatchObject({ telefones: { principal: '1134567891', secundarios: ['5511987654321'] } });
+    expect(await bodyOf('contato.criado', 1)).toMatchObject({ telefones: { principal: '1134567891', secundarios: ['11987654321'] } });
   });
 });

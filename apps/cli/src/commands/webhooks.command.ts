@@ -3,6 +3,7 @@ import { shownUrl } from '@integrador/connections';
 import { RedisConfigurationError } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import {
+  circuitStates,
   createEndpoint,
   createWebhookHttpClient,
   ENTREGA_STATUSES,
@@ -30,7 +31,7 @@ import { type Cli, parseId, print, printJson, withDatabase } from '../cli-contex
 import { CliError } from '../cli-error';
 import { connectionErrorText } from '../describe-error';
 import { empresaExists } from '../empresas.queries';
-import { withJobProducer } from '../queue-connection';
+import { withJobProducer, withRedis } from '../queue-connection';
 import { webhookTexts } from '../webhooks.messages';
 
 interface EmpresaOptions {
@@ -209,9 +210,16 @@ async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { 
     throw new CliError(webhookTexts(cli.locale).invalidStatus(options.status));
   const id = parseId(cli, 'webhookId', idText);
   const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
   await withDatabase(async ({ db }) => {
     await requireEndpoint(db, empresaId, id);
-    const rows = await presentEntregas(db, empresaId, id, options.status ? { status: options.status } : {}, cli.locale);
+    // The endpoint's breaker, as the API reads it: a pending delivery it holds is shown due when it lets it go (not a
+    // time gone by). Without Redis the rows are shown as stored.
+    const breakerFailures = webhookSettingsFrom(config.webhooks).breakerFailures;
+    const circuit = await withRedis(cli, config, (redis) => circuitStates(redis, config.keyPrefix, [id], breakerFailures))
+      .then(([state]) => state ?? null)
+      .catch(() => null);
+    const rows = await presentEntregas(db, empresaId, id, options.status ? { status: options.status } : {}, cli.locale, circuit);
     if (options.json) return printJson(rows);
     const t = webhookTexts(cli.locale);
     if (!rows.length) return print(t.noDeliveries(id));
@@ -227,7 +235,7 @@ async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { 
     ]);
     // Labelled, aligned columns: "#16 contato.alterado 1 entregue 1 200" left the reader guessing which 1 was which.
     for (const line of alignedColumns([t.deliveryColumns, ...cells])) print(line);
-  });
+  }, config);
 }
 
 /** Rows padded to their columns' widths (the last column, free text, unpadded). */

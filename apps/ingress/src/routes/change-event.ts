@@ -145,10 +145,20 @@ export async function receiveChange<S extends object>(
     parametros?: Record<string, unknown> | undefined;
   },
   runSetIntegrations: () => Promise<S>,
-  options: { captureByTriggers?: boolean | undefined; setTables: readonly string[]; locale: Locale },
+  options: {
+    captureByTriggers?: boolean | undefined;
+    setTables: readonly string[];
+    /** Whether an active SET integration of the tabela requires no parameter: it runs on an event without id. */
+    setRunsWithoutParameters: boolean;
+    locale: Locale;
+  },
 ) {
-  // Nothing to act on: no row for the webhooks, no parameters for a SET integration (it was a 202 that did nothing).
-  if (body.id === undefined && body.parametros === undefined && isWebhookTable(body.tabela.trim().toLowerCase()))
+  // An event that needs its id and lacks it: a webhook table's, without `id`, without parametros (omitted or {}, one
+  // body as handledChange reads it), and no SET integration of the tabela that would run on it (none active, or each
+  // requires a parameter). Nothing would be done with it (a typo such as "ID" was a 202 that did nothing). An active
+  // SET integration requiring no parameter (seed 001 allows PARAMETROS_OBRIGATORIOS null) runs: a 202.
+  const noParametros = body.parametros === undefined || Object.keys(body.parametros).length === 0;
+  if (body.id === undefined && noParametros && !options.setRunsWithoutParameters && isWebhookTable(body.tabela.trim().toLowerCase()))
     throw new WebhookError('CHANGE_ID_REQUIRED', 400, { tabela: body.tabela });
   const result = await receiveChangeEvent(
     { db: database.db, producer, runSetIntegrations, captureByTriggers: options.captureByTriggers ?? false, setTables: options.setTables },

@@ -9,6 +9,7 @@ import {
   callStatusReason,
   clickToCallFailures,
   clickToCallJobId,
+  dialledNumber,
   findCall,
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
@@ -443,16 +444,25 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         const candidate = clickToCallJobId(empresaId, callId);
         // An agent's double click (trial CTI 3, finding 5): the same ramal and number of the empresa within
         // CTI_DEDUPE_WINDOW_MS is one call, as a PBX's repeated event is one event — BullMQ's deduplication (throttle
-        // mode): the repeat's add returns the first job's id and adds nothing. The number is compared normalised
-        // ("(11) 3456-7890" and "1134567890" are one). An Idempotency-Key, when sent, answers its replays beyond it.
-        const key = normalizePhone(numero, { ramalLength: settings.ramalLength }).key || numero;
+        // mode): the repeat's add returns the first job's id and adds nothing. The number is compared as it is dialled
+        // (dialledNumber: "(11) 3456-7890" and "1134567890" are one; a landline and a mobile that share the caller
+        // lookup key are two). A first call that failed (the PBX answered busy) holds nothing: the agent's re-click
+        // dials again. An Idempotency-Key, when sent, answers its replays beyond it.
+        const dialled = dialledNumber(normalizePhone(numero, { ramalLength: settings.ramalLength }));
         const window = deps.options.dedupeWindowMs;
-        const job = await deps.producer.enqueue(
-          'cti',
-          'cti.click-to-call',
-          { tenant, callId, ramal, numero, requestedAt: new Date().toISOString() },
-          { jobId: candidate, ...(window > 0 ? { deduplication: { id: `c2c:${empresaId}:${ramal}:${key}`, ttl: window } } : {}) },
-        );
+        const enqueue = () =>
+          deps.producer.enqueue(
+            'cti',
+            'cti.click-to-call',
+            { tenant, callId, ramal, numero, requestedAt: new Date().toISOString() },
+            { jobId: candidate, ...(window > 0 ? { deduplication: { id: `c2c:${empresaId}:${ramal}:${dialled}`, ttl: window } } : {}) },
+          );
+        let job = await enqueue();
+        if (String(job.id) !== candidate && (await job.isFailed())) {
+          // Throttle mode keeps the key of a failed job until its ttl ends; it is let go only while that job holds it.
+          await job.removeDeduplicationKey();
+          job = await enqueue();
+        }
         const deduplicated = String(job.id) !== candidate;
         const firstCallId = deduplicated ? String(job.id).slice(clickToCallJobId(empresaId, '').length) : callId;
         return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId: firstCallId, deduplicated });

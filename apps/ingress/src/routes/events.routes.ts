@@ -11,6 +11,7 @@ import {
   type PlannedStep,
   type RunCaller,
   RunRefusedError,
+  requiredParameters,
   rowVisibleTo,
   runRefusalMessage,
   StepQueueUnavailableError,
@@ -150,13 +151,13 @@ export function eventsRoutes(
         const integracoes = await listIntegracoes(database.db, request.tenant);
         // Any integration's table counts as known (an inactive one too): the CRM may report it before it is switched on.
         const setTables = integracoes.flatMap((row) => (row.tabela ? [row.tabela] : []));
+        const tabela = request.body.tabela.toLowerCase();
+        const candidates = integracoes.filter((row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela);
         // The SET fan-out (admitRun for each candidate), run by the change event once per idempotency key.
         const runSetIntegrations = async () => {
           // The changed row's id is offered under the parameter its table's integrations take (contas → contaId).
           const parametros = changeParametros(request.body.tabela, request.body.id, request.body.parametros ?? {});
           const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-          const tabela = request.body.tabela.toLowerCase();
-          const candidates = integracoes.filter((row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela);
           const jobs: { integracaoId: number; jobId: string }[] = [];
           // The changed row must be one the caller can see (its empresa, and its filial for a filial key), as the run
           // would read it: another tenant's id is skipped with the reason, not enqueued to fail later.
@@ -195,6 +196,7 @@ export function eventsRoutes(
         const result = await receiveChange(database, producer, request.tenant, event, runSetIntegrations, {
           captureByTriggers: options.captureByTriggers,
           setTables,
+          setRunsWithoutParameters: candidates.some((row) => requiredParameters(row).length === 0),
           locale,
         });
         // The stored answer keeps the skip's code; it is worded in this request's language.

@@ -375,6 +375,29 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(callStatusReason('pt-BR', 'início repetido')).toMatch(/novo início do mesmo número/);
   });
 
+  it('a repeated start closes only a start within a ring before it, never a live answered call of a shared trunk number (rev9b L1)', async () => {
+    // WConnect sends no answer event: call A, answered 20 min ago, is still "tocando" when the switchboard's second
+    // call B waits on the same ramal; B's start and its end leave A alone.
+    const longDeps = { ...deps, callTimeoutMs: 4 * 3600_000 };
+    const now = Date.now();
+    const a = event('inicio', '3851', '4733221100', new Date(now - 20 * 60_000));
+    const b = event('inicio', '3851', '4733221100', new Date(now - 60_000));
+    await processCallEvent(longDeps, a);
+    await processCallEvent(longDeps, b);
+    await processCallEvent(longDeps, event('fim', '3851', '4733221100', new Date(now)));
+    const byEvent = new Map((await rows('3851')).map((r) => [r.evento_id, [r.status, r.duracao_segundos]]));
+    expect(byEvent.get(a.eventId)).toEqual(['tocando', null]);
+    expect(byEvent.get(b.eventId)).toEqual(['finalizada', 60]);
+    // With CTI_RING_TIMEOUT_MS shorter than the window, a start past the ring timeout is left to it too.
+    const ringDeps = { ...longDeps, ringTimeoutMs: 30_000 };
+    const c = event('inicio', '3852', '4733221100', new Date(now - 45_000));
+    await processCallEvent(ringDeps, c);
+    await processCallEvent(ringDeps, event('inicio', '3852', '4733221100', new Date(now - 5_000)));
+    expect((await rows('3852')).find((r) => r.evento_id === c.eventId)?.status).toBe('tocando');
+    // Left open on purpose: taken away so the timeout tests below count only their own rows.
+    await database.db.deleteFrom('ligacoes').where('empresa_id', '=', empresaId).where('ramal', 'in', ['3851', '3852']).execute();
+  });
+
   it('a PBX that sends an end for every leg of a ring group: each leg is closed by its own end, none logged apart', async () => {
     const now = Date.now();
     const numero = '4733228800';

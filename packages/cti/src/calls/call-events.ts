@@ -121,8 +121,12 @@ async function callerMatches(deps: CallEventDeps, event: CtiCallEventPayload, ph
   return { matches: searchable ? await findCallers(deps.db, empresaId, phone) : [], cardFrom: 'worker' as const };
 }
 
+/** The call row an event logged or paired, as the repeated-start rule reads it (supersedeOlderStarts); none for an end-only row. */
+type LoggedCall = Pick<CallRow, 'id' | 'empresa_id' | 'ramal' | 'chave_telefone' | 'telefone_normalizado' | 'inicio' | 'direcao'>;
+type Handled = [CallEventResult, LoggedCall | undefined];
+
 /** Call start: the lookup, the caller card on the ramal's screen pop at once, then one ligacoes row (tocando). */
-async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
+async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Promise<Handled> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
@@ -172,8 +176,8 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   if (!before) {
     // An end that came first is found only by the read after the insert: the card may then show for a moment, until
     // the fold takes the call off the screen pop ("ended").
-    const [, logged] = await Promise.all([card(), logStartInOneTrip(deps, call, phone)]);
-    return { kind: 'inicio', ...logged, matches: matches.length };
+    const [, { opened, ...logged }] = await Promise.all([card(), logStartInOneTrip(deps, call, phone)]);
+    return [{ kind: 'inicio', ...logged, matches: matches.length }, opened];
   }
   await card();
   const { existing, endedFirst } = before;
@@ -185,7 +189,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
     // Paired now or by that run (which may have failed before the hand-over): the hand-over is run again, guarded.
     if (folded || (existing.status === 'finalizada' && Number(existing.sem_inicio) !== 1)) await handOverFrom(deps, existing, phone);
-    return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
+    return [{ kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded }, existing];
   }
   if (endedFirst) {
     // The end's job ran first (two workers): this start completes that row instead of opening a second one, and takes
@@ -193,7 +197,10 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     await pairLateStart(db, endedFirst, call);
     await publishEnded(deps, { ...endedFirst, evento_id: event.eventId }, endedFirst);
     await handOver(deps, empresaId, event.ramal, phone, { key, normalizado: normalizado ?? '' }, receivedAt);
-    return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
+    return [
+      { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true },
+      { ...loggedOf(call), id: endedFirst.id },
+    ];
   }
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now
   // that it does (one of the two workers always sees the other's row) and fold that end in.
@@ -204,7 +211,22 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     await publishEnded(deps, opened, lateEnd);
     await handOverFrom(deps, opened, phone);
   }
-  return { kind: 'inicio', ligacaoId, matches: matches.length, paired: folded };
+  return [
+    { kind: 'inicio', ligacaoId, matches: matches.length, paired: folded },
+    { ...loggedOf(call), id: ligacaoId },
+  ];
+}
+
+/** The row a start logs, as the repeated-start rule reads it, from what was inserted (not read back). */
+function loggedOf(call: StartToLog['call']): Omit<LoggedCall, 'id'> {
+  return {
+    empresa_id: call.empresaId,
+    ramal: call.ramal,
+    chave_telefone: call.key,
+    telefone_normalizado: call.normalizado,
+    inicio: call.inicio,
+    direcao: call.direcao,
+  };
 }
 
 /**
@@ -230,7 +252,7 @@ async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call'], 
     // This job ran again after it paired the call (it may have failed before the hand-over): run it again, guarded.
     await handOverFrom(deps, opened, phone);
   }
-  return { ligacaoId: opened.id, paired: folded };
+  return { ligacaoId: opened.id, paired: folded, opened };
 }
 
 /** Takes a call off the ramal's screen pop once its end is logged. */
@@ -252,7 +274,7 @@ function legEndMs(deps: CallEventDeps): number {
   return Math.min(deps.ringTimeoutMs ?? deps.callTimeoutMs, deps.callTimeoutMs);
 }
 
-async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
+async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promise<Handled> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
   const done = await findCallByEndEvent(db, empresaId, event.eventId);
@@ -262,7 +284,8 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   if (done) {
     // Run again after it closed its call (it may have failed before the hand-over): the hand-over is run again, guarded.
     if (Number(done.sem_inicio) !== 1) await handOverFrom(deps, done, phone);
-    return { kind: 'fim', ligacaoId: done.id, semInicio: Number(done.sem_inicio) === 1, duplicate: true };
+    const semInicio = Number(done.sem_inicio) === 1;
+    return [{ kind: 'fim', ligacaoId: done.id, semInicio, duplicate: true }, semInicio ? undefined : done];
   }
   // Only an open call is this end's (findOpenCall): one the hub closed already (ring timeout, call timeout) may as well
   // be an older call of the same number as this one's, whose start was lost; this end is then logged on its own.
@@ -273,7 +296,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
       await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
       await handOverFrom(deps, open, phone);
-      return { kind: 'fim', ligacaoId: open.id, semInicio: false };
+      return [{ kind: 'fim', ligacaoId: open.id, semInicio: false }, open];
     }
   }
   // No start of this call was logged: the caller is looked up here (bound to the tenant), so the row names its records.
@@ -303,9 +326,10 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);
     await handOverFrom(deps, lateStart, phone);
-    return { kind: 'fim', ligacaoId: lateStart.id, semInicio: false };
+    return [{ kind: 'fim', ligacaoId: lateStart.id, semInicio: false }, lateStart];
   }
-  return { kind: 'fim', ligacaoId, semInicio: true };
+  // An end-only row: its start may still come, and it began at the end's time.
+  return [{ kind: 'fim', ligacaoId, semInicio: true }, undefined];
 }
 
 /**
@@ -351,11 +375,13 @@ async function handOverFrom(deps: CallEventDeps, call: CallRow, phone: Normalize
 
 /**
  * Takes the older starts of the same number on the same ramal still ringing off the log and the screen pop, once
- * `row`'s start is logged or its end paired (closeRepeatedStarts): they would ring there until the call timeout.
+ * `row`'s start is logged or its end paired (closeRepeatedStarts): they would ring there until the call timeout. Only
+ * starts within a ring of it (TRANSFER_WINDOW_MS, or CTI_RING_TIMEOUT_MS when shorter, as the hand-over): an older one
+ * may be an answered live call.
  */
-async function supersedeOlderStarts(deps: CallEventDeps, row: CallRow | undefined): Promise<void> {
+async function supersedeOlderStarts(deps: CallEventDeps, row: LoggedCall | undefined): Promise<void> {
   if (!row || row.direcao === 'saida') return;
-  const closed = await closeRepeatedStarts(deps.db, row);
+  const closed = await closeRepeatedStarts(deps.db, row, Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS));
   const encerradoEm = new Date(timestampMs(row.inicio) ?? Date.now()).toISOString();
   for (const call of closed) {
     const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
@@ -365,15 +391,9 @@ async function supersedeOlderStarts(deps: CallEventDeps, row: CallRow | undefine
 
 /** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */
 export async function processCallEvent(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
-  const result = event.kind === 'inicio' ? await callStarted(deps, event) : await callEnded(deps, event);
-  // The row's own start (not an end-only row: its start may still come, and it began at the end's time).
-  const row = await deps.db
-    .selectFrom('ligacoes')
-    .selectAll()
-    .where('empresa_id', '=', event.tenant.empresaId)
-    .where('id', '=', result.ligacaoId)
-    .executeTakeFirst();
-  if (row && Number(row.sem_inicio) !== 1) await supersedeOlderStarts(deps, row);
+  // The row the event logged or paired comes back from its handling (not read again): not an end-only row.
+  const [result, row] = event.kind === 'inicio' ? await callStarted(deps, event) : await callEnded(deps, event);
+  await supersedeOlderStarts(deps, row);
   return result;
 }
 

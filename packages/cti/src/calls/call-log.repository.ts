@@ -616,13 +616,17 @@ export async function closeOtherLegs(
 
 /**
  * Closes the calls of the same number still ringing on the same ramal begun before `newer` (more than the ingress clock
- * skew before it; a newer start of it was
- * logged, or ended) as REPEATED_START, at the newer one's start; bound to the empresa, the ramal, the number key and
- * the normalised number (a key collision is another line). Returns the rows closed, to take them off the screen pop.
+ * skew before it, and at most `windowMs` before it; a newer start of it was logged, or ended) as REPEATED_START, at the
+ * newer one's start; bound to the empresa, the ramal, the number key and the normalised number (a key collision is
+ * another line). A PBX re-sending a start, or a caller ringing again, does so within a ring: an older row is another
+ * call — a PBX that sends no answer event (WConnect) leaves an answered call "tocando", and a switchboard number's
+ * second call waiting on the same ramal must not close the live first one. Returns the rows closed, to take them off
+ * the screen pop. One read (the rows to close, usually none), then one guarded update per row found.
  */
 export async function closeRepeatedStarts(
   db: Db,
   newer: Pick<CallRow, 'id' | 'empresa_id' | 'ramal' | 'chave_telefone' | 'telefone_normalizado' | 'inicio'>,
+  windowMs: number,
 ): Promise<CallRow[]> {
   const startedAt = timestampMs(newer.inicio);
   if (startedAt === null || !newer.chave_telefone) return [];
@@ -634,6 +638,7 @@ export async function closeRepeatedStarts(
     .where('chave_telefone', '=', newer.chave_telefone)
     .where('status', '=', 'tocando')
     .where('id', '!=', newer.id)
+    .where('inicio', '>=', timestampValue(db, new Date(startedAt - windowMs)))
     // Two starts within the ingress clock skew have no known order (two hosts' clocks): neither is taken for the other's.
     .where('inicio', '<', timestampValue(db, new Date(startedAt - INGRESS_CLOCK_SKEW_MS)));
   query =

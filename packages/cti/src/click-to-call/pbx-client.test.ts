@@ -5,6 +5,7 @@ import { freePort } from '@integrador/test-support/ports';
 import type { CtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
+import { revealedPbxUrl } from './pbx-template';
 
 const settings = (urlTemplate: string): CtiSettings => ({
   empresaId: 7,
@@ -31,6 +32,16 @@ describe('click-to-call: the PBX URL as shown', () => {
     expect(request.url).toBe('http://adm:senha-url@10.0.0.9/dial?de=3501&para=04732100123&key=fixa&chave=s3cr3t-do-pabx');
     expect(request.shownUrl).toBe('http://10.0.0.9/dial?de=***&para=***&key=***&chave=***');
     expect(request.dialled).toBe('04732100123');
+  });
+
+  it('the URL the CLI prints (cti show, test-pbx) keeps the numbers but masks every secret: path token, key=, user:p@ss (rev9b L3)', () => {
+    const template =
+      'https://admin:p@ss@10.0.0.9/api/9f8Kq2LmZ7xR4tB1vN6c/call?de={ramal_origem}&para={numero_destino}&key=Ab12Cd34Ef56Gh78&sig=fixa';
+    const request = buildPbxRequest(settings(template), call, env);
+    expect(request.revealedUrl).toBe('https://10.0.0.9/api/***/call?de=3501&para=04732100123&key=***&sig=***&chave=***');
+    expect(revealedPbxUrl(template)).toBe('https://10.0.0.9/api/***/call?de={ramal_origem}&para={numero_destino}&key=***&sig=***');
+    // What the PBX may echo of them is masked in its answer too.
+    expect(request.secrets).toEqual(expect.arrayContaining(['p@ss', '9f8Kq2LmZ7xR4tB1vN6c', 'Ab12Cd34Ef56Gh78', 'fixa', 's3cr3t-do-pabx']));
   });
 
   it('names the PBX as shown when it cannot be reached, and when the template gives no URL', async () => {

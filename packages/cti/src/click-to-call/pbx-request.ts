@@ -1,9 +1,9 @@
 import { shownUrl } from '@integrador/connections';
-import { isSecretName } from '@integrador/logging';
+import { urlSecretValues } from '@integrador/logging';
 import { authorizationForms } from '@integrador/transports';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { CtiError } from '../cti-error';
-import { normalizePhone } from '../phone/normalize-phone';
+import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import type { CtiSettings } from '../settings/cti-settings.repository';
 import { PBX_PLACEHOLDERS, pbxTemplateMessage, pbxTemplateProblem, revealedPbxUrl } from './pbx-template';
 
@@ -81,6 +81,18 @@ function internationalDialling(e164: string): string {
 }
 
 /**
+ * The number as the PBX is asked to dial it, before the dial prefix: DDD + number (0800… with its 0) for a Brazilian
+ * number, 00 + country code + number for another country's, the digits of an extension or of a local number. Two texts
+ * of one number give one string ("(11) 3456-7890" and "1134567890"); a landline and a mobile that share the caller
+ * lookup key (DDD + last 8 digits: 11 3456-7890, 11 9 3456-7890) give two. Click-to-call dedupes on it.
+ */
+export function dialledNumber(phone: NormalizedPhone): string {
+  if (phone.kind === 'nacional') return nationalDialling(phone.e164, phone.national);
+  if (phone.kind === 'internacional') return internationalDialling(phone.e164);
+  return phone.digits;
+}
+
+/**
  * Builds the click-to-call request from the tenant's template (seed 002: the integrator's listener URL with origin
  * and destination parameters). The dial prefix goes before every number except internal extensions.
  */
@@ -95,12 +107,7 @@ export function buildPbxRequest(
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   if (phone.kind === 'invalido') throw new CtiError('CTI_INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
   const interno = phone.kind === 'ramal';
-  const number =
-    phone.kind === 'nacional'
-      ? nationalDialling(phone.e164, phone.national)
-      : phone.kind === 'internacional'
-        ? internationalDialling(phone.e164)
-        : phone.digits;
+  const number = dialledNumber(phone);
   const dialled = interno ? number : `${settings.dialPrefix}${number}`;
   const values: Record<string, string> = {
     ramal_origem: call.ramal,
@@ -148,16 +155,11 @@ export function checkPbxTemplate(template: string): void {
 }
 
 /**
- * The values a template writes out itself (no placeholder in them), decoded, of its secret-named query parameters
- * (isSecretName, the one list the logs and texts are masked by: senha=, token=, api_key=…); none when it gives no URL.
- * Only those: masking every static value (tronco=100) would cut it out of the dialled number and the PBX's answer.
+ * The secrets a template writes out itself (no placeholder in them), decoded: its password, token-looking path segments
+ * and the values of secret-named or token-looking query parameters (urlSecretValues, the rule the CLI's revealed URL
+ * masks by: senha=, token=, key=, a Rubeus-style path token…). Only those: masking every static value (tronco=100)
+ * would cut it out of the dialled number and the PBX's answer.
  */
 function staticSecretValues(template: string): string[] {
-  try {
-    return [...new URL(template).searchParams]
-      .filter(([name, value]) => value !== '' && !PLACEHOLDER.test(value) && isSecretName(name))
-      .map(([, value]) => value);
-  } catch {
-    return [];
-  }
+  return urlSecretValues(template).filter((value) => !PLACEHOLDER.test(value));
 }

@@ -1,5 +1,5 @@
 import type { Locale } from '@integrador/i18n';
-import { isSecretName, MASK } from '@integrador/logging';
+import { revealedUrl } from '@integrador/logging';
 
 /** The placeholders a click-to-call URL template may hold (seed 002: origin and destination), filled by buildPbxRequest. */
 export const PBX_PLACEHOLDERS = ['ramal_origem', 'numero_origem', 'numero_destino', 'ramal_destino'] as const;
@@ -60,33 +60,11 @@ export function pbxTemplateMessage(locale: Locale, found: PbxTemplateProblem): s
 
 /**
  * A PBX URL (a template, or a request's URL) as the CLI shows it to the operator who configured it: the placeholders and
- * the numbers as written, only secrets masked — a user:password, the values of secret-named query parameters
- * (isSecretName: senha=, token=…) and any of `secrets` (the token of token_url). shownUrl, which masks every query value,
- * stays for logs and errors: it hid a wrong template from the one person who could fix it (trial CTI 3, finding 2).
+ * the numbers as written, only secrets masked (revealedUrl, the one rule of logging: a user:password — a password
+ * holding '@' too —, token-looking path segments, the values of secret-named or token-looking query parameters) and
+ * any of `secrets` (the token of token_url). shownUrl, which masks every query value, stays for logs and errors: it hid
+ * a wrong template from the one person who could fix it (trial CTI 3, finding 2).
  */
 export function revealedPbxUrl(url: string, secrets: readonly string[] = []): string {
-  const withoutUser = url.replace(/^(https?:\/\/)[^/?#@]*@/i, '$1');
-  const queryAt = withoutUser.indexOf('?');
-  if (queryAt < 0) return withoutUser;
-  const hashAt = withoutUser.indexOf('#', queryAt);
-  const query = withoutUser.slice(queryAt + 1, hashAt < 0 ? undefined : hashAt);
-  const decoded = (text: string) => {
-    try {
-      return decodeURIComponent(text.replace(/\+/g, ' '));
-    } catch {
-      return text;
-    }
-  };
-  const shown = query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      const secret = value !== '' && !/^\{\w+\}$/.test(value) && (isSecretName(decoded(name)) || secrets.includes(decoded(value)));
-      return secret ? `${name}=${MASK}` : pair;
-    })
-    .join('&');
-  return `${withoutUser.slice(0, queryAt)}?${shown}${hashAt < 0 ? '' : withoutUser.slice(hashAt)}`;
+  return revealedUrl(url, { secrets, keep: (value) => /^\{\w+\}$/.test(value) });
 }

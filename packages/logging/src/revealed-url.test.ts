@@ -1,0 +1,37 @@
+import { revealedUrl, urlSecretValues } from './revealed-url';
+
+describe('urlSecretValues: the secret parts of a URL a receiver may echo', () => {
+  it('takes secret-named and token-looking query values, token path segments and the password; never plain values', () => {
+    const url =
+      'https://joao:p%40ss@hooks.example.com/in/aB3xK9mQ2vL7pR4tZ8wN?format=json&ativo=true&lote=100&token=abc123&key=k1&id=Qw7Er5Ty3Ui1Op9As';
+    expect(urlSecretValues(url).sort()).toEqual(['Qw7Er5Ty3Ui1Op9As', 'aB3xK9mQ2vL7pR4tZ8wN', 'abc123', 'k1', 'p@ss'].sort());
+    expect(urlSecretValues('https://hooks.example.com/crm/webhooks?format=json&origem=crm')).toEqual([]);
+    expect(urlSecretValues('not a url')).toEqual([]);
+  });
+});
+
+describe('revealedUrl: a URL as its author sees it, only secrets masked', () => {
+  it('keeps plain values and the path; masks secret-named, credential-named and token-looking values and path tokens', () => {
+    expect(
+      revealedUrl(
+        'https://pbx.example.com/api/9f8Kq2LmZ7xR4tB1vN6c/call?de=201&para=01134567890&key=Ab12Cd34Ef56Gh78&chave=SEGREDO-99x&senha=x',
+      ),
+    ).toBe('https://pbx.example.com/api/***/call?de=201&para=01134567890&key=***&chave=***&senha=***');
+    expect(revealedUrl('https://pbx.example.com/call?hash=abc&sig=def&auth=ghi&chave_pedido=123')).toBe(
+      'https://pbx.example.com/call?hash=***&sig=***&auth=***&chave_pedido=123',
+    );
+  });
+
+  it('drops the userinfo up to the last @ of the authority (a password holding @ leaves nothing)', () => {
+    expect(revealedUrl('https://admin:p@ss@pbx.local/dial?n=1')).toBe('https://pbx.local/dial?n=1');
+    expect(revealedUrl('https://admin:p#ss@pbx.local/dial')).toBe('https://***');
+  });
+
+  it('shows the values it is asked to keep, and masks the ones it is given', () => {
+    const keep = (value: string) => /^\{\w+\}$/.test(value);
+    expect(revealedUrl('http://pbx/d?senha={senha}&n={numero_destino}&x=abc', { keep, secrets: ['abc'] })).toBe(
+      'http://pbx/d?senha={senha}&n={numero_destino}&x=***',
+    );
+    expect(revealedUrl('/relative?token=abc')).toBe('/relative?token=***');
+  });
+});
