@@ -444,8 +444,8 @@ export function jobFailureLabel(
 }
 
 /**
- * A failure in one line for the user: the worded reason with the error's message as its detail, or the message as
- * is when the code is not worded.
+ * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message
+ * as the detail, or the message as is when the code is not worded.
  */
 export function jobFailureText(
   locale: Locale,
@@ -454,7 +454,12 @@ export function jobFailureText(
   values?: Readonly<Record<string, string | number>> | null,
 ): string {
   const label = jobFailureLabel(locale, code, values);
-  return label === undefined ? message : `${label}: ${message}`;
+  if (label === undefined) return message;
+  // The engine's message repeats the reason in English: its raw detail (the database's or the network's own words, the
+  // failure's `rawDetail`) is what it adds, so the line keeps one language (the message stays for logs and the
+  // dashboard's technical details).
+  const rawDetail = values?.rawDetail;
+  return `${label}: ${typeof rawDetail === 'string' && rawDetail.trim() ? rawDetail.trim() : message}`;
 }
 
 /** A code's text followed by `: {detail}`, for a catalogue of another layer that words the same failure (the ingress's 502). */
