@@ -375,6 +375,13 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
  * recorder): worded with that value when the record has it, else by JOB_FAILURE_REASONS (rows written before).
  */
 export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
+  // The ERP answered a code (codCli → id_erp) that another record of the CRM already holds (write-back-failure.ts): an
+  // ERP that numbers again from the start (a restarted test double) gives a code a conta is already linked to.
+  WRITE_BACK_DUPLICATE: {
+    'pt-BR':
+      'o ERP devolveu {returned} para o registro {record}, mas esse valor já está ligado a outro registro do CRM (chave única): reprocessar recebe a mesma resposta; confira no ERP por que o código se repete e corrija o cadastro duplicado',
+    en: 'the ERP returned {returned} for record {record}, but another record of the CRM already holds that value (unique key): retrying gets the same answer; check why the ERP repeats the code and fix the duplicate record',
+  },
   // The outbound guard's refusal (OutboundAddressError's params): the host and its range, the range and the setting
   // that opens it worded in the reader's language by the caller (failureReason in @integrador/integrador, through
   // addressRangeText and guardOpeningText).
