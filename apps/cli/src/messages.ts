@@ -147,7 +147,7 @@ export interface Messages {
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
   /** `run --wait`: the job waits and no worker serves its queue (it keeps waiting). */
-  noWorker: (queue: string) => string;
+  noWorker: (queue: string, keyPrefix: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
   jobBlocked: (jobId: string, blocker: string, reason: string) => string;
@@ -343,7 +343,8 @@ const ptBR: Messages = {
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
-  noWorker: (queue) => `nenhum worker da fila ${queue} está ativo — a frota está no ar? (continuo aguardando)`,
+  noWorker: (queue, keyPrefix) =>
+    `nenhum worker da fila ${queue} está ativo — a frota está no ar? Ou o KEY_PREFIX/REDIS_URL deste terminal difere dos da frota (este usa KEY_PREFIX=${keyPrefix}) (continuo aguardando)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  passo ${step}/${steps}: integração #${id} (${nome}) → job ${jobId} na fila ${queue}`,
@@ -534,7 +535,8 @@ const en: Messages = {
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
-  noWorker: (queue) => `no worker of queue ${queue} is running — is the fleet up? (still waiting)`,
+  noWorker: (queue, keyPrefix) =>
+    `no worker of queue ${queue} is running — is the fleet up? Or this terminal's KEY_PREFIX/REDIS_URL differs from the fleet's (this one uses KEY_PREFIX=${keyPrefix}) (still waiting)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  step ${step}/${steps}: integracao #${id} (${nome}) → job ${jobId} on queue ${queue}`,

@@ -94,7 +94,10 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     await startWorker();
     const result = await pending;
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('nenhum worker da fila set está ativo — a frota está no ar? (continuo aguardando)\n');
+    // M7 (trial): a CLI under another KEY_PREFIX than the fleet's sees no worker either; the hint names its prefix.
+    expect(result.stderr).toBe(
+      `nenhum worker da fila set está ativo — a frota está no ar? Ou o KEY_PREFIX/REDIS_URL deste terminal difere dos da frota (este usa KEY_PREFIX=${prefix}) (continuo aguardando)\n`,
+    );
     expect(result.stdout).toMatch(/^Job \S+ concluído\. Resposta do receptor: /m);
     expect(await idErp()).not.toBeNull();
   }, 150_000);
