@@ -1,7 +1,7 @@
 import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale } from '@integrador/i18n';
 import { soapWrapperMessage } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
-import { JOB_FAILURE_REASONS, jobStateName } from '@integrador/queue';
+import { JOB_FAILURE_REASONS, JOB_FAILURE_REASONS_WITH_VALUES, jobStateName } from '@integrador/queue';
 import type { MissingSoapWrapper } from '@integrador/transports';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
@@ -372,7 +372,11 @@ const ptBR: Messages = {
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
   noRecords: (label, given, empresaId) =>
-    `a consulta da integração ${label} não encontrou nenhum registro com ${given || 'esses parâmetros'} na empresa ${empresaId}: confira o valor (registros de outra empresa não contam)`,
+    JOB_FAILURE_REASONS_WITH_VALUES.message('pt-BR', 'NO_RECORDS', {
+      integracao: label,
+      parametros: given || 'esses parâmetros',
+      empresa: empresaId,
+    }),
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `a integração ${label} usa #${variable}#, que vem da integração ${upstream}, executada antes dela no fluxo (dependente/depende_de); a pré-visualização não executa essa etapa: informe o valor com -p ${variable}=…`
@@ -563,7 +567,11 @@ const en: Messages = {
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
   noRecords: (label, given, empresaId) =>
-    `the consulta of integracao ${label} found no record with ${given || 'these parameters'} in empresa ${empresaId}: check the value (records of another empresa do not count)`,
+    JOB_FAILURE_REASONS_WITH_VALUES.message('en', 'NO_RECORDS', {
+      integracao: label,
+      parametros: given || 'these parameters',
+      empresa: empresaId,
+    }),
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `integracao ${label} uses #${variable}#, which comes from integracao ${upstream}, run before it in its flow (dependente/depende_de); a preview does not run that step: give the value with -p ${variable}=…`

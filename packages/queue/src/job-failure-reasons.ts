@@ -381,6 +381,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
  * recorder): worded with that value when the record has it, else by JOB_FAILURE_REASONS (rows written before).
  */
 export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
+  // A consulta that found nothing for the run's parameters (prepare-set.ts): `preview`'s words too (the CLI's), whole.
+  NO_RECORDS: {
+    'pt-BR':
+      'a consulta da integração {integracao} não encontrou nenhum registro com {parametros} na empresa {empresa}: confira o valor (registros de outra empresa não contam)',
+    en: 'the consulta of integracao {integracao} found no record with {parametros} in empresa {empresa}: check the value (records of another empresa do not count)',
+  },
   RECEPTOR_LOGIN_REFUSED: {
     'pt-BR':
       'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha dela no arquivo de conexões (ou a variável ${…} que ela referencia, como SENIOR_PASSWORD na demo); a frota lê a senha ao iniciar: corrija, reinicie a frota e reprocesse o job',
@@ -461,6 +467,9 @@ export function jobFailureLabel(
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
 
+/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa). */
+const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS']);
+
 /**
  * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message
  * as the detail, or the message as is when the code is not worded.
@@ -473,6 +482,8 @@ export function jobFailureText(
 ): string {
   const label = jobFailureLabel(locale, code, values);
   if (label === undefined) return message;
+  // Worded whole with its values: the message (English) would only say it again.
+  if (code && WORDED_WHOLE.has(code) && label !== jobFailureLabel(locale, code)) return label;
   // The engine's message repeats the reason in English: its raw detail (the database's or the network's own words, the
   // failure's `rawDetail`) is what it adds, so the line keeps one language (the message stays for logs and the
   // dashboard's technical details).
