@@ -26,7 +26,7 @@ function readsAsWords(run: string): boolean {
  * least a quarter of it (base64url with `-`/`_`: a Discord webhook token, a UUID). Words joined by `_`/`-` and ids of
  * digits only (`sapiens_Synccom_senior_g5_co_cad_clientes`, `123`) stay readable. Read percent-decoded.
  */
-function looksLikeToken(piece: string): boolean {
+export function looksLikeToken(piece: string): boolean {
   let text = piece;
   try {
     text = decodeURIComponent(piece);
