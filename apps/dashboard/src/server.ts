@@ -1,7 +1,15 @@
 // First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
 import '@integrador/runtime/hold-hangup';
 import { dashboardPlugin } from '@integrador/dashboard';
-import { createAdmissionLimit, healthRoutes, httpServerTimeouts, startProducerApp } from '@integrador/runtime';
+import {
+  createAdmissionLimit,
+  healthRoutes,
+  httpServerTimeouts,
+  ProbeQuietLogController,
+  registerRequestId,
+  requestIdOf,
+  startProducerApp,
+} from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
@@ -9,7 +17,15 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 async function main(): Promise<void> {
   // The ingress migrates; the dashboard reads the schema it left.
   const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ...httpServerTimeouts(config.http) });
+  // As the ingress: probes' request lines at debug, an x-request-id (else a UUID) as every line's reqId.
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    ...httpServerTimeouts(config.http),
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    logController: new ProbeQuietLogController(),
+  });
+  registerRequestId(app);
   // The webhooks page's "Testar" sends as the ingress does: the same settings, through the outbound guard.
   const webhookSettings = webhookSettingsFrom(config.webhooks);
   const webhookHttp = createWebhookHttpClient(webhookSettings);

@@ -11,6 +11,7 @@ export {
 } from './admission-limit';
 export { type HealthDeps, healthRoutes } from './health-routes';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
+export { ProbeQuietLogController, registerRequestId, requestIdOf } from './request-id';
 export {
   hasBearerToken,
   isLoopbackHost,
