@@ -125,7 +125,7 @@ describe("a coded failure's line keeps one language", () => {
     );
   });
 
-  it('a receptor out of reach: the network\'s own words', () => {
+  it("a receptor out of reach: the network's own words", () => {
     const message =
       'could not reach http://127.0.0.1:8080/g5 (ECONNREFUSED): could not exchange with http://127.0.0.1:8080: connect ECONNREFUSED 127.0.0.1:8080';
     expect(failureText('pt-BR', 'TRANSPORT_TRANSIENT', { rawDetail: 'connect ECONNREFUSED 127.0.0.1:8080' }, message)).toBe(

@@ -1,6 +1,6 @@
 import { isSecretName } from './mask-secrets';
-import { looksLikeToken, MASK, shownUrl } from './shown-url';
 import { scrubText } from './redact';
+import { looksLikeToken, MASK, shownUrl } from './shown-url';
 
 /** A query value an operator may read in a request log: a plain word, number or list of them (`en`, `1`, `set,get`). */
 const PLAIN_VALUE = /^[\w.,-]{0,64}$/;

@@ -11,7 +11,6 @@ export {
 } from './admission-limit';
 export { type HealthDeps, healthRoutes } from './health-routes';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
-export { ProbeQuietLogController, registerRequestId, requestIdOf } from './request-id';
 export {
   hasBearerToken,
   isLoopbackHost,
@@ -25,4 +24,5 @@ export {
 export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';
 export { type ProducerApp, startProducerApp } from './producer-app';
+export { ProbeQuietLogController, registerRequestId, requestIdOf } from './request-id';
 export { runWorkerApp, type WorkerDeps, type WorkerServices } from './worker-app';
