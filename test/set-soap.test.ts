@@ -175,7 +175,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
         headers: { authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' },
       });
       expect(status.json().failedReasonText).toMatch(
-        /^o ERP recusou o login da conexão \S+: confira o usuário e a senha .*SENIOR_PASSWORD.* reinicie a frota .*: Usuário ou senha inválidos$/,
+        /^o ERP recusou o login da conexão \S+: confira o usuário e a senha .*SENIOR_PASSWORD.*reinicie a frota\): Usuário ou senha inválidos$/,
       );
     } finally {
       writeConnections();

@@ -83,8 +83,8 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   // The ERP refused the connection's login (its answer says so): the password of the connection, read at the workers' start.
   RECEPTOR_LOGIN_REFUSED: {
     'pt-BR':
-      'o ERP recusou o login da conexão: confira o usuário e a senha dela no arquivo de conexões (ou a variável de ambiente que ela referencia, como SENIOR_PASSWORD na demo); a frota lê a senha ao iniciar: corrija, reinicie a frota e reprocesse o job',
-    en: "the ERP refused the connection's login: check its user and password in the connections file (or the environment variable it references, such as SENIOR_PASSWORD in the demo); the fleet reads the password when it starts: fix it, restart the fleet and retry the job",
+      'o ERP recusou o login da conexão: confira o usuário e a senha (a variável de ambiente dela, p.ex. SENIOR_PASSWORD, é lida quando a frota inicia: corrija e reinicie a frota)',
+    en: "the ERP refused the connection's login: check its user and password (its environment variable, e.g. SENIOR_PASSWORD, is read when the fleet starts: fix it and restart the fleet)",
   },
   // Not a refusal: the answer says nothing failed but lacks indice_array_retorno, so nothing can be written back.
   RETURN_ARRAY_NOT_FOUND: {
@@ -389,8 +389,8 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
   RECEPTOR_LOGIN_REFUSED: {
     'pt-BR':
-      'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha dela no arquivo de conexões (ou a variável de ambiente que ela referencia, como SENIOR_PASSWORD na demo); a frota lê a senha ao iniciar: corrija, reinicie a frota e reprocesse o job',
-    en: 'the ERP refused the login of connection {conexao}: check its user and password in the connections file (or the environment variable it references, such as SENIOR_PASSWORD in the demo); the fleet reads the password when it starts: fix it, restart the fleet and retry the job',
+      'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha (a variável de ambiente dela, p.ex. SENIOR_PASSWORD, é lida quando a frota inicia: corrija e reinicie a frota)',
+    en: 'the ERP refused the login of connection {conexao}: check its user and password (its environment variable, e.g. SENIOR_PASSWORD, is read when the fleet starts: fix it and restart the fleet)',
   },
   // The ERP answered a code (codCli → id_erp) that another record of the CRM already holds (write-back-failure.ts): an
   // ERP that numbers again from the start (a restarted test double) gives a code a conta is already linked to.
