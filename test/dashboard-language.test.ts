@@ -1,4 +1,4 @@
-import { DashboardHarness } from './support/dashboard-harness';
+import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
 
 /**
  * The operator trial's F15: a language chosen with ?lang= survives the next click (kept in a cookie of the session's
@@ -39,6 +39,21 @@ describe('dashboard: the chosen language is kept; English dates unambiguous', ()
     const plain = await h.app.inject({ url: '/dashboard/falhas', headers: { cookie } });
     expect(plain.body).toContain('<html lang="pt-BR">');
     expect(plain.body).toMatch(/<td>\d\d\/\d\d\/\d{4},? \d\d:\d\d:\d\d<\/td><\/tr>/);
+  });
+
+  // L1 (trial): an English login page (Accept-Language: en) led to pt-BR pages once logged in.
+  it("goes on in the login page's language after the login: the English form keeps English", async () => {
+    const form = await h.app.inject({ method: 'GET', url: '/dashboard/login', headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    expect(form.body).toContain('<html lang="en">');
+    const action = /<form method="post" action="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const login = await h.postLogin({ login: 'opa', senha: PASSWORD }, { url: action });
+    expect(login.statusCode).toBe(302);
+    const setCookies = [login.headers['set-cookie'] ?? []].flat();
+    const session = setCookies.find((c) => c.startsWith('integrador_sessao='))?.split(';')[0] ?? '';
+    const kept = langCookie(login.headers['set-cookie']);
+    expect(kept).toBe('integrador_idioma=en');
+    const overview = await h.app.inject({ url: '/dashboard', headers: { cookie: `${session}; ${kept}` } });
+    expect(overview.body).toContain('<html lang="en">');
   });
 
   it('sets no cookie for an API key', async () => {

@@ -42,6 +42,14 @@ describe('the dashboard run on its own', () => {
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', database: 'ok' } });
+    // L7 (trial): as on the ingress, the probes' request lines are debug and a request's id is its x-request-id.
+    const login = await fetch(`${url}/dashboard/login`, { headers: { 'x-request-id': 'trial-l7' } });
+    expect(login.headers.get('x-request-id')).toBe('trial-l7');
+    await dashboard.waitForLog('request completed');
+    const requestLines = dashboard.lines.filter((line) => line.msg === 'incoming request');
+    expect(requestLines.map((line) => (line.req as { url?: string } | undefined)?.url)).not.toContain('/readyz');
+    expect(requestLines.map((line) => (line.req as { url?: string } | undefined)?.url)).not.toContain('/healthz');
+    expect(requestLines).toContainEqual(expect.objectContaining({ reqId: 'trial-l7' }));
   });
 
   it('serves GET /metrics as the ingress does: the process metrics and its own request latency, behind METRICS_TOKEN', async () => {

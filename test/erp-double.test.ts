@@ -49,24 +49,31 @@ describe('npm run erp-double, the README demo push', () => {
     expect(commands).toContainEqual(expect.stringMatching(/^npm run erp-double\b/));
     expect(DEMO_FILE).toContain('baseUrl: http://127.0.0.1:8080');
     const port = await freePort();
-    double = spawn('npm', ['run', '--silent', 'erp-double', '--', '--port', String(port)], {
-      cwd: ROOT,
-      detached: true,
-      env: { ...process.env, INTEGRADOR_LANG: 'pt-BR' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    double.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const listening = new Promise<void>((resolve, reject) => {
-      const check = () => (output.includes('ouvindo em') ? resolve() : undefined);
-      double?.stdout?.on('data', check);
-      double?.once('exit', (code) => reject(new Error(`erp-double exited (${code}): ${output}`)));
-    });
-    await listening;
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-erp-double-'));
+    const stateFile = path.join(scratch, 'erp-double.json');
+    const startDouble = async () => {
+      output = '';
+      double = spawn('npm', ['run', '--silent', 'erp-double', '--', '--port', String(port), '--state', stateFile], {
+        cwd: ROOT,
+        detached: true,
+        env: { ...process.env, INTEGRADOR_LANG: 'pt-BR' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      double.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await new Promise<void>((resolve, reject) => {
+        const check = () => (output.includes('ouvindo em') ? resolve() : undefined);
+        double?.stdout?.on('data', check);
+        double?.once('exit', (code) => reject(new Error(`erp-double exited (${code}): ${output}`)));
+      });
+    };
+    await startDouble();
     expect(output).toContain(`dublê do Senior G5 ouvindo em http://127.0.0.1:${port}`);
+    // L9 (trial): the start line names the demo password, it does not print it
+    expect(output).not.toContain('s3nha-do-erp');
 
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-erp-double-')), 'connections.yaml');
+    const file = path.join(scratch, 'connections.yaml');
     fs.writeFileSync(file, DEMO_FILE.replace('http://127.0.0.1:8080', `http://127.0.0.1:${port}`));
     const connections = await loadConnectionsFile(file, {
       SENIOR_PASSWORD: variables.SENIOR_PASSWORD,
@@ -75,33 +82,39 @@ describe('npm run erp-double, the README demo push', () => {
     database = await createTestDatabase('sqlite');
     const { empresaId } = await seedDemoTenant(database);
     const integracao = (await listDemoIntegrations(database.db, empresaId)).find((row) => row.nome === SET_WS_CONTAS);
-    const conta = await database.db
-      .selectFrom('contas')
-      .select('id')
-      .where('empresa_id', '=', empresaId)
-      .orderBy('id')
-      .executeTakeFirstOrThrow();
-    const transports = createTransportFactory();
-    try {
-      const tenant = { empresaId, filialId: null, nome: '' };
-      const target = await resolveSetTarget(database, connections, transports, tenant, Number(integracao?.id));
-      const result = await runSet({
-        db: database.db,
-        dialect: database.dialect,
-        empresaId,
-        filialId: null,
-        definition: target.definition,
-        parametros: { contaId: String(conta.id) },
-        jobId: 'erp-double-1',
-        transport: target.transport,
-        timeoutMs: target.timeoutMs,
-      });
-      expect(result.records).toMatchObject([{ status: 'concluido' }]);
-    } finally {
-      await transports.close();
-    }
-    const saved = await database.db.selectFrom('contas').select('id_erp').where('id', '=', conta.id).executeTakeFirstOrThrow();
-    expect(saved.id_erp).toBe('1001');
+    const contas = await database.db.selectFrom('contas').select('id').where('empresa_id', '=', empresaId).orderBy('id').execute();
+    const db = database;
+    const push = async (contaId: number) => {
+      const transports = createTransportFactory();
+      try {
+        const tenant = { empresaId, filialId: null, nome: '' };
+        const target = await resolveSetTarget(db, connections, transports, tenant, Number(integracao?.id));
+        const result = await runSet({
+          db: db.db,
+          dialect: db.dialect,
+          empresaId,
+          filialId: null,
+          definition: target.definition,
+          parametros: { contaId: String(contaId) },
+          jobId: `erp-double-${contaId}`,
+          transport: target.transport,
+          timeoutMs: target.timeoutMs,
+        });
+        expect(result.records).toMatchObject([{ status: 'concluido' }]);
+      } finally {
+        await transports.close();
+      }
+      return (await db.db.selectFrom('contas').select('id_erp').where('id', '=', contaId).executeTakeFirstOrThrow()).id_erp;
+    };
+    expect(await push(Number(contas[0]?.id))).toBe('1001');
+
+    // H1 (trial): the README's "Ctrl-C, then start the double again": the restarted double goes on numbering, so the
+    // next push is not given the codCli 1001 the first conta holds (a CRM unique key).
+    const stopped = new Promise((resolve) => double?.once('exit', resolve));
+    process.kill(-(double?.pid as number), 'SIGTERM');
+    await stopped;
+    await startDouble();
+    expect(await push(Number(contas[1]?.id))).toBe('1002');
   });
 });
 

@@ -155,6 +155,28 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
       expect(job.attemptsMade).toBe(1);
       expect(job.failedReason).toContain('Usuário ou senha inválidos');
       expect(await idErp()).toBeNull();
+      // M5 (trial): a refused login is worded as one, naming the connection and where its password comes from.
+      const deadline = Date.now() + 15_000;
+      let recorded: { erro_codigo: string | null } | undefined;
+      while (recorded?.erro_codigo !== 'RECEPTOR_LOGIN_REFUSED' && Date.now() < deadline) {
+        recorded = await database.db
+          .selectFrom('registro_jobs')
+          .select('erro_codigo')
+          .where('fila', '=', 'set')
+          .where('job_id', '=', String(job.id))
+          .where('estado', '=', 'falhou')
+          .executeTakeFirst();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(recorded?.erro_codigo).toBe('RECEPTOR_LOGIN_REFUSED');
+      const status = await app.inject({
+        method: 'GET',
+        url: `/v1/jobs/set/${job.id}`,
+        headers: { authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' },
+      });
+      expect(status.json().failedReasonText).toMatch(
+        /^o ERP recusou o login da conexão \S+: confira o usuário e a senha .*SENIOR_PASSWORD.*reinicie a frota\): Usuário ou senha inválidos$/,
+      );
     } finally {
       writeConnections();
     }

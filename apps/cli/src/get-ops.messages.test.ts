@@ -1,24 +1,37 @@
+import type { ScheduleEntry } from '@integrador/integrador';
 import { getOpsMessages } from './get-ops.messages';
 
-describe('GET run result line (pt-BR and English)', () => {
-  const result = { mode: 'incremental', rowsRead: 11999, rowsWritten: 11999, rowsSkipped: 0, rowsMarkedDeleted: 4, durationMs: 1000 };
-
-  it('says when the run was a reconcile, in both languages', () => {
-    expect(getOpsMessages('pt-BR').getCompleted('7', { ...result, reconcile: true })).toBe(
-      'Job 7 concluído (incremental, reconciliação): 11999 lidas, 11999 gravadas, 0 ignoradas, 4 marcadas como removidas em 1 s.',
-    );
-    expect(getOpsMessages('en').getCompleted('7', { ...result, reconcile: true })).toMatch(/^Job 7 completed \(incremental, reconcile\): /);
-    expect(getOpsMessages('pt-BR').getCompleted('7', { ...result, reconcile: false })).toMatch(/^Job 7 concluído \(incremental\): /);
-    // The configuration's word for a full refresh (modo = completo), not the API's English value.
-    expect(getOpsMessages('pt-BR').getCompleted('7', { ...result, mode: 'full' })).toMatch(/^Job 7 concluído \(completo\): /);
+// L5 (trial): `schedules list` printed a GET run's stored status ("concluido") rather than its word in the language.
+describe('schedules list: the last run', () => {
+  const entry = (status: 'executando' | 'concluido' | 'falhou'): ScheduleEntry => ({
+    integracaoId: 3,
+    empresaId: 2,
+    nome: 'GET-BD-CLIENTES',
+    cron: '*/15 * * * *',
+    tz: 'America/Sao_Paulo',
+    status: 'scheduled',
+    nextRunAt: null,
+    lastRun: {
+      jobId: '7',
+      trigger: 'schedule',
+      status,
+      mode: 'full',
+      startedAt: '2026-12-06T16:30:00.000Z',
+      finishedAt: '2026-12-06T16:30:00.000Z',
+      rowsRead: 3,
+      rowsWritten: 3,
+      rowsSkipped: 0,
+      rowsMarkedDeleted: 0,
+      error: null,
+      errorReason: null,
+      errorDetail: null,
+    },
   });
 
-  it('counts the rows whose key the source repeated (the last one written), in both languages', () => {
-    expect(getOpsMessages('pt-BR').getCompleted('7', { ...result, rowsSkipped: 1, rowsDuplicateKey: 1 })).toContain(
-      '1 ignoradas (1 com chave repetida na origem: gravada a última), 4 marcadas',
-    );
-    expect(getOpsMessages('en').getCompleted('7', { ...result, rowsSkipped: 1, rowsDuplicateKey: 1 })).toContain(
-      '1 skipped (1 with a key repeated at the source: the last one written), 4 marked',
-    );
+  it('words its status as the dashboard does, in each language', () => {
+    const tz = 'America/Sao_Paulo';
+    expect(getOpsMessages('pt-BR').scheduleLine(entry('concluido'), tz)).toContain('última: concluído em 2026-12-06 13:30:00 GMT-3');
+    expect(getOpsMessages('pt-BR').scheduleLine(entry('executando'), tz)).toContain('última: em execução em ');
+    expect(getOpsMessages('en').scheduleLine(entry('concluido'), tz)).toContain('last: completed at 2026-12-06 13:30:00 GMT-3');
   });
 });

@@ -53,6 +53,12 @@ const seconds = (ms: number, locale: Locale) => (ms / 1000).toLocaleString(local
 
 /** A GET run's mode (the result's 'full' / 'incremental') in integracao.modo's own words. */
 const MODE_PT: Readonly<Record<string, string>> = { full: 'completo', incremental: 'incremental' };
+/** A GET run's status (integracao_sincronizacao_execucoes.status) as each language writes it (the dashboard's words). */
+const RUN_STATUS: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
+  'pt-BR': { executando: 'em execução', concluido: 'concluído', falhou: 'falhou' },
+  en: { executando: 'running', concluido: 'completed', falhou: 'failed' },
+};
+const runStatus = (locale: Locale, status: string) => RUN_STATUS[locale][status] ?? status;
 
 const ptBR: GetOpsMessages = {
   schedules: 'agendamentos (cron) das integrações GET e dos serviços de endpoint',
@@ -86,7 +92,7 @@ const ptBR: GetOpsMessages = {
       not_scheduled: 'não agendada',
     }[e.status];
     const last = e.lastRun
-      ? `${e.lastRun.status} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?', tz)}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
+      ? `${runStatus('pt-BR', e.lastRun.status)} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?', tz)}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'nenhuma';
     return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—', tz)}; última: ${last}`;
   },
@@ -142,7 +148,7 @@ const en: GetOpsMessages = {
       not_scheduled: 'not scheduled',
     }[e.status];
     const last = e.lastRun
-      ? `${e.lastRun.status} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?', tz)}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
+      ? `${runStatus('en', e.lastRun.status)} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?', tz)}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'none';
     return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—', tz)}; last: ${last}`;
   },

@@ -1,7 +1,7 @@
 import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale, plural } from '@integrador/i18n';
 import { soapWrapperMessage } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
-import { JOB_FAILURE_REASONS, jobStateName } from '@integrador/queue';
+import { JOB_FAILURE_REASONS, JOB_FAILURE_REASONS_WITH_VALUES, jobStateName } from '@integrador/queue';
 import type { MissingSoapWrapper } from '@integrador/transports';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
@@ -147,7 +147,7 @@ export interface Messages {
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
   /** `run --wait`: the job waits and no worker serves its queue (it keeps waiting). */
-  noWorker: (queue: string) => string;
+  noWorker: (queue: string, keyPrefix: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
   jobBlocked: (jobId: string, blocker: string, reason: string) => string;
@@ -341,7 +341,8 @@ const ptBR: Messages = {
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
-  noWorker: (queue) => `nenhum worker da fila ${queue} está ativo — a frota está no ar? (continuo aguardando)`,
+  noWorker: (queue, keyPrefix) =>
+    `nenhum worker da fila ${queue} está ativo — a frota está no ar? Ou o KEY_PREFIX/REDIS_URL deste terminal difere dos da frota (este usa KEY_PREFIX=${keyPrefix}) (continuo aguardando)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  passo ${step}/${steps}: integração #${id} (${nome}) → job ${jobId} na fila ${queue}`,
@@ -369,7 +370,11 @@ const ptBR: Messages = {
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
   noRecords: (label, given, empresaId) =>
-    `a consulta da integração ${label} não encontrou nenhum registro com ${given || 'esses parâmetros'} na empresa ${empresaId}: confira o valor (registros de outra empresa não contam)`,
+    JOB_FAILURE_REASONS_WITH_VALUES.message('pt-BR', 'NO_RECORDS', {
+      integracao: label,
+      parametros: given || 'esses parâmetros',
+      empresa: empresaId,
+    }),
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `a integração ${label} usa #${variable}#, que vem da integração ${upstream}, executada antes dela no fluxo (dependente/depende_de); a pré-visualização não executa essa etapa: informe o valor com -p ${variable}=…`
@@ -532,7 +537,8 @@ const en: Messages = {
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
-  noWorker: (queue) => `no worker of queue ${queue} is running — is the fleet up? (still waiting)`,
+  noWorker: (queue, keyPrefix) =>
+    `no worker of queue ${queue} is running — is the fleet up? Or this terminal's KEY_PREFIX/REDIS_URL differs from the fleet's (this one uses KEY_PREFIX=${keyPrefix}) (still waiting)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  step ${step}/${steps}: integracao #${id} (${nome}) → job ${jobId} on queue ${queue}`,
@@ -559,7 +565,11 @@ const en: Messages = {
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
   noRecords: (label, given, empresaId) =>
-    `the consulta of integracao ${label} found no record with ${given || 'these parameters'} in empresa ${empresaId}: check the value (records of another empresa do not count)`,
+    JOB_FAILURE_REASONS_WITH_VALUES.message('en', 'NO_RECORDS', {
+      integracao: label,
+      parametros: given || 'these parameters',
+      empresa: empresaId,
+    }),
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `integracao ${label} uses #${variable}#, which comes from integracao ${upstream}, run before it in its flow (dependente/depende_de); a preview does not run that step: give the value with -p ${variable}=…`

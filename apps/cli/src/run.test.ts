@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
 import { createRedis, type JobProducer } from '@integrador/queue';
+import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { freePort } from '@integrador/test-support/ports';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
@@ -94,10 +95,32 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     await startWorker();
     const result = await pending;
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('nenhum worker da fila set está ativo — a frota está no ar? (continuo aguardando)\n');
+    // M7 (trial): a CLI under another KEY_PREFIX than the fleet's sees no worker either; the hint names its prefix.
+    expect(result.stderr).toBe(
+      `nenhum worker da fila set está ativo — a frota está no ar? Ou o KEY_PREFIX/REDIS_URL deste terminal difere dos da frota (este usa KEY_PREFIX=${prefix}) (continuo aguardando)\n`,
+    );
     expect(result.stdout).toMatch(/^Job \S+ concluído\. Resposta do receptor: /m);
     expect(await idErp()).not.toBeNull();
   }, 150_000);
+
+  it("--wait on a conta of another empresa fails with preview's words, not the engine's English (tenant wall kept)", async () => {
+    // M4 (trial): the conta exists, but in another empresa: the run's consulta, bound to this empresa, finds nothing.
+    const other = await createEmpresa(database.db, 'Outra');
+    const foreign = await database.db
+      .insertInto('contas')
+      .values({ empresa_id: other, nome: 'Conta de outra empresa' } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await startWorker();
+    const result = await run('-p', `contaId=${foreign.id}`, '--wait');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^erro: o job \\S+ falhou: a consulta da integração #19 \\(SET-WS-CONTAS\\) não encontrou nenhum registro com contaId=${foreign.id} na empresa ${empresa}: confira o valor \\(registros de outra empresa não contam\\)\n$`,
+      ),
+    );
+    expect(erp.requests.count).toBe(0);
+  });
 
   it('--wait --json prints the settled job; a refusal by the ERP exits 1 with its worded reason', async () => {
     await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();

@@ -5,7 +5,10 @@ import {
   createAdmissionLimit,
   healthRoutes,
   httpServerTimeouts,
+  ProbeQuietLogController,
   registerHttpMetrics,
+  registerRequestId,
+  requestIdOf,
   startProducerApp,
   warnIfMetricsOpen,
 } from '@integrador/runtime';
@@ -16,7 +19,15 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 async function main(): Promise<void> {
   // The ingress migrates; the dashboard reads the schema it left.
   const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ...httpServerTimeouts(config.http) });
+  // As the ingress: probes' request lines at debug, an x-request-id (else a UUID) as every line's reqId.
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    ...httpServerTimeouts(config.http),
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    logController: new ProbeQuietLogController(),
+  });
+  registerRequestId(app);
   // GET /metrics as the ingress serves it (process metrics, this process's request latency; METRICS_TOKEN guards it),
   // and the same warning at start when it is open on a reachable address.
   registerHttpMetrics(app, { token: config.metricsToken, server: 'the dashboard' });

@@ -5,7 +5,15 @@ import { dashboardPlugin } from '@integrador/dashboard';
 import { connectionRetryOf, SEED_003_LIMITS } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { createAdmissionLimit, healthRoutes, httpServerTimeouts, isWriteMethod } from '@integrador/runtime';
+import {
+  createAdmissionLimit,
+  healthRoutes,
+  httpServerTimeouts,
+  isWriteMethod,
+  ProbeQuietLogController,
+  registerRequestId,
+  requestIdOf,
+} from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, openSecret, sealSecret } from '@integrador/webhooks';
@@ -18,7 +26,7 @@ import { registerFiniteNumbers, registerPlainIds } from './plugins/finite-number
 import { registerIdempotencyBinding } from './plugins/idempotency-binding';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { refuseUndeclaredBodies, registerOptionalBodies } from './plugins/optional-body';
-import { ProbeQuietLogController, registerRequestId, requestIdOf } from './plugins/request-id';
+
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/cti.routes';

@@ -370,8 +370,12 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
           path: '/dashboard',
           maxAgeSeconds: Math.floor(ttl / 1000),
         });
-        // A language another operator chose in this browser is not this one's: their preference decides.
-        clearLanguage(reply, deps);
+        // The login page's language (its ?lang=, which the page's form carries when it showed English, by choice or by
+        // Accept-Language) goes on after the login, kept as a choice; a login page in pt-BR leaves the operator's
+        // preference to decide (a language another operator chose in this browser is not this one's).
+        const loginLanguage = chosenLocale((request.query as { lang?: unknown } | undefined)?.lang);
+        if (loginLanguage) writeCookie(reply, LANG_COOKIE, loginLanguage, { secure: deps.secureCookies ?? false, path: '/dashboard' });
+        else clearLanguage(reply, deps);
         return reply.redirect('/dashboard');
       },
     );

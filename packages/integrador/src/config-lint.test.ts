@@ -235,6 +235,10 @@ describe('lintConfiguration', () => {
     expect(findings[0]?.message.en).toBe(
       "variable #contaId# is not provided by anything; expected one of: parametros_obrigatorios (empresaId); values of the integrations before it in the flow (none); dependencias.variavel (none); the Integrador's values (empresa_id, empresa_filial_id)",
     );
+    // L3 (trial): a variable that differs from a provided one only in case gets the nearest name, as a column does.
+    const wrongCase = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ parametros_obrigatorios: 'contaid' }))));
+    expect(wrongCase[0]?.message['pt-BR']).toMatch(/^a variável #contaId# não é fornecida por nada \(quis dizer #contaid#\?\); /);
+    expect(wrongCase[0]?.message.en).toMatch(/^variable #contaId# is not provided by anything \(did you mean #contaid#\?\); /);
     const viaDependencia = configuration((c) => {
       c.integracoes[0] = seedIntegracao({ parametros_obrigatorios: null });
       c.dependencias.push(dependencia(4, { variavel: '#contaId#' }));

@@ -1,7 +1,7 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
-import { lintConsultaColumns, lintDependencyConsultaColumns, lintSetRecordIdentity } from './consulta-lint';
+import { lintConsultaColumns, lintDependencyConsultaColumns, lintSetRecordIdentity, nearest } from './consulta-lint';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
@@ -295,12 +295,14 @@ function checkProvided(
   const undeclared = severity === 'undeclared';
   for (const variable of extractVariables(text)) {
     if (provided.has(variable)) continue;
+    // The nearest name given (only the case differs, or a letter or two), as a misspelt column gets (trial L3).
+    const guess = [...provided].find((name) => name.toLowerCase() === variable.toLowerCase()) ?? nearest(variable, provided);
     report(
       place,
       'UNPROVIDED_VARIABLE',
       {
-        'pt-BR': `a variável #${variable}# não é fornecida por nada; esperado um de: ${expected('pt-BR')}${undeclared ? '; sem parametros_obrigatorios, ela precisa vir nos parâmetros de cada execução' : ''}`,
-        en: `variable #${variable}# is not provided by anything; expected one of: ${expected('en')}${undeclared ? '; with no parametros_obrigatorios it must come in every run’s parameters' : ''}`,
+        'pt-BR': `a variável #${variable}# não é fornecida por nada${guess ? ` (quis dizer #${guess}#?)` : ''}; esperado um de: ${expected('pt-BR')}${undeclared ? '; sem parametros_obrigatorios, ela precisa vir nos parâmetros de cada execução' : ''}`,
+        en: `variable #${variable}# is not provided by anything${guess ? ` (did you mean #${guess}#?)` : ''}; expected one of: ${expected('en')}${undeclared ? '; with no parametros_obrigatorios it must come in every run’s parameters' : ''}`,
       },
       severity === 'undeclared' ? 'warning' : severity,
     );

@@ -53,8 +53,8 @@ function distance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** The table's column nearest to a misspelt one, when it is near enough to be the likely intent. */
-function nearest(column: string, columns: ReadonlySet<string>): string | undefined {
+/** The table's column (or the name) nearest to a misspelt one, when it is near enough to be the likely intent. */
+export function nearest(column: string, columns: Iterable<string>): string | undefined {
   let best: { name: string; d: number } | undefined;
   for (const name of columns) {
     const d = distance(column, name);

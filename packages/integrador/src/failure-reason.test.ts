@@ -110,3 +110,26 @@ describe('an outbound-guard refusal as a job failure reads', () => {
     );
   });
 });
+
+// M3 (trial): a worded reason followed by the engine's English message said the same thing twice in two languages.
+describe("a coded failure's line keeps one language", () => {
+  it("a source's refusal: the reason, then only the source's own words", () => {
+    const message =
+      'ERP source "erp_db" refused the login: check the connection\'s user and password (LOGIN_REFUSED; the source says: role "crm" does not exist)';
+    const params = { rawDetail: 'role "crm" does not exist' };
+    expect(failureText('pt-BR', 'LOGIN_REFUSED', params, message)).toBe(
+      'o banco de origem (ERP) recusou o login: confira o usuário e a senha da conexão: role "crm" does not exist',
+    );
+    expect(failureText('en', 'LOGIN_REFUSED', params, message)).toBe(
+      'the source (ERP) database refused the login: check the connection\'s user and password: role "crm" does not exist',
+    );
+  });
+
+  it("a receptor out of reach: the network's own words", () => {
+    const message =
+      'could not reach http://127.0.0.1:8080/g5 (ECONNREFUSED): could not exchange with http://127.0.0.1:8080: connect ECONNREFUSED 127.0.0.1:8080';
+    expect(failureText('pt-BR', 'TRANSPORT_TRANSIENT', { rawDetail: 'connect ECONNREFUSED 127.0.0.1:8080' }, message)).toBe(
+      'o sistema receptor não respondeu a tempo ou está indisponível: connect ECONNREFUSED 127.0.0.1:8080',
+    );
+  });
+});

@@ -111,7 +111,23 @@ describe('createLogger request lines', () => {
     logger.info({ req: new FrameworkRequest() }, 'incoming request');
     logger.info({ req: { method: 'POST', url: '/cti/pop?token=cpt_Ab1Ab1Ab1Ab1Ab1Ab1Ab1Ab1Ab1Ab1', id: 'r2' } }, 'incoming request');
     const [framework, plain] = lines.map((line) => JSON.parse(line).req);
-    expect(framework).toMatchObject({ method: 'PUT', url: '/t/***/wconnect/x.php?ramal=***' });
+    expect(framework).toMatchObject({ method: 'PUT', url: '/t/***/wconnect/x.php?ramal=201' });
     expect(plain).toEqual({ method: 'POST', url: '/cti/pop?token=***', id: 'r2' });
+  });
+
+  // L6 (trial): `?lang=***`, `?feito=***` hid what an operator reads a log for; only values that may be secrets are masked.
+  it('shows plain query values and masks secret-named, token-looking or unusual ones', () => {
+    const { lines, logger } = capture();
+    const urls = [
+      '/dashboard/falhas?lang=en&empresa=2',
+      '/dashboard/jobs/set/5?feito=retry',
+      '/x?senha=abc&api_key=1&k=a1B2c3D4e5F6g7H8i9&next=/dashboard%3Fa%3D1&lista=set,get',
+    ];
+    for (const url of urls) logger.info({ req: { method: 'GET', url } }, 'incoming request');
+    expect(lines.map((line) => JSON.parse(line).req.url)).toEqual([
+      '/dashboard/falhas?lang=en&empresa=2',
+      '/dashboard/jobs/set/5?feito=retry',
+      '/x?senha=***&api_key=***&k=***&next=***&lista=set,get',
+    ]);
   });
 });

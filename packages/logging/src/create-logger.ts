@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { REDACT_PATHS, REDACTED, redactSecrets, scrubText } from './redact';
+import { REDACT_PATHS, REDACTED, redactSecrets } from './redact';
+import { shownRequestTarget } from './request-target';
 
 export type { Logger } from 'pino';
 
@@ -56,7 +57,7 @@ function prettyStream(): DestinationStream | undefined {
 
 /**
  * A request as log lines show it: Fastify's fields (its own serializer is replaced by this one, which takes precedence
- * over it) with the URL through scrubText. A plain object logged as `req` keeps its keys, its `url` scrubbed.
+ * over it) with the URL through shownRequestTarget (only values that may be secrets masked). A plain object logged as `req` keeps its keys, its `url` scrubbed.
  */
 function serializeRequest(req: unknown): unknown {
   if (req === null || typeof req !== 'object') return req;
@@ -72,7 +73,7 @@ function serializeRequest(req: unknown): unknown {
           remoteAddress: request.ip,
           remotePort: request.socket?.remotePort,
         };
-  if (typeof shown.url === 'string') shown.url = scrubText(shown.url);
+  if (typeof shown.url === 'string') shown.url = shownRequestTarget(shown.url);
   return shown;
 }
 

@@ -80,6 +80,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   },
   // The ERP answered with its own error (Senior's erroExecucao, a return key): its words are the detail.
   RECEPTOR_ERROR: { 'pt-BR': 'o ERP recusou o registro', en: 'the ERP refused the record' },
+  // The ERP refused the connection's login (its answer says so): the password of the connection, read at the workers' start.
+  RECEPTOR_LOGIN_REFUSED: {
+    'pt-BR':
+      'o ERP recusou o login da conexão: confira o usuário e a senha (a variável de ambiente dela, p.ex. SENIOR_PASSWORD, é lida quando a frota inicia: corrija e reinicie a frota)',
+    en: "the ERP refused the connection's login: check its user and password (its environment variable, e.g. SENIOR_PASSWORD, is read when the fleet starts: fix it and restart the fleet)",
+  },
   // Not a refusal: the answer says nothing failed but lacks indice_array_retorno, so nothing can be written back.
   RETURN_ARRAY_NOT_FOUND: {
     'pt-BR':
@@ -375,6 +381,24 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
  * recorder): worded with that value when the record has it, else by JOB_FAILURE_REASONS (rows written before).
  */
 export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
+  // A consulta that found nothing for the run's parameters (prepare-set.ts): `preview`'s words too (the CLI's), whole.
+  NO_RECORDS: {
+    'pt-BR':
+      'a consulta da integração {integracao} não encontrou nenhum registro com {parametros} na empresa {empresa}: confira o valor (registros de outra empresa não contam)',
+    en: 'the consulta of integracao {integracao} found no record with {parametros} in empresa {empresa}: check the value (records of another empresa do not count)',
+  },
+  RECEPTOR_LOGIN_REFUSED: {
+    'pt-BR':
+      'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha (a variável de ambiente dela, p.ex. SENIOR_PASSWORD, é lida quando a frota inicia: corrija e reinicie a frota)',
+    en: 'the ERP refused the login of connection {conexao}: check its user and password (its environment variable, e.g. SENIOR_PASSWORD, is read when the fleet starts: fix it and restart the fleet)',
+  },
+  // The ERP answered a code (codCli → id_erp) that another record of the CRM already holds (write-back-failure.ts): an
+  // ERP that numbers again from the start (a restarted test double) gives a code a conta is already linked to.
+  WRITE_BACK_DUPLICATE: {
+    'pt-BR':
+      'o ERP devolveu {returned} para o registro {record}, mas esse valor já está ligado a outro registro do CRM (chave única): reprocessar recebe a mesma resposta; confira no ERP por que o código se repete e corrija o cadastro duplicado',
+    en: 'the ERP returned {returned} for record {record}, but another record of the CRM already holds that value (unique key): retrying gets the same answer; check why the ERP repeats the code and fix the duplicate record',
+  },
   // The outbound guard's refusal (OutboundAddressError's params): the host and its range, the range and the setting
   // that opens it worded in the reader's language by the caller (failureReason in @integrador/integrador, through
   // addressRangeText and guardOpeningText).
@@ -443,9 +467,12 @@ export function jobFailureLabel(
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
 
+/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa). */
+const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS']);
+
 /**
- * A failure in one line for the user: the worded reason with the error's message as its detail, or the message as
- * is when the code is not worded.
+ * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message
+ * as the detail, or the message as is when the code is not worded.
  */
 export function jobFailureText(
   locale: Locale,
@@ -454,7 +481,14 @@ export function jobFailureText(
   values?: Readonly<Record<string, string | number>> | null,
 ): string {
   const label = jobFailureLabel(locale, code, values);
-  return label === undefined ? message : `${label}: ${message}`;
+  if (label === undefined) return message;
+  // Worded whole with its values: the message (English) would only say it again.
+  if (code && WORDED_WHOLE.has(code) && label !== jobFailureLabel(locale, code)) return label;
+  // The engine's message repeats the reason in English: its raw detail (the database's or the network's own words, the
+  // failure's `rawDetail`) is what it adds, so the line keeps one language (the message stays for logs and the
+  // dashboard's technical details).
+  const rawDetail = values?.rawDetail;
+  return `${label}: ${typeof rawDetail === 'string' && rawDetail.trim() ? rawDetail.trim() : message}`;
 }
 
 /** A code's text followed by `: {detail}`, for a catalogue of another layer that words the same failure (the ingress's 502). */

@@ -25,4 +25,5 @@ export {
 export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';
 export { type ProducerApp, startProducerApp } from './producer-app';
+export { ProbeQuietLogController, registerRequestId, requestIdOf } from './request-id';
 export { runWorkerApp, type WorkerDeps, type WorkerServices } from './worker-app';

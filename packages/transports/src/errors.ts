@@ -16,15 +16,18 @@ export class TransientTransportError extends Error {
   readonly receptorMessage: string | undefined;
   /** The request certainly reached no receptor's processing (a refused login, a call not made): a retry sends it as new. */
   readonly notProcessed: boolean;
+  /** The values the job recorder keeps: `rawDetail`, the network's own words, what a worded reason adds to its text. */
+  readonly params: Readonly<Record<string, string>> | undefined;
 
   constructor(
     message: string,
     readonly exchange?: TransportExchange,
     /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
-    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string; notProcessed?: boolean },
+    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string; notProcessed?: boolean; rawDetail?: string },
   ) {
     super(message, options);
+    this.params = options?.rawDetail ? { rawDetail: options.rawDetail } : undefined;
     this.serverFault = options?.serverFault ?? false;
     this.notProcessed = options?.notProcessed ?? false;
     this.receptorMessage = options?.receptorMessage;

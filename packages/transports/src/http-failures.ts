@@ -27,6 +27,15 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** The guard's refusal, a timeout, an abort or a network failure; undefined for anything else. */
+/** The innermost cause's message (`connect ECONNREFUSED 127.0.0.1:8080`): the network's own words, no wrapping. */
+function innermostMessage(error: unknown): string | undefined {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  if (!(current instanceof Error)) return undefined;
+  // soap-http's wrapping of what the exchange met (its cause is not always kept as an Error): its reason only.
+  return current.message.replace(/^could not exchange with \S+: /, '').replace(/^Error: /, '');
+}
+
 export function connectionFailure(error: unknown, context: FailureContext): OutboundAddressError | TransientTransportError | undefined {
   const { exchange } = context;
   const outbound = findOutboundAddressError(error);
@@ -42,7 +51,10 @@ export function connectionFailure(error: unknown, context: FailureContext): Outb
   const code = error !== null && typeof error === 'object' && 'code' in error ? error.code : undefined;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) {
     const message = error instanceof Error ? `: ${error.message}` : '';
-    return new TransientTransportError(`could not reach ${exchange.url} (${code})${message}`, exchange, undefined, { cause: error });
+    return new TransientTransportError(`could not reach ${exchange.url} (${code})${message}`, exchange, undefined, {
+      cause: error,
+      rawDetail: innermostMessage(error),
+    });
   }
   return undefined;
 }

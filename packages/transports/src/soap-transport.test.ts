@@ -282,6 +282,8 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect((down as TransientTransportError).exchange?.request).toContain('<nomCli>');
     const refused = await rejection(transport.send(gravar([cliente()])));
     expect(refused.message).toContain('ECONNREFUSED');
+    // the network's own words, no wrapping: what a worded failure adds to its reason (M3 of the trial)
+    expect((refused as TransientTransportError).params?.rawDetail).toMatch(/^connect ECONNREFUSED /);
 
     const neverLoaded = await rejection(transportFor({ baseUrl: server.url.replace(/:\d+$/, ':1') }).send(gravar([cliente()])));
     expect(neverLoaded).toBeInstanceOf(TransientTransportError);

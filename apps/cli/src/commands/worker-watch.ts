@@ -11,7 +11,8 @@ const WAITING = new Set(['waiting', 'prioritized', 'waiting-children', 'delayed'
 
 /**
  * While `run --wait` follows a job: once it has waited NO_WORKER_HINT_MS for a worker, says on stderr (once) which of
- * its queues no worker serves (BullMQ's getWorkersCount) — the fleet may be down — and keeps waiting, since a worker
+ * its queues no worker serves (BullMQ's getWorkersCount) — the fleet may be down, or run under another KEY_PREFIX (named)
+ * — and keeps waiting, since a worker
  * may still start. A Redis that refuses CLIENT LIST (some managed ones) gives no hint.
  */
 export function noWorkerWatch(cli: Cli, producer: JobProducer, queues: readonly QueueName[], hintAfterMs = NO_WORKER_HINT_MS) {
@@ -25,7 +26,7 @@ export function noWorkerWatch(cli: Cli, producer: JobProducer, queues: readonly 
         .queue(queue)
         .getWorkersCount()
         .catch(() => undefined);
-      if (count === 0) printError(cli.text.noWorker(queue));
+      if (count === 0) printError(cli.text.noWorker(queue, producer.prefix));
     }
   };
 }

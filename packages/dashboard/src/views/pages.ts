@@ -127,7 +127,7 @@ export function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw
 }
 
 /** Codes whose message is the other system's own answer (the ERP's erroExecucao), shown beside the reason. */
-const THEIR_WORDS: ReadonlySet<string> = new Set(['RECEPTOR_ERROR']);
+const THEIR_WORDS: ReadonlySet<string> = new Set(['RECEPTOR_ERROR', 'RECEPTOR_LOGIN_REFUSED']);
 
 /** The technical side of a failure (class, code, English message), folded: support reads it, the operator need not. */
 export function technicalDetails(viewer: Viewer, code: string, message: string | null | undefined): Raw | string {

@@ -1,6 +1,7 @@
 import type { SourceReader } from '@integrador/sources';
 import { createScratchSource, databaseConnection, type ScratchSource } from '@integrador/sources/testing';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { failureText } from '../failure-reason';
 import { GetConfigError } from './get-errors';
 import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
 
@@ -41,6 +42,12 @@ describe.each(['postgres', 'mysql'] as const)('a GET whose %s source refuses the
     expect(failure).toMatchObject({ code: 'LOGIN_REFUSED', permanent: true });
     expect((failure as Error).message).toMatch(new RegExp(`ERP source "${source.connection.name}" refused the login`));
     expect((failure as Error).message).not.toMatch(/sql_consulta/);
+    // M3 (trial): the line a user reads is the catalogue's reason and the source's own words, not the English advice again.
+    const { code, params, message } = failure as GetConfigError;
+    const text = failureText('pt-BR', code, params, message);
+    expect(text).toMatch(/^o banco de origem \(ERP\) recusou o login: confira o usuário e a senha da conexão: \S/);
+    expect(text).toContain('crm_nao_existe');
+    expect(text).not.toMatch(/refused the login|check the connection/);
   });
 
   it('a database the source does not have: permanent DATABASE_MISSING', async () => {

@@ -415,9 +415,7 @@ function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader'>, err: u
     return new GetConfigError(
       code,
       `ERP source "${ctx.definition.conexao.nome_conexao}" ${refusal} (${code}; the source says: ${detail})`,
-      {
-        cause: err,
-      },
+      { cause: err, params: { rawDetail: detail } },
     );
   }
   if (
@@ -433,7 +431,10 @@ function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader'>, err: u
       `campo_cursor: "${cursor}" is not among the columns of sql_consulta (the source says: ${message})`,
       { cause: err },
     );
-  return new GetConfigError('SOURCE_QUERY_FAILED', `sql_consulta failed on the source: ${message}`, { cause: err });
+  return new GetConfigError('SOURCE_QUERY_FAILED', `sql_consulta failed on the source: ${message}`, {
+    cause: err,
+    params: { rawDetail: message },
+  });
 }
 
 /**

@@ -1,5 +1,14 @@
-import { createEmpresa, createFilial, type Database, setSchedulePaused, setTenantPaused, type Tenant } from '@integrador/store';
+import {
+  createEmpresa,
+  createFilial,
+  type Database,
+  recordJobEvents,
+  setSchedulePaused,
+  setTenantPaused,
+  type Tenant,
+} from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { failedJobEvent } from '@integrador/test-support/job-events';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Insertable, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
 import { listSchedules } from './list-schedules';
@@ -89,5 +98,30 @@ describe.each(ALL_DIALECTS)('listSchedules and pauses (%s, real Redis)', (dialec
       [pull, 'pending', null],
       [other, 'pending', null],
     ]);
+  });
+  it("words a failed GET's last run in one language: the reason, then the source's own words (trial M3)", async () => {
+    const pull = await add({ nome: 'GET-ERRADA', empresa_id: b, cron: '*/15 * * * *' });
+    await recordJobEvents(database.db, [
+      failedJobEvent({
+        empresaId: b,
+        jobId: `get-falhou-${pull}`,
+        fila: 'get',
+        integracaoId: pull,
+        erro: {
+          classe: 'GetConfigError',
+          codigo: 'SOURCE_QUERY_FAILED',
+          mensagem: 'sql_consulta failed on the source: column "nomclii" does not exist',
+          parametros: { rawDetail: 'column "nomclii" does not exist' },
+        },
+      }),
+    ]);
+    const tenantB: Tenant = { empresaId: b, filialId: null, nome: 'Empresa B' };
+    const entries = await listSchedules(database.db, testProducer.producer, tenantB, {
+      tz: 'America/Sao_Paulo',
+      locale: 'pt-BR',
+    });
+    expect(entries.find((e) => e.integracaoId === pull)?.lastRun?.error).toBe(
+      'a consulta SQL da integração (sql_consulta) falhou no banco de origem: column "nomclii" does not exist',
+    );
   });
 });

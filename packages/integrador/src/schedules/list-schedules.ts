@@ -1,5 +1,5 @@
 import type { Locale } from '@integrador/i18n';
-import { getScheduler, type JobProducer, jobFailureLabel, jobFailureText, type SchedulerState } from '@integrador/queue';
+import { getScheduler, type JobProducer, jobFailureLabel, type SchedulerState } from '@integrador/queue';
 import {
   type Database,
   type FilialCaller,
@@ -9,12 +9,14 @@ import {
   listIntegracoesWithPause,
   listPausedTenants,
   listServicosEndpoint,
+  recordParameters,
   type StatusEndpoint,
   type Tenant,
   timestampMs,
   withoutConnectionsFileDetail,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { failureText } from '../failure-reason';
 import { configuredGetMode } from '../get/get-settings';
 import { queueForTipo } from '../runs/runnability';
 import { scheduledCron } from './reconcile-schedules';
@@ -78,7 +80,7 @@ function statusOf(wanted: boolean, scheduler: SchedulerState | undefined): Exclu
 function lastFailedJobOf(db: Kysely<Database>, empresaId: number, integracaoId: number) {
   return db
     .selectFrom('registro_jobs')
-    .select(['job_id', 'erro_codigo', 'erro_mensagem', 'criado_em', 'iniciado_em', 'finalizado_em'])
+    .select(['job_id', 'erro_codigo', 'erro_mensagem', 'parametros', 'criado_em', 'iniciado_em', 'finalizado_em'])
     .where('empresa_id', '=', empresaId)
     .where('integracao_id', '=', integracaoId)
     .where('fila', '=', 'get')
@@ -114,13 +116,15 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
       rowsWritten: 0,
       rowsSkipped: 0,
       rowsMarkedDeleted: 0,
-      error: jobFailureText(locale, failed.erro_codigo, mensagem ?? ''),
+      // With the failure's values (its raw detail): one language, as the job status and the CLI word it.
+      error: failureText(locale, failed.erro_codigo, recordParameters(failed.parametros).failure, mensagem ?? ''),
       errorReason: jobFailureLabel(locale, failed.erro_codigo) ?? null,
       errorDetail: [failed.erro_codigo, mensagem].filter(Boolean).join(' ') || null,
     };
   }
   if (!run) return undefined;
-  const code = failed && failed.job_id === run.job_id ? failed.erro_codigo : null;
+  const sameJob = failed && failed.job_id === run.job_id ? failed : undefined;
+  const code = sameJob ? sameJob.erro_codigo : null;
   return {
     jobId: run.job_id,
     trigger: run.gatilho,
@@ -132,7 +136,7 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
     rowsWritten: Number(run.linhas_gravadas),
     rowsSkipped: Number(run.linhas_ignoradas),
     rowsMarkedDeleted: Number(run.linhas_removidas),
-    error: run.erro === null ? null : jobFailureText(locale, code, run.erro),
+    error: run.erro === null ? null : failureText(locale, code, sameJob ? recordParameters(sameJob.parametros).failure : null, run.erro),
     errorReason: run.erro === null ? null : (jobFailureLabel(locale, code) ?? null),
     errorDetail: run.erro === null ? null : [code, run.erro].filter(Boolean).join(' '),
   };

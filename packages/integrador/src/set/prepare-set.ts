@@ -101,6 +101,18 @@ export async function crmScopeOf(ctx: Pick<PrepareContext, 'db' | 'empresaId' | 
  * Reads the records (consulta), resolves dependencias, builds components, maps campos and applies regras. Every CRM
  * statement is bound to the run's tenant: a record of another empresa is not found, like a missing one.
  */
+/**
+ * NO_RECORDS' values, worded as `preview` words them (the catalogue's one wording): the integration, the parameters
+ * given and the empresa the consulta was bound to. None given: the catalogue's wording without values.
+ */
+function noRecordsParams(integracao: { id: number; nome: string }, ctx: PrepareContext): Record<string, string | number> | undefined {
+  const given = Object.entries(ctx.parametros)
+    .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
+    .map(([name, value]) => `${name}=${String(value)}`);
+  if (given.length === 0) return undefined;
+  return { integracao: `#${integracao.id} (${integracao.nome})`, parametros: given.join(', '), empresa: ctx.empresaId };
+}
+
 export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   const { integracao, compiled } = ctx.definition;
   // What can be judged before any I/O is judged now: the receptor's answer could not be read with a bad list.
@@ -113,6 +125,7 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
     throw new PermanentError(
       'NO_RECORDS',
       `consulta of integracao #${integracao.id} (${integracao.nome}) found no record for ${JSON.stringify(ctx.parametros)}`,
+      { params: noRecordsParams(integracao, ctx) },
     );
   }
   const records: PreparedRecord[] = [];

@@ -136,6 +136,9 @@ function refusalReasons(err: unknown, integracao: SetRunContext['definition']['i
 }
 
 /** Sends one record and records the receptor's answer (status enviado) before anything is written back. */
+/** An ERP's answer refusing the login itself (Senior G5's "Usuário ou senha inválidos"), in pt-BR or English. */
+const LOGIN_REFUSAL = /usu[aá]rio ou senha inv[aá]lid|senha inv[aá]lida|invalid (user(name)? or password|credentials|password)/i;
+
 async function send(
   ctx: SetRunContext,
   execucao: Execucao,
@@ -202,6 +205,12 @@ async function send(
     // unknown), as with an answer too large, so a later run reconciles instead of sending it again blindly.
     const status = reading.code === 'RETURN_ARRAY_NOT_FOUND' ? 'enviando' : 'falhou';
     await recordTentativa(ctx, execucao, attempt, { status, mensagem: message, valores: reading.values });
+    // The ERP refusing the connection's login (Senior answers tipoRetorno 2 "Usuário ou senha inválidos"): a credentials
+    // fault of the connection, not of the record, worded with the connection's name and where its password comes from.
+    if (reading.code === undefined && LOGIN_REFUSAL.test(message)) {
+      const conexao = ctx.definition.conexao?.nome_conexao ?? integracao.nome;
+      throw new PermanentError('RECEPTOR_LOGIN_REFUSED', message, { params: { conexao, rawDetail: message } });
+    }
     throw new PermanentError(reading.code ?? 'RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.

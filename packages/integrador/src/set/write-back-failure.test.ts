@@ -50,6 +50,13 @@ describe.each(['postgres', 'mysql', 'sqlite'] as const)('a write-back the CRM re
     expect(jobFailureText('en', failure.code, failure.message)).toMatch(
       /^the write-back \(sql_update\) repeats a value of a unique key of the CRM/,
     );
+    // H1 (trial): with its values the reason says what happened in the reader's language; the database names the key.
+    const params = (failure as unknown as { params: Record<string, string> }).params;
+    const worded = jobFailureText('pt-BR', failure.code, failure.message, params);
+    expect(worded).toMatch(
+      /^o ERP devolveu codCli=4711 para o registro 8002, mas esse valor já está ligado a outro registro do CRM \(chave única\): .+: .*id_erp/,
+    );
+    expect(worded).not.toMatch(/breaks a unique key|the receptor returned/);
     // A lost connection stays retryable.
     const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
     expect(writeBackFailure(lost, { integracaoId: 19, recordKey: '8002', returned: {} })).toBe(lost);

@@ -37,7 +37,8 @@ export function writeBackFailure(err: unknown, context: WriteBackContext): unkno
     return new PermanentError(
       'WRITE_BACK_DUPLICATE',
       `record ${context.recordKey}: sql_update breaks a unique key of the CRM (${key}); the receptor returned ${shown(context.returned)}`,
-      { cause: err },
+      // The reader's words name the returned values and the record; the database's words about the key follow them.
+      { cause: err, params: { returned: shown(context.returned), record: context.recordKey, rawDetail: key } },
     );
   }
   if (isStatementError(err)) return new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });

@@ -122,6 +122,21 @@ export function failureMessage(code: SourceErrorCode, locale: TestLocale, given:
   return kind === 'http' && HTTP_FAILURES.has(code) ? render(HTTP_FAILURES, locale, code, params) : render(FAILURES, locale, code, params);
 }
 
+// A step past a reachability that worked (the port accepted the connection) timing out: no firewall dropping packets,
+// but a server that took the connection and did not finish (overloaded, or TLS/a pooler such as pgbouncer on the way).
+const ACCEPTED_TIMEOUT = defineCatalogue({
+  TIMEOUT: {
+    'pt-BR':
+      '{host}:{port} aceitou a conexão, mas não concluiu o login em {timeoutMs} ms: servidor sobrecarregado, ou TLS/pgbouncer no caminho; tente de novo e, se persistir, confira a carga do servidor e as opções de TLS da conexão',
+    en: "{host}:{port} accepted the connection but did not finish the login within {timeoutMs} ms: an overloaded server, or TLS/pgbouncer on the way; try again and, if it persists, check the server's load and the connection's TLS options",
+  },
+});
+
+/** A login (or later step) timing out after the port accepted the connection: its own words, not the firewall's. */
+export function acceptedTimeoutMessage(locale: TestLocale, params: MessageParams): string {
+  return render(ACCEPTED_TIMEOUT, locale, 'TIMEOUT', params);
+}
+
 /** The message of a step that worked, in the locale. */
 export function successMessage(key: SuccessKey, locale: TestLocale, params: MessageParams): string {
   return render(SUCCESSES, locale, key, params);

@@ -4,6 +4,7 @@ import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, outboundRefusalOf, redact, type SourceErrorCode } from '../source-errors';
 import { type SourceTarget, sourceTarget } from '../source-target';
 import {
+  acceptedTimeoutMessage,
   failureMessage,
   type MessageParams,
   type SuccessKey,
@@ -114,7 +115,10 @@ class StepRunner {
       const detail = redact(raw.split('\n')[0]?.trim().slice(0, 300) ?? '', this.secrets);
       // The guard's refusal names the range it refused (worded by the message), not the technical detail.
       const range = outboundRefusalOf(error)?.range;
-      const message = failureMessage(code, this.locale, { ...this.params, detail, ...(range ? { range } : {}) }, this.kind);
+      const params = { ...this.params, detail, ...(range ? { range } : {}) };
+      // After the port accepted the connection, a timeout is no firewall dropping packets (trial M6).
+      const accepted = code === 'TIMEOUT' && step === 'login' && this.steps.some((s) => s.step === 'reachability' && s.ok);
+      const message = accepted ? acceptedTimeoutMessage(this.locale, params) : failureMessage(code, this.locale, params, this.kind);
       this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), message });
       this.failure = { code, message };
       throw new StepFailure(code, detail);
