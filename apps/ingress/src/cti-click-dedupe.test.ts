@@ -18,6 +18,11 @@ describe('CTI click-to-call dedupe', () => {
       allowPrivateNetwork: true,
     });
     key = await issueApiKey(database.db, acme, null, 'test');
+    // Click-to-call takes only the ramal of an active usuario of the key's empresa.
+    await database.db
+      .insertInto('usuarios')
+      .values(['201', '202'].map((ramal) => ({ empresa_id: acme, nome: `Agente ${ramal}`, ramal })))
+      .execute();
     ingress = await startTestIngress(database, {
       deps: { cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 30000, callTimeoutMs: 60000, popTokenTtlMs: 60000 } },
     });
