@@ -87,12 +87,13 @@ describe('filterOf: the search text and the wording the viewer reads', () => {
   it('takes the failure codes whose wording in the viewer’s language holds the text, and the viewer’s filial', () => {
     expect(filterOf(viewer('pt-BR'), { q: 'Recusou o login' })).toMatchObject({
       texto: 'Recusou o login',
-      codigos: ['LOGIN_REFUSED'],
+      // An ERP database's login and a receptor's (RECEPTOR_LOGIN_REFUSED: "o ERP recusou o login da conexão…").
+      codigos: ['RECEPTOR_LOGIN_REFUSED', 'LOGIN_REFUSED'],
       filialId: 2,
     });
     // The English wording is "refused the login": "recusou" is no English word.
     expect(filterOf(viewer('en'), { q: 'recusou o login' }).codigos).toEqual([]);
-    expect(filterOf(viewer('en'), { q: 'refused the login' }).codigos).toEqual(['LOGIN_REFUSED']);
+    expect(filterOf(viewer('en'), { q: 'refused the login' }).codigos).toEqual(['RECEPTOR_LOGIN_REFUSED', 'LOGIN_REFUSED']);
     expect(filterOf(viewer('pt-BR'), {}).codigos).toBeUndefined();
   });
 });

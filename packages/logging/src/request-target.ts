@@ -6,15 +6,16 @@ import { looksLikeToken, MASK, shownUrl } from './shown-url';
 const PLAIN_VALUE = /^[\w.,-]{0,64}$/;
 
 /**
- * An incoming request's target (path and query) as request logs show it: the path as every URL is shown (token-looking
- * segments masked, scrubText), and of the query only the values that may be secrets masked — a secret-named parameter
+ * An incoming request's target (path and query) as request logs show it: the path with CTI tokens scrubbed (scrubText:
+ * `ctk_[redacted]`, the kind kept), then as every URL is shown (other token-looking
+ * segments masked), and of the query only the values that may be secrets masked — a secret-named parameter
  * (isSecretName: `token`, `senha`, `api_key`…), a token-looking value, or anything but a plain word or number — so
  * `/dashboard/falhas?lang=en&feito=retry` stays readable while `?token=…` does not.
  */
 export function shownRequestTarget(target: string): string {
   const question = target.indexOf('?');
-  if (question === -1 || target.includes('#')) return scrubText(shownUrl(target));
-  const path = scrubText(shownUrl(target.slice(0, question)));
+  if (question === -1 || target.includes('#')) return shownUrl(scrubText(target));
+  const path = shownUrl(scrubText(target.slice(0, question)));
   const pairs = target
     .slice(question + 1)
     .split('&')
