@@ -93,7 +93,7 @@ describe('filterOf: the search text and the wording the viewer reads', () => {
     });
     // The English wording is "refused the login": "recusou" is no English word.
     expect(filterOf(viewer('en'), { q: 'recusou o login' }).codigos).toEqual([]);
-    expect(filterOf(viewer('en'), { q: 'refused the login' }).codigos).toEqual(['RECEPTOR_LOGIN_REFUSED', 'LOGIN_REFUSED']);
+    expect(filterOf(viewer('en'), { q: 'refused the login' }).codigos).toEqual(['LOGIN_REFUSED', 'RECEPTOR_LOGIN_REFUSED']);
     expect(filterOf(viewer('pt-BR'), {}).codigos).toBeUndefined();
   });
 });
