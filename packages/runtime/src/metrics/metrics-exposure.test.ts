@@ -1,4 +1,5 @@
 import { createLogger } from '@integrador/logging';
+import { freePort } from '@integrador/test-support/ports';
 import { isLoopbackHost, listenMetrics, warnIfMetricsOpen } from './metrics-server';
 
 // Red-team finding 10: /metrics names every tenant; served open on a reachable address, it is said at start.
@@ -14,14 +15,16 @@ describe('open /metrics warning', () => {
   });
 
   it("warns when a worker's metrics server listens open on a non-loopback HOST, and only then", async () => {
+    // A free port of its own: test/fleet.test.ts runs a fleet with METRICS_PORT 17210 (suites run two at a time).
+    const port = await freePort();
     const warn = jest.spyOn(logger, 'warn');
-    const open = await listenMetrics({ port: 17210, host: '0.0.0.0', token: undefined, ready: () => true, logger });
+    const open = await listenMetrics({ port, host: '0.0.0.0', token: undefined, ready: () => true, logger });
     await open.close();
     expect(openWarnings(warn)).toEqual([[{ host: '0.0.0.0' }, expect.stringContaining("every tenant's ids")]]);
     warn.mockClear();
-    const guarded = await listenMetrics({ port: 17210, host: '0.0.0.0', token: 'a-metrics-token-0123456789', ready: () => true, logger });
+    const guarded = await listenMetrics({ port, host: '0.0.0.0', token: 'a-metrics-token-0123456789', ready: () => true, logger });
     await guarded.close();
-    const local = await listenMetrics({ port: 17210, host: '127.0.0.1', token: undefined, ready: () => true, logger });
+    const local = await listenMetrics({ port, host: '127.0.0.1', token: undefined, ready: () => true, logger });
     await local.close();
     expect(openWarnings(warn)).toEqual([]);
   });
