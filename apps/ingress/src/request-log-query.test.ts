@@ -21,7 +21,11 @@ describe('the query of a request line', () => {
   });
 
   it('masks a credential-named value (?key=abc, ?sig=…) and keeps plain ones (?page=2)', async () => {
-    const res = await ingress.app.inject({ method: 'GET', url: '/v1/me?page=2&key=abc&sig=f00d', headers: { 'x-request-id': 'logmask-1' } });
+    const res = await ingress.app.inject({
+      method: 'GET',
+      url: '/v1/me?page=2&key=abc&sig=f00d',
+      headers: { 'x-request-id': 'logmask-1' },
+    });
     expect(res.statusCode).toBe(401);
     const request = lines.find((line) => line.msg === 'incoming request' && line.reqId === 'logmask-1');
     expect(request?.req).toMatchObject({ method: 'GET', url: '/v1/me?page=2&key=***&sig=***' });

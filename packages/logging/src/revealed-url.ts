@@ -17,7 +17,8 @@ export function urlSecretValues(url: string): string[] {
   }
   const found: string[] = [];
   if (parsed.password !== '') found.push(percentDecoded(parsed.password) ?? parsed.password);
-  for (const segment of parsed.pathname.split('/')) if (segment !== '' && looksLikeToken(segment)) found.push(percentDecoded(segment) ?? segment);
+  for (const segment of parsed.pathname.split('/'))
+    if (segment !== '' && looksLikeToken(segment)) found.push(percentDecoded(segment) ?? segment);
   return [...found, ...secretQueryValues(parsed.search.slice(1))];
 }
 
