@@ -22,6 +22,13 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
     );
   });
 
+  it('masks the value of a token-looking or @ name and an unusual value, as request lines do (one rule)', () => {
+    expect(revealedUrl('https://pbx.example.com/call?joao@erp=abc&aB3xK9mQ2vL7pR4tZ8wN=xyz&cb=http%3A%2F%2Fcrm%2Fx&n=1')).toBe(
+      'https://pbx.example.com/call?***=***&***=***&cb=***&n=1',
+    );
+    expect(revealedUrl('https://pbx.example.com/call;sig=abc;lote=100?x=1')).toBe('https://pbx.example.com/call;sig=***;lote=100?x=1');
+  });
+
   it('drops the userinfo up to the last @ of the authority (a password holding @ leaves nothing)', () => {
     expect(revealedUrl('https://admin:p@ss@pbx.local/dial?n=1')).toBe('https://pbx.local/dial?n=1');
     expect(revealedUrl('https://admin:p#ss@pbx.local/dial')).toBe('https://***');

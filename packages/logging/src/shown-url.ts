@@ -27,12 +27,7 @@ function readsAsWords(run: string): boolean {
  * digits only (`sapiens_Synccom_senior_g5_co_cad_clientes`, `123`) stay readable. Read percent-decoded.
  */
 export function looksLikeToken(piece: string): boolean {
-  let text = piece;
-  try {
-    text = decodeURIComponent(piece);
-  } catch {
-    // malformed escapes: read as written
-  }
+  const text = percentDecoded(piece) ?? piece;
   for (const run of text.match(KEY_RUN) ?? []) if (/[A-Za-z]/.test(run) && /\d/.test(run) && !readsAsWords(run)) return true;
   return text.length >= 32 && text.replace(/[^A-Z0-9]/g, '').length * 4 >= text.length;
 }
@@ -59,25 +54,48 @@ export function shownUrl(url: string | URL): string {
   return `${parsed.protocol}//${parsed.host}${shownTail(`${parsed.pathname}${parsed.search}${parsed.hash}`)}`;
 }
 
+/** A text percent-decoded; undefined when its escapes are malformed. */
+export function percentDecoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How the parts of a URL's path, query and fragment are shown: a path segment's name (before its `;params`), and each
+ * `name=value` of its query, fragment and `;params`. Logs and errors mask every value (shownPair); views that keep
+ * plain values (revealedUrl) pass their own pair rule.
+ */
+export interface TailRule {
+  name: (segment: string) => string;
+  pair: (pair: string) => string;
+}
+
+const EVERY_VALUE_MASKED: TailRule = { name: shownName, pair: shownPair };
+
 /** Path, query and fragment as written, only their secret parts replaced (nothing re-encoded). */
-function shownTail(tail: string): string {
+function shownTail(tail: string, rule: TailRule = EVERY_VALUE_MASKED): string {
   const hash = tail.indexOf('#');
   const beforeHash = hash === -1 ? tail : tail.slice(0, hash);
   const question = beforeHash.indexOf('?');
   const path = question === -1 ? beforeHash : beforeHash.slice(0, question);
-  let shown = path.split('/').map(shownSegment).join('/');
-  if (question !== -1) shown += `?${shownPairs(beforeHash.slice(question + 1))}`;
-  if (hash !== -1) shown += `#${shownPairs(tail.slice(hash + 1))}`;
+  const pairs = (query: string) => query.split('&').map(rule.pair).join('&');
+  let shown = path
+    .split('/')
+    .map((segment) => {
+      const [head = '', ...params] = segment.split(';');
+      return [rule.name(head), ...params.map(rule.pair)].join(';');
+    })
+    .join('/');
+  if (question !== -1) shown += `?${pairs(beforeHash.slice(question + 1))}`;
+  if (hash !== -1) shown += `#${pairs(tail.slice(hash + 1))}`;
   return shown;
 }
 
 /** A file extension kept visible after a masked name ('***.json'). */
 const EXTENSION = /\.[A-Za-z0-9]{1,5}$/;
-
-function shownSegment(segment: string): string {
-  const [head = '', ...params] = segment.split(';');
-  return [shownName(head), ...params.map(shownPair)].join(';');
-}
 
 export function shownName(name: string): string {
   if (!looksLikeToken(name)) return name;
@@ -85,17 +103,20 @@ export function shownName(name: string): string {
   return extension !== '' && looksLikeToken(name.slice(0, -extension.length)) ? MASK + extension : MASK;
 }
 
-/** A query (or fragment): 'a=1&b' → 'a=***&b'; an empty value stays empty, a bare name that looks like a token or holds an @ is ***. */
-function shownPairs(query: string): string {
-  return query.split('&').map(shownPair).join('&');
-}
-
+/** One pair of a query (or fragment): 'a=1' → 'a=***', 'b' → 'b'; an empty value stays empty, a masked name (isMaskedName) is ***. */
 function shownPair(pair: string): string {
   const eq = pair.indexOf('=');
   const name = eq === -1 ? pair : pair.slice(0, eq);
-  // A name with an '@' may be the rest of a userinfo a '#' or '?' cut short ('https://joao#S3nh@host').
-  const shownName = looksLikeToken(name) || name.includes('@') ? MASK : name;
+  const shownName = isMaskedName(name) ? MASK : name;
   return eq === -1 ? shownName : `${shownName}=${eq === pair.length - 1 ? '' : MASK}`;
+}
+
+/**
+ * Whether a query, fragment or `;param` name is itself shown as ***: it looks like a token, or it holds an '@' (it may
+ * be the rest of a userinfo a '#' or '?' cut short: 'https://joao#S3nh@host').
+ */
+export function isMaskedName(name: string): boolean {
+  return looksLikeToken(name) || name.includes('@');
 }
 
 /** A link: an optional method, then a path or a query ('/x?a=1', '?wsdl', never '//host/…'). */
@@ -109,7 +130,7 @@ function shownRelative(text: string): string {
 /** A scheme and an authority at the start of a text ('https://joao:S3nh', when a '#' in the password cut it there). */
 const SCHEME_AUTHORITY = /^([a-z][a-z0-9+.-]{0,31}:\/\/)([^/?#]*)/i;
 /** An authority with nothing but a host and an optional port: no userinfo, no ':' followed by something else. */
-export const PLAIN_AUTHORITY = /^(?:\[[^\]@]*\]|[^:@[\]]*)(?::\d*)?$/;
+const PLAIN_AUTHORITY = /^(?:\[[^\]@]*\]|[^:@[\]]*)(?::\d*)?$/;
 
 function shownMalformed(text: string): string {
   const head = text.split(/[?#]/, 1)[0]?.trim() ?? '';
@@ -196,13 +217,17 @@ function shownWithTrailing(found: string, show: (url: string) => string): string
   return show(found.slice(0, end)) + found.slice(end);
 }
 
-function shownInPlace(url: string): string {
+/**
+ * An absolute URL as written (`scheme://authority…`), its userinfo dropped up to the last '@' of the authority (a
+ * password holding '@' leaves nothing behind), its tail shown by `rule`; `scheme://***` when the authority is no plain
+ * host[:port] (a password holding '#', '?' or '/' ended it early: 'user:p#ss@host').
+ */
+export function shownInPlace(url: string, rule: TailRule = EVERY_VALUE_MASKED): string {
   const start = url.indexOf('://') + 3;
   const end = url.slice(start).search(/[/?#]/);
   const authority = end === -1 ? url.slice(start) : url.slice(start, start + end);
   const at = authority.lastIndexOf('@');
   const host = at === -1 ? authority : authority.slice(at + 1);
-  // A password holding '#' or '?' ends the authority early ('user:p#ss@host'): the authority is masked whole.
   if (!PLAIN_AUTHORITY.test(host)) return `${url.slice(0, start)}${MASK}`;
-  return url.slice(0, start) + host + (end === -1 ? '' : shownTail(url.slice(start + end)));
+  return url.slice(0, start) + host + (end === -1 ? '' : shownTail(url.slice(start + end), rule));
 }

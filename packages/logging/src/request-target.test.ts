@@ -1,0 +1,60 @@
+import { shownRequestTarget } from './request-target';
+import { revealedUrl, urlSecretValues } from './revealed-url';
+
+/**
+ * Request targets whose credential-named values the request log showed (they are short plain words, not token-looking,
+ * and their names are no secret word of a field's name) while `cti show` masked them: each is masked now.
+ */
+const CREDENTIAL_NAMED: [string, string][] = [
+  ['/cti/dial?ramal=201&key=abc', '/cti/dial?ramal=201&key=***'],
+  ['/hook?chave=segredo99', '/hook?chave=***'],
+  ['/hook?sig=deadbeef&ts=1700000000', '/hook?sig=***&ts=1700000000'],
+  ['/hook?signature=abc123', '/hook?signature=***'],
+  ['/hook?hash=5f4dcc3b', '/hook?hash=***'],
+  ['/hook?hmac=a1b2c3', '/hook?hmac=***'],
+  ['/hook?auth=xyz', '/hook?auth=***'],
+  ['/hook?access_key=AKIAEXAMPLE', '/hook?access_key=***'],
+  ['/hook?accessKey=abc', '/hook?accessKey=***'],
+  ['/hook?KEY=abc&Chave=12345', '/hook?KEY=***&Chave=***'],
+  ['/hook?%6Bey=abc', '/hook?%6Bey=***'],
+  ['/dashboard/falhas?page=2&key=abc&empresa=12', '/dashboard/falhas?page=2&key=***&empresa=12'],
+];
+
+/** Plain values of parameters that name no credential: what an operator reads a request line for. */
+const PLAIN: string[] = [
+  '/dashboard/falhas?page=2&empresa=12',
+  '/dashboard/falhas?lang=en&feito=retry&lista=set,get',
+  '/x?chave_pedido=123&keyword=abc&hashtag=crm&monkey=1',
+  '/v1/jobs?state=failed&limit=50&cursor=',
+];
+
+describe('shownRequestTarget: one query rule with the CLI and the webhooks', () => {
+  it.each(CREDENTIAL_NAMED)('masks a credential-named value whatever it looks like: %s', (target, shown) => {
+    expect(shownRequestTarget(target)).toBe(shown);
+  });
+
+  it.each(PLAIN)('keeps plain values of other names readable: %s', (target) => {
+    expect(shownRequestTarget(target)).toBe(target);
+  });
+
+  it('masks token-looking and unusual values whatever their name, and a token-looking or @ name with its value', () => {
+    expect(shownRequestTarget('/x?id=Qw7Er5Ty3Ui1Op9As&next=/dashboard%3Fa%3D1&bad=%zz&ok=1')).toBe('/x?id=***&next=***&bad=***&ok=1');
+    expect(shownRequestTarget('/x?aB3xK9mQ2vL7pR4tZ8wN=1&joao@erp=abc&joao@erp&page=2')).toBe('/x?***=***&***=***&***&page=2');
+  });
+
+  it('drops the userinfo of an absolute target up to its last @, and keeps the CTI token kind in the path', () => {
+    expect(shownRequestTarget('http://admin:p@ss@erp.local/x?page=2&key=abc')).toBe('http://erp.local/x?page=2&key=***');
+    expect(shownRequestTarget('/t/ctk_iBo5eAgE2tQx_jVXPAHYX_AUrPjdi9EZ/wconnect/x.php?ramal=201&key=abc')).toBe(
+      '/t/ctk_[redacted]/wconnect/x.php?ramal=201&key=***',
+    );
+  });
+
+  it('shows each query as revealedUrl shows it, and urlSecretValues takes what both mask', () => {
+    for (const [target, shown] of [...CREDENTIAL_NAMED, ...PLAIN.map((target) => [target, target])] as [string, string][]) {
+      expect(revealedUrl(`https://pbx.example.com${target}`)).toBe(`https://pbx.example.com${shown}`);
+    }
+    expect(urlSecretValues('https://h.example/x?page=2&key=abc&next=/a%3Fb&aB3xK9mQ2vL7pR4tZ8wN=1&q=a+b').sort()).toEqual(
+      ['/a?b', '1', 'a b', 'aB3xK9mQ2vL7pR4tZ8wN', 'abc'].sort(),
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import { isSecretName } from './mask-secrets';
+import { isMaskedName, looksLikeToken, MASK, percentDecoded } from './shown-url';
+
+/**
+ * Query names that carry a credential in URLs though they are no secret word in a field's name (isSecretName): a PBX's
+ * or a receiver's `?key=`, `?chave=`, `?auth=`, `?sig=`, `?hash=`. Whole names only: `chave_pedido` stays readable.
+ */
+const URL_CREDENTIAL_NAME = /^(?:key|chave|auth|sig|signature|hash|hmac|access[-_]?key)$/i;
+/** A value readable as is: a plain word, number or list of them (`en`, `1`, `set,get`, `json`), read decoded. */
+const PLAIN_VALUE = /^[\w.,-]{0,64}$/;
+
+/** What a caller adds to the rule: values it knows are secrets, and values shown as written whatever they hold. */
+export interface SecretQueryOptions {
+  /** Decoded values masked wherever they appear (a token the caller put in the URL itself). */
+  secrets?: readonly string[];
+  /** Values shown as written, not judged (a template's `{placeholder}`). */
+  keep?: (value: string) => boolean;
+}
+
+/** A query name or value decoded as a form sends it (`+` is a space); undefined when its escapes are malformed. */
+function decodedQueryText(text: string): string | undefined {
+  return percentDecoded(text.replace(/\+/g, ' '));
+}
+
+/** Whether a query (or `;param`) name makes its value a secret whatever it holds: isSecretName's words, or URL_CREDENTIAL_NAME. */
+function isSecretParameter(name: string): boolean {
+  const plain = decodedQueryText(name) ?? name;
+  return isSecretName(plain) || URL_CREDENTIAL_NAME.test(plain);
+}
+
+/**
+ * Whether the value of `name=value` (both as written) is masked: never an empty one; always under a masked name
+ * (isMaskedName); never a kept one; always under a secret or credential name (isSecretParameter); otherwise when it is
+ * no plain word or number (malformed escapes included), looks like a token, or is one of the caller's secrets.
+ */
+function isSecretPairValue(name: string, value: string, options: SecretQueryOptions): boolean {
+  if (value === '') return false;
+  if (isMaskedName(name)) return true;
+  if (options.keep?.(value)) return false;
+  if (isSecretParameter(name)) return true;
+  const decoded = decodedQueryText(value);
+  return decoded === undefined || !PLAIN_VALUE.test(decoded) || looksLikeToken(decoded) || (options.secrets ?? []).includes(decoded);
+}
+
+/**
+ * One `name=value` of a query (or a `;param`) with only its secrets masked — the one rule of every view that shows a
+ * URL's plain values (request log lines, the CLI's PBX URL, a webhook's echoed secrets): a token-looking or '@' name is
+ * *** with its value; the value of a credential-named parameter (`key`, `chave`, `sig`, `hash`, `token`, `senha`,
+ * `api_key`…) is ***, whatever it holds; so is a token-looking or unusual value, whatever its name. `page=2` stays.
+ */
+export function shownSecretPair(pair: string, options: SecretQueryOptions = {}): string {
+  const eq = pair.indexOf('=');
+  const name = eq === -1 ? pair : pair.slice(0, eq);
+  const shownName = isMaskedName(name) ? MASK : name;
+  if (eq === -1) return shownName;
+  const value = pair.slice(eq + 1);
+  return `${shownName}=${isSecretPairValue(name, value, options) ? MASK : value}`;
+}
+
+/** A query (without its '?') with only its secrets masked, pair by pair (shownSecretPair). */
+export function shownSecretQuery(query: string, options: SecretQueryOptions = {}): string {
+  return query
+    .split('&')
+    .map((pair) => shownSecretPair(pair, options))
+    .join('&');
+}
+
+/**
+ * What shownSecretQuery masks in a query (without its '?'), decoded, as a receiver may echo it: the values it masks and
+ * the token-looking names.
+ */
+export function secretQueryValues(query: string): string[] {
+  const found: string[] = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    const name = eq === -1 ? pair : pair.slice(0, eq);
+    const value = eq === -1 ? '' : pair.slice(eq + 1);
+    if (name !== '' && looksLikeToken(name)) found.push(decodedQueryText(name) ?? name);
+    if (isSecretPairValue(name, value, {})) found.push(decodedQueryText(value) ?? value);
+  }
+  return found;
+}
