@@ -103,9 +103,14 @@ describe('dashboard: the calls page opens on what the session may see', () => {
       expect({ typed, empresas: empresasOf(opa) }).toEqual({ typed, empresas: [h.empresaA] });
       expect(opa).toContain('(48) 3222-1111');
     }
-    // Every empresa for the admin: A's and C's rows of the number, each its own.
+    // Within the empresas of an operator: A's row of the number, never C's.
+    const opab = await page('opab', `?telefone=${encodeURIComponent('4832221111')}`);
+    expect(empresasOf(opab)).toEqual([h.empresaA]);
+    // An admin's search over every empresa would read every empresa's calls: an empresa first, then its rows only.
     const admin = await page('admin', `?telefone=${encodeURIComponent('4832221111')}`);
-    expect(empresasOf(admin)).toEqual([empresaC, h.empresaA]);
+    expect(empresasOf(admin)).toEqual([]);
+    expect(admin).toContain('Para buscar um telefone, escolha uma empresa no filtro');
+    expect(empresasOf(await page('admin', `?empresa=${empresaC}&telefone=${encodeURIComponent('4832221111')}`))).toEqual([empresaC]);
     // The API of A's key: A's row only.
     const api = await h.app.inject({
       url: `/dashboard/api/calls?telefone=${encodeURIComponent('(48) 3222-1111')}`,

@@ -241,7 +241,8 @@ const filteredCalls = (query: Query) => ['desde', 'ate', 'telefone', 'ramal', 'a
  * The calls page's body: one tenant's calls (`requested`, or the one tenant the viewer sees), or, when none is asked
  * for, those of every tenant the viewer sees, newest first, each naming its tenant (an admin's read without a list of
  * tenants; an operator's within theirs), with a tenant filter offering both. An empty list says why: no tenant visible,
- * no call logged in the tenant(s), or none matching the filters. `refused`: a filter value it cannot read.
+ * no call logged in the tenant(s), none matching the filters, or an admin's number search needing an empresa.
+ * `refused`: a filter value it cannot read.
  */
 async function callsPage(
   deps: DashboardDeps,
@@ -256,6 +257,9 @@ async function callsPage(
   const filters = tenantFilters(viewer, '/dashboard/ligacoes', [...empresas], empresaId ?? null, extra, true);
   if (empresas.length === 0) return { body: html`${filters}<p class="muted vazio">${t.noTenantsVisible}</p>` };
   const tenants: CallTenants = empresaId ?? (viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id));
+  // No index serves a number (stored or raw) across the calls: within a tenant its empresa index bounds the read, over
+  // every tenant it would read the whole call log. An admin chooses an empresa first (as for a customer search).
+  if (tenants === 'all' && query.telefone?.trim()) return { body: html`${filters}<p class="muted vazio">${t.callsNumberNeedsEmpresa}</p>` };
   let shown: Awaited<ReturnType<typeof shownCalls>>;
   try {
     shown = await shownCalls(deps, viewer, tenants, query);
@@ -278,7 +282,7 @@ async function callsPage(
     : name
       ? t.noCallsIn(name)
       : t.noCallsAnywhere(empresas.length);
-  const listed: CallsShown = { empty, ...(one ? {} : { empresas: new Map(empresas.map((e) => [e.id, e.nome])) }) };
+  const listed: CallsShown = { empty, ...(one ? {} : { empresas: new Map(empresas.map((e) => [e.id, e.nome] as const)) }) };
   return { body: callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, calls), listed) };
 }
 
