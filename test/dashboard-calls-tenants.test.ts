@@ -18,7 +18,15 @@ describe('dashboard: the calls page opens on what the session may see', () => {
   const crmCall = (empresaId: number, telefone: string) =>
     h.database.db
       .insertInto('ligacoes')
-      .values({ empresa_id: empresaId, ramal: '201', telefone, direcao: 'entrada', status: 'finalizada', inicio: new Date(), sem_inicio: 0 })
+      .values({
+        empresa_id: empresaId,
+        ramal: '201',
+        telefone,
+        direcao: 'entrada',
+        status: 'finalizada',
+        inicio: new Date(),
+        sem_inicio: 0,
+      })
       .execute();
 
   beforeAll(async () => {
@@ -93,7 +101,9 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(await page('opd')).toContain(`A empresa Empresa D (#${empresaD}) não tem ligações registradas`);
     expect(await page('opde')).toContain('Nenhuma das 2 empresa(s) que você vê tem ligações registradas');
     expect(await page('opde', '?lang=en')).toContain('None of the 2 tenant(s) you see has calls logged');
-    expect(await page('opab', `?telefone=${encodeURIComponent('0800 123 4567')}`)).toContain('Nenhuma ligação com esses filtros nas 2 empresa(s) que você vê.');
+    expect(await page('opab', `?telefone=${encodeURIComponent('0800 123 4567')}`)).toContain(
+      'Nenhuma ligação com esses filtros nas 2 empresa(s) que você vê.',
+    );
     expect(await page('opab', `?empresa=${h.empresaB}&ramal=299`)).toMatch(/Nenhuma ligação da empresa .* \(#\d+\) com esses filtros\./);
   });
 

@@ -1,4 +1,12 @@
-import { type CallRow, type CallTenants, type ClickToCallFailure, clickToCallFailures, listCalls, ramalOf, readPhoneFilter } from '@integrador/cti';
+import {
+  type CallRow,
+  type CallTenants,
+  type ClickToCallFailure,
+  clickToCallFailures,
+  listCalls,
+  ramalOf,
+  readPhoneFilter,
+} from '@integrador/cti';
 import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,

@@ -235,7 +235,10 @@ export async function customerNames(
 }
 
 /** The names of usuarios by "empresa/id" (the agents of a page of calls), in one query, each bound to its row's empresa. */
-export async function usuarioNames(database: CrmDatabase, pairs: ReadonlyArray<{ empresaId: number; id: number }>): Promise<Map<string, string>> {
+export async function usuarioNames(
+  database: CrmDatabase,
+  pairs: ReadonlyArray<{ empresaId: number; id: number }>,
+): Promise<Map<string, string>> {
   if (!pairs.length) return new Map();
   const rows = await database.db
     .selectFrom('usuarios')

@@ -148,7 +148,12 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
           const now = await entrega(id);
           return now.status === 'entregue' && now.tentativas >= 2;
         };
-        const delivering = runWorkerUntil(queues, database.db, hourly, done, { concurrency: 4, breakerFailures: 50, producer: true, settleMs: 600 });
+        const delivering = runWorkerUntil(queues, database.db, hourly, done, {
+          concurrency: 4,
+          breakerFailures: 50,
+          producer: true,
+          settleMs: 600,
+        });
         await heldCount(1);
         const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
         expect(jobId).toBe(ownJobId(row));

@@ -47,7 +47,12 @@ export async function enqueueHandOver(producer: JobProducer, entrega: Entrega, t
   await producer.enqueue(
     'webhook',
     'webhook.deliver',
-    { tenant: { empresaId: entrega.empresa_id, filialId: null }, entregaId: entrega.id, endpointId: entrega.endpoint_id, reenvio: tentativa },
+    {
+      tenant: { empresaId: entrega.empresa_id, filialId: null },
+      entregaId: entrega.id,
+      endpointId: entrega.endpoint_id,
+      reenvio: tentativa,
+    },
     { jobId: `whm-${entrega.id}-${randomUUID().replaceAll('-', '')}`, delay: HAND_OVER_CHECK_MS },
   );
 }

@@ -11,7 +11,7 @@ import { saveCtiSettings } from '../settings/cti-settings.repository';
 import { TtlCache } from '../settings/settings-cache';
 import { insertConta } from '../test/contas';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
-import { listCalls, readPhoneFilter } from './call-list.repository';
+import { listCalls } from './call-list.repository';
 import { closeStaleCalls, closeUnansweredCalls, insertCall } from './call-log.repository';
 import { callStatusReason } from './call-status.messages';
 
@@ -194,11 +194,15 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(await usuarioOfCall((await start(outra, '3520')).ligacaoId)).toBe(dora);
     expect(await usuarioOfCall((await start(acme, '3521')).ligacaoId)).toBeNull();
     // Click-to-call takes the padded ramal as the usuario's; another empresa's padded ramal is still nobody's here.
-    await expect(admitClickToCall(database.db, acme, { ramal: '3520', numero: '11 98765-4321' })).resolves.toMatchObject({ empresaId: acme });
+    await expect(admitClickToCall(database.db, acme, { ramal: '3520', numero: '11 98765-4321' })).resolves.toMatchObject({
+      empresaId: acme,
+    });
     await expect(admitClickToCall(database.db, acme, { ramal: '3521', numero: '11 98765-4321' })).rejects.toMatchObject({
       code: 'CTI_UNKNOWN_RAMAL',
     });
-    await expect(admitClickToCall(database.db, outra, { ramal: '3521', numero: '11 98765-4321' })).resolves.toMatchObject({ empresaId: outra });
+    await expect(admitClickToCall(database.db, outra, { ramal: '3521', numero: '11 98765-4321' })).resolves.toMatchObject({
+      empresaId: outra,
+    });
   });
 
   it('an end whose start is processed later (two workers) still makes one row, and the call leaves the screen pop', async () => {

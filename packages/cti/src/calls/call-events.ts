@@ -31,8 +31,8 @@ import {
   TRANSFER_WINDOW_MS,
   usuarioOfRamal,
 } from './call-log.repository';
-import { logStartGrouped } from './call-start-groups';
 import { storedKey, storedNumber } from './call-number';
+import { logStartGrouped } from './call-start-groups';
 
 export interface CallEventDeps {
   db: Kysely<Database>;

@@ -129,7 +129,11 @@ const RAW_CANDIDATES_BATCH = 200;
  * One page of the calls of `tenants`, newest first (ids are global: `before` pages across empresas too). A number
  * filter reads rows a round at a time until the page is full, since a raw candidate may be another number.
  */
-export async function listCalls(db: Db, tenants: CallTenants, filter: CallFilter): Promise<{ calls: CallRow[]; nextCursor: number | null }> {
+export async function listCalls(
+  db: Db,
+  tenants: CallTenants,
+  filter: CallFilter,
+): Promise<{ calls: CallRow[]; nextCursor: number | null }> {
   const ids = idsOf(tenants);
   if (ids?.length === 0) return { calls: [], nextCursor: null };
   let query = db.selectFrom('ligacoes').selectAll();
