@@ -277,7 +277,7 @@ async function callsPage(
     return { body: filters, refused: fieldRefusalText(err, viewer.locale, true) };
   }
   const { calls, nextCursor } = shown;
-  const where = empresaId === undefined ? {} : { empresa: String(empresaId) };
+  const where: Record<string, string> = empresaId === undefined ? {} : { empresa: String(empresaId) };
   const next = nextCursor
     ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), ...where, antes: String(nextCursor) })}`
     : null;
