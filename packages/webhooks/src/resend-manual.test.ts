@@ -64,28 +64,35 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
   const deliverUntil = (done: () => Promise<boolean>) =>
     runWorkerUntil(queues, database.db, settings, done, { concurrency: 4, breakerFailures: 50, producer: true, settleMs: 600 });
 
-  const withDeliveries = (nome: string, count: number) =>
+  const withDeliveries = (nome: string, count: number, to = url) =>
     endpointWithDeliveries(database.db, {
       nome: `${nome}${dialect}`,
-      url,
+      url: to,
       segredo: 'plain:whsec_x',
       bodies: Array.from({ length: count }, (_, i) => `{"i":${i}}`),
     });
 
-  it('a resend of a pending delivery runs its own job now, its attempt recorded manual (it was automatica)', async () => {
-    answer = 200;
-    const { empresaId, endpointId, entregaIds } = await withDeliveries('Pendente', 1);
+  /** One pending delivery to `to` with its own job queued as the publish queues it (`delay`: waiting for a retry). */
+  const pendingWithOwnJob = async (nome: string, to = url, delay = 0) => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries(nome, 1, to);
     const [id] = entregaIds as [number];
     const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    // Its own job waits for its next retry, an hour away.
+    const jobId = ownJobId(row);
     await queues.producer.enqueue(
       'webhook',
       'webhook.deliver',
       { tenant: { empresaId, filialId: null }, entregaId: id, endpointId },
-      { jobId: ownJobId(row), delay: 3_600_000 },
+      { jobId, delay },
     );
+    return { empresaId, endpointId, id, jobId };
+  };
+
+  it('a resend of a pending delivery runs its own job now, its attempt recorded manual (it was automatica)', async () => {
+    answer = 200;
+    // Its own job waits for its next retry, an hour away.
+    const { empresaId, endpointId, id, jobId: own } = await pendingWithOwnJob('Pendente', url, 3_600_000);
     const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
-    expect(jobId).toBe(ownJobId(row));
+    expect(jobId).toBe(own);
     await deliverUntil(async () => (await entrega(id)).status === 'entregue');
     expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
     expect(await origins(id)).toEqual(['1:manual']);
@@ -129,21 +136,8 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
       ] as const) {
         held.length = 0;
         mostInFlight = 0;
-        const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries(database.db, {
-          nome: `${nome}${dialect}`,
-          url: holdingUrl,
-          segredo: 'plain:whsec_x',
-          bodies: ['{"i":0}'],
-        });
-        const [id] = entregaIds as [number];
-        const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         // Its own job, as the publish adds it, takes the delivery and POSTs: the receiver holds it.
-        await queues.producer.enqueue(
-          'webhook',
-          'webhook.deliver',
-          { tenant: { empresaId, filialId: null }, entregaId: id, endpointId },
-          { jobId: ownJobId(row) },
-        );
+        const { empresaId, endpointId, id, jobId: own } = await pendingWithOwnJob(nome, holdingUrl);
         const done = async () => {
           const now = await entrega(id);
           return now.status === 'entregue' && now.tentativas >= 2;
@@ -156,7 +150,7 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
         });
         await heldCount(1);
         const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
-        expect(jobId).toBe(ownJobId(row));
+        expect(jobId).toBe(own);
         expect(await (await queues.producer.queue('webhook').getJob(jobId))?.getState()).toBe('active');
         // The attempt in flight ends (failed: its retry an hour away; or delivered); the operator's comes right after.
         held[0]?.answer(first);
