@@ -1,14 +1,13 @@
 export { type CallEventDeps, type CallEventResult, expireOpenCalls, processCallEvent } from './calls/call-events';
 export {
   type CallFilter,
-  type CallRow,
-  type CallStatus,
-  EXTENSION_EXPIRED,
-  findCall,
+  type CallTenants,
   listCalls,
-  RING_EXPIRED,
+  type PhoneFilter,
+  phoneFilterFor,
   readPhoneFilter,
-} from './calls/call-log.repository';
+} from './calls/call-list.repository';
+export { type CallRow, type CallStatus, EXTENSION_EXPIRED, findCall, RING_EXPIRED } from './calls/call-log.repository';
 export { callStatusReason, callStatusWord, tenantFailureReason } from './calls/call-status.messages';
 export {
   admitClickToCall,

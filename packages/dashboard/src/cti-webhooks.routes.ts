@@ -1,4 +1,12 @@
-import { type CallRow, clickToCallFailures, listCalls, ramalOf, readPhoneFilter } from '@integrador/cti';
+import {
+  type CallRow,
+  type CallTenants,
+  type ClickToCallFailure,
+  clickToCallFailures,
+  listCalls,
+  ramalOf,
+  readPhoneFilter,
+} from '@integrador/cti';
 import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,
@@ -42,7 +50,7 @@ import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { customerNames, usuarioNames } from './queries';
 import { sendStatusPage } from './status-page';
-import { type CallExtras, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
+import { type CallExtras, type CallsShown, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
 import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
 
@@ -89,12 +97,13 @@ const refuseRamal = (): never => {
   throw new FieldRefusedError('querystring.ramal', 'ramal');
 };
 
-async function callFilter(deps: DashboardDeps, empresaId: number, query: Query, timeZone: string) {
+/** The calls filter of a query, over the tenants listed (a number is read as each of them stored its calls). */
+async function callFilter(deps: DashboardDeps, tenants: CallTenants, query: Query, timeZone: string) {
   const from = date(query, 'desde', timeZone);
   const to = date(query, 'ate', timeZone);
   const ramal = ramalFilter(query);
   const telefone = query.telefone?.trim()
-    ? await readPhoneFilter(deps.database.db, empresaId, query.telefone.trim().slice(0, 40))
+    ? await readPhoneFilter(deps.database.db, tenants, query.telefone.trim().slice(0, 40))
     : undefined;
   return {
     ...(from ? { from } : {}),
@@ -233,6 +242,58 @@ async function webhooksPage(
   return { body: html`${filters}${more}${sections.length ? sections : html`<p class="muted vazio">${t.noRows}</p>`}` };
 }
 
+/** Whether the calls page is filtered beyond its tenant (an empty list then says the filters found nothing). */
+const filteredCalls = (query: Query) => ['desde', 'ate', 'telefone', 'ramal', 'antes'].some((key) => query[key]?.trim());
+
+/**
+ * The calls page's body: one tenant's calls (`requested`, or the one tenant the viewer sees), or, when none is asked
+ * for, those of every tenant the viewer sees, newest first, each naming its tenant (an admin's read without a list of
+ * tenants; an operator's within theirs), with a tenant filter offering both. An empty list says why: no tenant visible,
+ * no call logged in the tenant(s), none matching the filters, or an admin's number search needing an empresa.
+ * `refused`: a filter value it cannot read.
+ */
+async function callsPage(
+  deps: DashboardDeps,
+  viewer: Viewer,
+  query: Query,
+  empresas: ReadonlyArray<{ id: number; nome: string }>,
+  requested: number | undefined,
+): Promise<{ body: Raw; refused?: string }> {
+  const t = messages(viewer.locale);
+  const empresaId = requested ?? (empresas.length === 1 ? empresas[0]?.id : undefined);
+  const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label><label>${t.ramal}<input name="ramal" value="${query.ramal ?? ''}" size="8"></label>`;
+  const filters = tenantFilters(viewer, '/dashboard/ligacoes', [...empresas], empresaId ?? null, extra, true);
+  if (empresas.length === 0) return { body: html`${filters}<p class="muted vazio">${t.noTenantsVisible}</p>` };
+  const tenants: CallTenants = empresaId ?? (viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id));
+  // No index serves a number (stored or raw) across the calls: within a tenant its empresa index bounds the read, over
+  // every tenant it would read the whole call log. An admin chooses an empresa first (as for a customer search).
+  if (tenants === 'all' && query.telefone?.trim()) return { body: html`${filters}<p class="muted vazio">${t.callsNumberNeedsEmpresa}</p>` };
+  let shown: Awaited<ReturnType<typeof shownCalls>>;
+  try {
+    shown = await shownCalls(deps, viewer, tenants, query);
+  } catch (err) {
+    // A date it cannot read: the page with its filter to correct, saying which field (never all the calls).
+    if (!(err instanceof FieldRefusedError)) throw err;
+    return { body: filters, refused: fieldRefusalText(err, viewer.locale, true) };
+  }
+  const { calls, nextCursor } = shown;
+  const where: Record<string, string> = empresaId === undefined ? {} : { empresa: String(empresaId) };
+  const next = nextCursor
+    ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), ...where, antes: String(nextCursor) })}`
+    : null;
+  const one = empresas.find((e) => e.id === empresaId);
+  const name = one ? `${one.nome} (#${one.id})` : undefined;
+  const empty = filteredCalls(query)
+    ? name
+      ? t.noCallsMatchingIn(name)
+      : t.noCallsMatchingAnywhere(empresas.length)
+    : name
+      ? t.noCallsIn(name)
+      : t.noCallsAnywhere(empresas.length);
+  const listed: CallsShown = { empty, ...(one ? {} : { empresas: new Map(empresas.map((e) => [e.id, e.nome] as const)) }) };
+  return { body: callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, calls), listed) };
+}
+
 /**
  * The endpoints' circuit breakers now, as GET /v1/webhooks reads them (one round trip; the ids are the tenant's, listed
  * above); null when Redis does not answer — the page still shows the endpoints, the circuit as unknown.
@@ -267,10 +328,9 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const query = request.query as Query;
       const empresas = await visibleEmpresas(deps, viewer);
       const requested = num(query.empresa);
-      // The calls page opens on the viewer's first tenant; the webhooks page on every tenant the viewer sees (an
-      // operator's endpoints may all be in another tenant than the first), unless one is asked for.
-      const asked = empresas.find((e) => e.id === requested)?.id;
-      const empresaId = kind === 'webhooks' ? asked : (asked ?? empresas[0]?.id);
+      // Both pages open on every tenant the viewer sees (an operator's calls or endpoints may all be in another tenant
+      // than the first), unless one is asked for.
+      const empresaId = empresas.find((e) => e.id === requested)?.id;
       // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
       const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;
       // The webhooks page's actions (resend, recover) count deliveries, not jobs.
@@ -278,26 +338,14 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         query.feito !== undefined ? (kind === 'webhooks' ? t.doneDeliveries(Number(query.feito)) : t.done(Number(query.feito))) : undefined;
       const refused = answer?.error ? answer.text : refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
-      if (empresaId !== undefined && kind === 'calls') {
-        const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label><label>${t.ramal}<input name="ramal" value="${query.ramal ?? ''}" size="8"></label>`;
-        const filters = tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra);
-        let shown: Awaited<ReturnType<typeof shownCalls>>;
-        try {
-          shown = await shownCalls(deps, viewer, empresaId, query);
-        } catch (err) {
-          // A date it cannot read: the page with its filter to correct, saying which field (never all the calls).
-          if (!(err instanceof FieldRefusedError)) throw err;
-          const text = fieldRefusalText(err, viewer.locale, true);
+      if (kind === 'calls') {
+        const calls = await callsPage(deps, viewer, query, empresas, empresaId);
+        if (calls.refused !== undefined)
           return reply
             .status(400)
             .type('text/html')
-            .send(layout(viewer, { title: t.calls, active: 'calls', body: filters, flash: { text, error: true } }));
-        }
-        const { calls, nextCursor } = shown;
-        const next = nextCursor
-          ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
-          : null;
-        body = callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, empresaId, calls));
+            .send(layout(viewer, { title: t.calls, active: 'calls', body: calls.body, flash: { text: calls.refused, error: true } }));
+        body = calls.body;
       } else if (kind === 'webhooks') {
         const webhooks = await webhooksPage(deps, viewer, query, empresas, empresaId);
         if (webhooks.refused !== undefined)
@@ -537,39 +585,56 @@ async function testOutcome(deps: DashboardDeps, viewer: Viewer, empresaId: numbe
  * Calls belong to the empresa, not a filial (seed 002: one PBX per empresa; ligacoes.empresa_filial_id is never set),
  * so a filial key lists them all, as GET /cti/calls does; the conta / contato names beside them follow the filial rule.
  */
-async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number, query: Query) {
-  const page = await listCalls(deps.database.db, empresaId, await callFilter(deps, empresaId, query, viewer.timeZone));
+async function shownCalls(deps: DashboardDeps, viewer: Viewer, tenants: CallTenants, query: Query) {
+  const page = await listCalls(deps.database.db, tenants, await callFilter(deps, tenants, query, viewer.timeZone));
   return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
 }
 
+/** The (empresa, id) pairs a page of calls names in one column, each once. */
+function callPairs(calls: ReadonlyArray<CallRow>, pick: (c: CallRow) => number | null) {
+  const pairs = new Map<string, { empresaId: number; id: number }>();
+  for (const call of calls) {
+    const id = pick(call);
+    if (id !== null) pairs.set(`${call.empresa_id}/${id}`, { empresaId: call.empresa_id, id: Number(id) });
+  }
+  return [...pairs.values()];
+}
+
+/** Why each failed click-to-call of the page failed, by "empresa/evento_id": one query per empresa that has one. */
+async function callFailures(deps: DashboardDeps, calls: ReadonlyArray<CallRow>): Promise<Map<string, ClickToCallFailure>> {
+  const byEmpresa = new Map<number, CallRow[]>();
+  for (const call of calls) byEmpresa.set(call.empresa_id, [...(byEmpresa.get(call.empresa_id) ?? []), call]);
+  const found = await Promise.all(
+    [...byEmpresa].map(async ([empresaId, rows]) => [empresaId, await clickToCallFailures(deps.database.db, empresaId, rows)] as const),
+  );
+  return new Map(found.flatMap(([empresaId, failures]) => [...failures].map(([evento, f]) => [`${empresaId}/${evento}`, f] as const)));
+}
+
 /**
- * What the calls page shows beside a page of calls, read in one query each and bound to the page's empresa: the
- * names of the contas and contatos they name, and the failure code of each failed click-to-call (its job's record,
+ * What the calls page shows beside a page of calls, each bound to its call's empresa: the names of the contas,
+ * contatos and agents (usuarios) they name, and the failure code of each failed click-to-call (its job's record,
  * clickToCallFailures), worded by the failure catalogue.
  */
-async function callExtras(deps: DashboardDeps, viewer: Viewer, empresaId: number, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
-  const ids = (pick: (c: CallRow) => number | null) =>
-    [...new Set(calls.map(pick).filter((id): id is number => id !== null))].map((id) => ({ empresaId, id }));
+async function callExtras(deps: DashboardDeps, viewer: Viewer, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
   const [contas, contatos, usuarios, failures] = await Promise.all([
     customerNames(
       deps.database,
       'contas',
-      ids((c) => c.conta_id),
+      callPairs(calls, (c) => c.conta_id),
       viewer.filialId,
     ),
     customerNames(
       deps.database,
       'contatos',
-      ids((c) => c.contato_id),
+      callPairs(calls, (c) => c.contato_id),
       viewer.filialId,
     ),
-    // The agent of each call (its ramal's usuario when the call was logged), bound to the page's empresa.
+    // The agent of each call (its ramal's usuario when the call was logged).
     usuarioNames(
       deps.database,
-      empresaId,
-      calls.map((c) => c.usuario_id).filter((id): id is number => id !== null),
+      callPairs(calls, (c) => c.usuario_id),
     ),
-    clickToCallFailures(deps.database.db, empresaId, calls),
+    callFailures(deps, calls),
   ]);
   return { contas, contatos, usuarios, failures };
 }

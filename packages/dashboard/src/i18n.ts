@@ -374,6 +374,14 @@ const PT = {
   noDeliveriesWithStatus: (status: string) => `Nenhuma entrega com status ${status} entre as deste endpoint.`,
   moreTenantsWithWebhooks: (shown: number, total: number) =>
     `Mostrando ${shown} de ${total} empresas com endpoints de webhook: escolha uma empresa no filtro para ver as demais.`,
+  noCallsAnywhere: (n: number) =>
+    `Nenhuma das ${n} empresa(s) que você vê tem ligações registradas: as ligações aparecem quando a central (PABX) envia eventos ao hub ou quando um agente usa o clique para ligar.`,
+  noCallsIn: (empresa: string) =>
+    `A empresa ${empresa} não tem ligações registradas: as ligações aparecem quando a central (PABX) envia eventos ao hub ou quando um agente usa o clique para ligar.`,
+  noCallsMatchingIn: (empresa: string) => `Nenhuma ligação da empresa ${empresa} com esses filtros.`,
+  noCallsMatchingAnywhere: (n: number) => `Nenhuma ligação com esses filtros nas ${n} empresa(s) que você vê.`,
+  callsNumberNeedsEmpresa:
+    'Para buscar um telefone, escolha uma empresa no filtro: sem empresa a busca leria as ligações de todas as empresas.',
   noSchedule: (id: number) =>
     `A integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
@@ -699,6 +707,13 @@ const EN: Messages = {
   noDeliveriesWithStatus: (status) => `No delivery of this endpoint has status ${status}.`,
   moreTenantsWithWebhooks: (shown, total) =>
     `Showing ${shown} of ${total} tenants with webhook endpoints: pick a tenant in the filter to see the others.`,
+  noCallsAnywhere: (n) =>
+    `None of the ${n} tenant(s) you see has calls logged: calls appear when the PBX sends its events to the hub or an agent uses click-to-call.`,
+  noCallsIn: (empresa) =>
+    `Tenant ${empresa} has no calls logged: calls appear when the PBX sends its events to the hub or an agent uses click-to-call.`,
+  noCallsMatchingIn: (empresa) => `No call of tenant ${empresa} matches these filters.`,
+  noCallsMatchingAnywhere: (n) => `No call matches these filters in the ${n} tenant(s) you see.`,
+  callsNumberNeedsEmpresa: "To search a number, choose a tenant in the filter: without one the search would read every tenant's calls.",
   noSchedule: (id) =>
     `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,
 };

@@ -234,16 +234,18 @@ export async function customerNames(
   return new Map(rows.map((r) => [`${r.empresa_id}/${r.id}`, r.nome]));
 }
 
-/** The names of an empresa's usuarios by id (the agents of its calls), in one query bound to it. */
-export async function usuarioNames(database: CrmDatabase, empresaId: number, ids: readonly number[]): Promise<Map<number, string>> {
-  if (!ids.length) return new Map();
+/** The names of usuarios by "empresa/id" (the agents of a page of calls), in one query, each bound to its row's empresa. */
+export async function usuarioNames(
+  database: CrmDatabase,
+  pairs: ReadonlyArray<{ empresaId: number; id: number }>,
+): Promise<Map<string, string>> {
+  if (!pairs.length) return new Map();
   const rows = await database.db
     .selectFrom('usuarios')
-    .select(['id', 'nome'])
-    .where('empresa_id', '=', empresaId)
-    .where('id', 'in', [...new Set(ids)])
+    .select(['empresa_id', 'id', 'nome'])
+    .where((eb) => eb.or(pairs.map((p) => eb.and([eb('empresa_id', '=', p.empresaId), eb('id', '=', p.id)]))))
     .execute();
-  return new Map(rows.map((r) => [Number(r.id), r.nome]));
+  return new Map(rows.map((r) => [`${r.empresa_id}/${r.id}`, r.nome]));
 }
 
 /** The current status of webhook deliveries by "empresa/id", in one query, each bound to its row's empresa. */

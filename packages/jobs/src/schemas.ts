@@ -158,6 +158,12 @@ export const WebhookDeliverPayload = Type.Object(
      * is recorded `manual`, the ones after it `automatica` (the job keeps its retry schedule).
      */
     tentativaManual: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * A resend's hand-over, sending nothing itself: the resend found the pending delivery's own job mid-attempt, so this
+     * job waits for that attempt to be recorded and then hands the resend over (its attempt of this number or later
+     * recorded `manual`, run right after), so that the resend is honoured and never sent beside the attempt in flight.
+     */
+    reenvio: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

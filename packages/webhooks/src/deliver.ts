@@ -59,7 +59,8 @@ export interface DeliveryEvents {
 export type DeliveryOutcome =
   | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' | 'other_recover' | 'resent' }
   | { kind: 'delivered'; attempt: number; status: number }
-  | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
+  /** `attempt`: a resend's hand-over waits for the delivery's attempt in flight (resend-pending.ts). */
+  | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' | 'attempt' }
   | { kind: 'retry'; untilMs: number; attempt: number; maxAttempts: number; errorClass: string | null }
   | {
       kind: 'failed';

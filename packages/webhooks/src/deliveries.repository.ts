@@ -694,3 +694,17 @@ export async function recoverableEntregasSince(db: Db, empresaId: number, endpoi
     (r): RecoverableEntrega => ({ id: Number(r.id), status: r.status as RecoverableEntrega['status'], ultimoErro: r.ultimo_erro }),
   );
 }
+
+/** Whether the delivery has a `manual` attempt numbered `numero` or later (an operator's resend was honoured). */
+export async function hasManualAttemptFrom(db: Db, empresaId: number, entregaId: number, numero: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhook_tentativas')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('entrega_id', '=', entregaId)
+    .where('numero', '>=', numero)
+    .where('origem', '=', 'manual')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,7 +1,10 @@
+import type { JobProducer } from '@integrador/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { type DeliveryDeps, type DeliveryOutcome, deliverOnce } from './deliver';
+import { type Entrega, hasManualAttemptFrom, loadEntrega } from './deliveries.repository';
 import { WebhookError } from './errors';
 import type { DeliveryFailureCode } from './failure-codes';
+import { HAND_OVER_CHECK_MS, handPendingResend } from './resend-pending';
 import { resendDelivery } from './webhooks.service';
 
 type DeliverPayload = {
@@ -13,6 +16,8 @@ type DeliverPayload = {
   recuperacao?: string | undefined;
   /** The attempt a resend of the pending delivery asked for: recorded `manual`. */
   tentativaManual?: number | undefined;
+  /** A resend's hand-over (resend-pending.ts): the attempt the resend asked for, honoured once none is in flight. */
+  reenvio?: number | undefined;
 };
 
 /**
@@ -31,14 +36,44 @@ async function resentByOperator(
   const { empresaId } = payload.tenant;
   const entrega = await deps.store.load(empresaId, payload.entregaId);
   if (!entrega || entrega.status === 'pendente') return undefined;
+  return resendNow(deps.db, deps.producer, empresaId, entrega);
+}
+
+/** The resend is honoured by what the delivery's own job does next, or by a resend of it (claimed) once it is over. */
+const RESENT: DeliveryOutcome = { kind: 'skipped', reason: 'resent' };
+
+/** Resends a delivery that is no longer pending as the Webhooks page does (resendDelivery: claimed, one manual attempt). */
+async function resendNow(
+  db: DeliveryDeps['db'],
+  producer: JobProducer,
+  empresaId: number,
+  entrega: Pick<Entrega, 'id' | 'endpoint_id'>,
+): Promise<DeliveryOutcome> {
   try {
-    await resendDelivery(deps.db, deps.producer, { empresaId, filialId: null }, entrega.endpoint_id, entrega.id);
+    await resendDelivery(db, producer, { empresaId, filialId: null }, entrega.endpoint_id, entrega.id);
   } catch (err) {
     // A disabled (409) or deleted (404) endpoint sends nothing: the operator re-enables it and recovers.
     if (err instanceof WebhookError && (err.status === 409 || err.status === 404)) return { kind: 'skipped', reason: 'endpoint_inactive' };
     throw err;
   }
-  return { kind: 'skipped', reason: 'resent' };
+  return RESENT;
+}
+
+/**
+ * A resend's hand-over job (`reenvio`: the resend found the pending delivery's own job mid-attempt): nothing once an
+ * attempt numbered `reenvio` or later was recorded `manual` (the resend reached the job's next run after all); while
+ * the delivery is pending, hands the resend to its own job (handPendingResend), waiting while that job is busy with
+ * an attempt; once the attempt in flight ended it (delivered or given up), resends it as the Webhooks page does.
+ */
+async function handOverResend(deps: DeliveryDeps, payload: DeliverPayload & { reenvio: number }): Promise<DeliveryOutcome> {
+  const { db, producer } = deps;
+  const { empresaId } = payload.tenant;
+  const entrega = await loadEntrega(db, empresaId, payload.entregaId);
+  if (!entrega || !producer) return { kind: 'skipped', reason: 'not_found' };
+  if (await hasManualAttemptFrom(db, empresaId, entrega.id, payload.reenvio)) return RESENT;
+  if (entrega.status !== 'pendente') return resendNow(db, producer, empresaId, entrega);
+  const { busy } = await handPendingResend(db, producer, entrega);
+  return busy ? { kind: 'wait', untilMs: Date.now() + HAND_OVER_CHECK_MS, reason: 'attempt' } : RESENT;
 }
 
 /**
@@ -54,6 +89,7 @@ export async function runDeliveryJob(
   operatorRetries = 0,
 ) {
   const outcome =
+    (payload.reenvio === undefined ? undefined : await handOverResend(deps, { ...payload, reenvio: payload.reenvio })) ??
     (await resentByOperator(deps, payload, operatorRetries)) ??
     (await deliverOnce(
       deps,

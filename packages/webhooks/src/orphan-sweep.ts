@@ -54,23 +54,27 @@ export function ownJobId(row: PendingRow): string {
 /**
  * Gives a pending delivery its owning job unless that job is still to run (then it settles the row itself; `runNow`
  * promotes a delayed one, a resend's "now"). A settled job under that id (a Redis snapshot newer than the database) is
- * removed first, or the add would be a no-op. Answers the job id and whether a job was added.
+ * removed first, or the add would be a no-op. Answers the job id, whether a job was added and, when one was live, the
+ * state it was found in.
  * `tentativaManual` (a resend of a pending delivery): the job's attempt of that number is recorded `manual` — written
- * into a live job's data before it is promoted (a job already sending makes its attempt as it began it, automatic).
+ * into a live job's data, which the job reads when it is taken (a job already `active` makes its attempt as it began
+ * it, automatic: resend-pending.ts honours the resend after it).
  */
 export async function enqueueOwnJob(
   producer: JobProducer,
   row: PendingRow,
   options: { runNow?: boolean; tentativaManual?: number } = {},
-): Promise<{ jobId: string; added: boolean }> {
+): Promise<{ jobId: string; added: boolean; state?: string }> {
   const jobId = ownJobId(row);
   const found = await producer.getJobWithState('webhook', jobId);
   const manual = options.tentativaManual === undefined ? {} : { tentativaManual: options.tentativaManual };
   if (found && !SETTLED_STATES.has(found.state)) {
     if (options.tentativaManual !== undefined)
       await producer.read(`mark job ${jobId}`, () => found.job.updateData({ ...(found.job.data as object), ...manual }));
-    if (options.runNow && found.state === 'delayed') await producer.read(`promote job ${jobId}`, () => found.job.promote());
-    return { jobId, added: false };
+    // Taken meanwhile (its own schedule, another resend), the promote is refused: the job runs anyway.
+    if (options.runNow && found.state === 'delayed')
+      await producer.read(`promote job ${jobId}`, () => found.job.promote()).catch(() => undefined);
+    return { jobId, added: false, state: found.state };
   }
   if (found) await producer.read(`remove job ${jobId}`, () => found.job.remove());
   await producer.enqueue(

@@ -64,32 +64,112 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
   const deliverUntil = (done: () => Promise<boolean>) =>
     runWorkerUntil(queues, database.db, settings, done, { concurrency: 4, breakerFailures: 50, producer: true, settleMs: 600 });
 
-  const withDeliveries = (nome: string, count: number) =>
+  const withDeliveries = (nome: string, count: number, to = url) =>
     endpointWithDeliveries(database.db, {
       nome: `${nome}${dialect}`,
-      url,
+      url: to,
       segredo: 'plain:whsec_x',
       bodies: Array.from({ length: count }, (_, i) => `{"i":${i}}`),
     });
 
-  it('a resend of a pending delivery runs its own job now, its attempt recorded manual (it was automatica)', async () => {
-    answer = 200;
-    const { empresaId, endpointId, entregaIds } = await withDeliveries('Pendente', 1);
+  /** One pending delivery to `to` with its own job queued as the publish queues it (`delay`: waiting for a retry). */
+  const pendingWithOwnJob = async (nome: string, to = url, delay = 0) => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries(nome, 1, to);
     const [id] = entregaIds as [number];
     const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    // Its own job waits for its next retry, an hour away.
+    const jobId = ownJobId(row);
     await queues.producer.enqueue(
       'webhook',
       'webhook.deliver',
       { tenant: { empresaId, filialId: null }, entregaId: id, endpointId },
-      { jobId: ownJobId(row), delay: 3_600_000 },
+      { jobId, delay },
     );
+    return { empresaId, endpointId, id, jobId };
+  };
+
+  it('a resend of a pending delivery runs its own job now, its attempt recorded manual (it was automatica)', async () => {
+    answer = 200;
+    // Its own job waits for its next retry, an hour away.
+    const { empresaId, endpointId, id, jobId: own } = await pendingWithOwnJob('Pendente', url, 3_600_000);
     const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
-    expect(jobId).toBe(ownJobId(row));
+    expect(jobId).toBe(own);
     await deliverUntil(async () => (await entrega(id)).status === 'entregue');
     expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
     expect(await origins(id)).toEqual(['1:manual']);
     expect(received.filter((w) => w === `msg_Pendente${dialect}0`)).toHaveLength(1);
+  });
+
+  it('a resend of a pending delivery whose job is mid-attempt gets one more attempt, manual, right after it; never two at once', async () => {
+    // A receiver that holds every request until the test answers it, counting the requests in flight at once.
+    const held: Array<{ webhookId: string; answer: (status: number) => void }> = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const holding = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        let answered = false;
+        held.push({
+          webhookId: String(req.headers['webhook-id']),
+          answer: (status) => {
+            if (answered) return;
+            answered = true;
+            inFlight -= 1;
+            res.writeHead(status).end();
+          },
+        });
+      });
+    });
+    await new Promise<void>((resolve) => holding.listen(0, '127.0.0.1', resolve));
+    const holdingUrl = `http://127.0.0.1:${(holding.address() as AddressInfo).port}/hook`;
+    const heldCount = async (n: number) => {
+      for (let i = 0; i < 200 && held.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(held).toHaveLength(n);
+    };
+    // A failed attempt retries an hour later: a resend honoured "after" that would not be now.
+    const hourly: WebhookSettings = { ...settings, retryScheduleMs: [3_600_000] };
+    try {
+      for (const [nome, first] of [
+        ['EmCursoFalha', 500],
+        ['EmCursoEntregue', 200],
+      ] as const) {
+        held.length = 0;
+        mostInFlight = 0;
+        // Its own job, as the publish adds it, takes the delivery and POSTs: the receiver holds it.
+        const { empresaId, endpointId, id, jobId: own } = await pendingWithOwnJob(nome, holdingUrl);
+        const done = async () => {
+          const now = await entrega(id);
+          return now.status === 'entregue' && now.tentativas >= 2;
+        };
+        const delivering = runWorkerUntil(queues, database.db, hourly, done, {
+          concurrency: 4,
+          breakerFailures: 50,
+          producer: true,
+          settleMs: 600,
+        });
+        await heldCount(1);
+        const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
+        expect(jobId).toBe(own);
+        expect(await (await queues.producer.queue('webhook').getJob(jobId))?.getState()).toBe('active');
+        // The attempt in flight ends (failed: its retry an hour away; or delivered); the operator's comes right after.
+        held[0]?.answer(first);
+        await heldCount(2);
+        held[1]?.answer(200);
+        await delivering;
+        expect({ nome, row: await entrega(id) }).toEqual({ nome, row: { status: 'entregue', tentativas: 2 } });
+        expect({ nome, origins: await origins(id) }).toEqual({ nome, origins: ['1:automatica', '2:manual'] });
+        expect({ nome, ids: held.map((h) => h.webhookId), mostInFlight }).toEqual({
+          nome,
+          ids: [`msg_${nome}${dialect}0`, `msg_${nome}${dialect}0`],
+          mostInFlight: 1,
+        });
+      }
+    } finally {
+      for (const request of held) request.answer(200);
+      holding.closeAllConnections();
+      await new Promise<void>((resolve) => holding.close(() => resolve()));
+    }
   });
 
   it("an operator's retry of a given-up delivery's job resends it: one attempt, manual (it did nothing)", async () => {

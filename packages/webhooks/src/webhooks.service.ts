@@ -25,9 +25,9 @@ import {
 import { WebhookError } from './errors';
 import type { CircuitState } from './flow-control';
 import { disabledReasonMessage, type Locale, webhookMessage } from './messages';
-import { enqueueOwnJob } from './orphan-sweep';
 import { deliveryErrorMessage, deliveryReasonCode } from './outcome-wording';
 import { resendEntrega } from './resend-entrega';
+import { enqueueHandOver, handPendingResend } from './resend-pending';
 import { generateSigningSecret, isSealed, sealHeaders, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
@@ -249,7 +249,8 @@ const RESEND_CLAIMS = 3;
 /**
  * Sends one delivery again now; answers the job id. 409 when disabled. Every attempt it leads to is recorded `manual`.
  * - A pending one is sent by its own job, run now (its retry schedule kept; its next attempt is the operator's):
- *   never a second job that would POST the same webhook-id beside it.
+ *   never a second job that would POST the same webhook-id beside it. One mid-attempt makes that attempt as it began
+ *   it (automatic) and then one more, the operator's, right after it (resend-pending.ts).
  * - Any other (failed, delivered, cancelled by the disabling) makes one attempt, with no automatic retries after it:
  *   the row is claimed first, as a recover claims it (resendEntrega: a conditional UPDATE to pending naming this resend,
  *   then a job that runs only while the row names it). So a resend racing a recover, or another resend, of the same
@@ -269,9 +270,13 @@ export async function resendDelivery(
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   requireActive(endpoint);
   for (let claims = 0; entrega && claims < RESEND_CLAIMS; claims += 1) {
-    // A pending delivery has a job that owns it (or the sweep gives it one): that one runs now, its next attempt marked.
-    if (entrega.status === 'pendente')
-      return (await enqueueOwnJob(producer, entrega, { runNow: true, tentativaManual: entrega.tentativas + 1 })).jobId;
+    // A pending delivery has a job that owns it (or the sweep gives it one): that one runs now, its next attempt marked;
+    // one mid-attempt is handed the resend once that attempt is recorded (resend-pending.ts).
+    if (entrega.status === 'pendente') {
+      const { jobId, busy } = await handPendingResend(db, producer, entrega);
+      if (busy) await enqueueHandOver(producer, entrega, entrega.tentativas + 1);
+      return jobId;
+    }
     const status: string = entrega.status;
     if (!isResendable(status)) break;
     const claim = randomUUID().replaceAll('-', '');

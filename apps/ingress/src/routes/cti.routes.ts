@@ -18,6 +18,7 @@ import {
   normalizePhone,
   operatorPage,
   PopHub,
+  phoneFilterFor,
   RAMAL_PATTERN,
   RAMAL_TAKES,
   ramalOf,
@@ -513,7 +514,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         const empresaId = request.tenant.empresaId;
         const telefone = q.telefone === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, q.telefone);
         // A text no rule reads as a number would match nothing: said so, not answered with an empty page.
-        if (telefone?.kind === 'invalido')
+        if (telefone && phoneFilterFor(telefone, empresaId).kind === 'invalido')
           throw new HttpError(400, 'CTI_INVALID_PHONE_FILTER', { field: 'querystring.telefone', value: q.telefone ?? '' });
         const page = await listCalls(deps.database.db, empresaId, {
           ...(q.from ? { from: new Date(q.from) } : {}),

@@ -4,12 +4,15 @@ import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { type KyselyPlugin, sql } from 'kysely';
+import { admitClickToCall } from '../click-to-call/click-to-call';
 import { activePops, publishPop } from '../pop/pop-events';
 import { popKeys } from '../pop/pop-keys';
+import { saveCtiSettings } from '../settings/cti-settings.repository';
 import { TtlCache } from '../settings/settings-cache';
 import { insertConta } from '../test/contas';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
-import { closeStaleCalls, closeUnansweredCalls, insertCall, listCalls } from './call-log.repository';
+import { listCalls } from './call-list.repository';
+import { closeStaleCalls, closeUnansweredCalls, insertCall } from './call-log.repository';
 import { callStatusReason } from './call-status.messages';
 
 type CallRowOf = Awaited<ReturnType<typeof listCalls>>['calls'][number];
@@ -167,6 +170,39 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     const third = await processCallEvent(cached, event('inicio', '3505', '1177778888', new Date()));
     const usuarioOfCall = new Map((await rows('3505')).map((r) => [r.id, r.usuario_id]));
     expect([first, second, third].map((r) => usuarioOfCall.get(r.ligacaoId))).toEqual([ana.id, ana.id, bia.id]);
+  });
+
+  it("a usuario whose ramal the CRM stored with spaces ('3520 ') takes ramal 3520's calls and click-to-calls; another empresa's never", async () => {
+    const acme = await createEmpresa(database.db, 'Ramais Acme');
+    const outra = await createEmpresa(database.db, 'Ramais Outra');
+    const usuario = async (empresa: number, nome: string, ramal: string) => {
+      await database.db.insertInto('usuarios').values({ empresa_id: empresa, nome, ramal }).execute();
+      return (await database.db.selectFrom('usuarios').select('id').where('nome', '=', nome).executeTakeFirstOrThrow()).id;
+    };
+    const caio = await usuario(acme, 'Caio 3520', '3520 ');
+    const dora = await usuario(outra, 'Dora 3520', ' 3520');
+    // Only Outra has 3521 (padded too): Acme's 3521 is nobody's.
+    await usuario(outra, 'Eva 3521', '3521  ');
+    for (const empresa of [acme, outra])
+      await saveCtiSettings(database.db, empresa, { pbxUrlTemplate: 'http://127.0.0.1:9/d?n={numero_destino}', allowPrivateNetwork: true });
+    const start = (empresa: number, ramal: string) =>
+      processCallEvent(deps, { ...event('inicio', ramal, '1133334444', new Date()), tenant: { empresaId: empresa, filialId: null } });
+    const usuarioOfCall = async (ligacaoId: number) =>
+      (await database.db.selectFrom('ligacoes').select('usuario_id').where('id', '=', ligacaoId).executeTakeFirstOrThrow()).usuario_id;
+    // The call log's agent (and the screen pop's call row): the padded ramal's usuario, of the call's own empresa.
+    expect(await usuarioOfCall((await start(acme, '3520')).ligacaoId)).toBe(caio);
+    expect(await usuarioOfCall((await start(outra, '3520')).ligacaoId)).toBe(dora);
+    expect(await usuarioOfCall((await start(acme, '3521')).ligacaoId)).toBeNull();
+    // Click-to-call takes the padded ramal as the usuario's; another empresa's padded ramal is still nobody's here.
+    await expect(admitClickToCall(database.db, acme, { ramal: '3520', numero: '11 98765-4321' })).resolves.toMatchObject({
+      empresaId: acme,
+    });
+    await expect(admitClickToCall(database.db, acme, { ramal: '3521', numero: '11 98765-4321' })).rejects.toMatchObject({
+      code: 'CTI_UNKNOWN_RAMAL',
+    });
+    await expect(admitClickToCall(database.db, outra, { ramal: '3521', numero: '11 98765-4321' })).resolves.toMatchObject({
+      empresaId: outra,
+    });
   });
 
   it('an end whose start is processed later (two workers) still makes one row, and the call leaves the screen pop', async () => {

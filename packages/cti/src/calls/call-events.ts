@@ -31,6 +31,7 @@ import {
   TRANSFER_WINDOW_MS,
   usuarioOfRamal,
 } from './call-log.repository';
+import { storedKey, storedNumber } from './call-number';
 import { logStartGrouped } from './call-start-groups';
 
 export interface CallEventDeps {
@@ -67,11 +68,8 @@ export type CallEventResult =
   | { kind: 'inicio'; ligacaoId: number; matches: number; paired: boolean }
   | { kind: 'fim'; ligacaoId: number; semInicio: boolean; duplicate?: boolean };
 
-const publicNumber = (phone: NormalizedPhone) =>
-  phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
 /** A call from an extension is internal (ramal to ramal): it is logged and popped as such, never as an unknown caller. */
 const directionOf = (phone: NormalizedPhone) => (phone.kind === 'ramal' ? ('interna' as const) : ('entrada' as const));
-const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);
 
 /** The usuario whose ramal this is, through the deps' cache when there is one. */
 function usuarioOf(deps: CallEventDeps, empresaId: number, ramal: string): Promise<number | null> {
@@ -131,7 +129,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
-  const key = matchKey(phone, event.telefone);
+  const key = storedKey(phone, event.telefone);
   // On PostgreSQL the insert skips a row this event already opened and the read after it finds an end that came first
   // (one round trip, two statements, shared with the other starts in flight: startsWithoutReading, logStartGrouped);
   // elsewhere those two are read first, beside the card, and each start writes alone (not grouped there: MySQL returns
@@ -142,7 +140,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     usuarioOf(deps, empresaId, event.ramal),
     readFirst ? findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs) : undefined,
   ]);
-  const normalizado = publicNumber(phone);
+  const normalizado = storedNumber(phone);
   const first = matches[0];
   const call = {
     empresaId,
@@ -280,7 +278,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const done = await findCallByEndEvent(db, empresaId, event.eventId);
   const endedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
-  const key = matchKey(phone, event.telefone);
+  const key = storedKey(phone, event.telefone);
   if (done) {
     // Run again after it closed its call (it may have failed before the hand-over): the hand-over is run again, guarded.
     if (Number(done.sem_inicio) !== 1) await handOverFrom(deps, done, phone);
@@ -307,7 +305,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     ramal: event.ramal,
     usuarioId: await usuarioOf(deps, empresaId, event.ramal),
     telefone: event.telefone,
-    normalizado: publicNumber(phone),
+    normalizado: storedNumber(phone),
     key,
     contaId: first?.contaId ?? null,
     contatoId: first?.tabela === 'contatos' ? first.id : null,
@@ -369,7 +367,7 @@ async function handOver(
 async function handOverFrom(deps: CallEventDeps, call: CallRow, phone: NormalizedPhone) {
   if (call.direcao !== 'entrada') return;
   const handedOverAt = new Date(timestampMs(call.inicio) ?? Date.now());
-  const number = { key: call.chave_telefone ?? '', normalizado: call.telefone_normalizado ?? publicNumber(phone) ?? '' };
+  const number = { key: call.chave_telefone ?? '', normalizado: call.telefone_normalizado ?? storedNumber(phone) ?? '' };
   return handOver(deps, call.empresa_id, call.ramal, phone, number, handedOverAt);
 }
 

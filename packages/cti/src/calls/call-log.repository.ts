@@ -19,8 +19,6 @@ import {
   type SqlBool,
   sql,
 } from 'kysely';
-import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
-import { findCtiSettings } from '../settings/cti-settings.repository';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
@@ -820,59 +818,23 @@ export async function closeUnansweredCalls(db: Db, cutoff: Date, batch = 500): P
   return closeSwept(db, guard, RING_EXPIRED, batch);
 }
 
-export interface CallFilter {
-  from?: Date;
-  to?: Date;
-  ramal?: string;
-  usuarioId?: number;
-  contaId?: number;
-  /** The calls of this number, however it was written: read with `readPhoneFilter` (the tenant's ramal length). */
-  telefone?: NormalizedPhone;
-  /** Only rows with a smaller id (the previous page's nextCursor). */
-  before?: number;
-  limit: number;
-}
-
 /**
- * A calls filter's number as the empresa's calls were stored: normalised with its ramal length (a 5-digit extension of
- * a tenant set to 5 is an extension, as its calls were logged).
+ * The active usuario of this empresa whose ramal this is (seed 002: usuarios.ramal), or null. `ramal` is ramalOf's; the
+ * stored one is the CRM's data, read as ramalOf reads a ramal: surrounding spaces dropped (`'201 '` is 201). MySQL's
+ * PAD SPACE compare ignored trailing spaces, PostgreSQL and SQLite compared them: TRIM (spaces only, as ramalOf) on every
+ * dialect. TRIM leaves the (empresa_id, ramal) index its empresa_id half: the empresa's usuarios, never another
+ * tenant's. A ramal stored both ways in one empresa ('201' and '201 ') is the one stored as given, else the oldest.
  */
-export async function readPhoneFilter(db: Db, empresaId: number, telefone: string): Promise<NormalizedPhone> {
-  const settings = await findCtiSettings(db, empresaId);
-  return normalizePhone(telefone, settings ? { ramalLength: settings.ramalLength } : {});
-}
-
-/** One page of the empresa's calls, newest first. */
-export async function listCalls(db: Db, empresaId: number, filter: CallFilter): Promise<{ calls: CallRow[]; nextCursor: number | null }> {
-  let query = db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId);
-  if (filter.from) query = query.where('inicio', '>=', timestampValue(db, filter.from));
-  if (filter.to) query = query.where('inicio', '<', timestampValue(db, filter.to));
-  if (filter.ramal) query = query.where('ramal', '=', filter.ramal);
-  if (filter.usuarioId) query = query.where('usuario_id', '=', filter.usuarioId);
-  if (filter.contaId) query = query.where('conta_id', '=', filter.contaId);
-  const phone = filter.telefone;
-  // A number with its DDD (or a foreign one) matches the call's stored E.164; without a DDD only the last 8 digits are
-  // known: every key ending with them; an extension (or what no rule reads) its key, as the call stored it.
-  if (phone?.kind === 'nacional' || phone?.kind === 'internacional') query = query.where('telefone_normalizado', '=', phone.e164);
-  else if (phone?.kind === 'local') query = query.where('chave_telefone', 'like', `%${phone.key8}`);
-  else if (phone) query = query.where('chave_telefone', '=', phone.key);
-  if (filter.before) query = query.where('id', '<', filter.before);
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
-  const calls = rows.slice(0, filter.limit);
-  return { calls, nextCursor: rows.length > filter.limit ? (calls[calls.length - 1]?.id ?? null) : null };
-}
-
-/** The active usuario whose ramal this is (seed 002: usuarios.ramal), or null. */
 export async function usuarioOfRamal(db: Db, empresaId: number, ramal: string): Promise<number | null> {
   const row = await db
     .selectFrom('usuarios')
     .select('id')
     .where('empresa_id', '=', empresaId)
-    .where('ramal', '=', ramal)
     .where('ativo', '=', 1)
+    .where(sql<string>`trim(ramal)`, '=', ramal)
+    .orderBy(sql`case when ramal = ${ramal} then 0 else 1 end`)
+    .orderBy('id')
+    .limit(1)
     .executeTakeFirst();
   return row ? Number(row.id) : null;
 }

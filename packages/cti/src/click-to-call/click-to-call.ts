@@ -2,6 +2,7 @@ import type { CtiClickToCallPayload } from '@integrador/jobs';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { findCallByEvent, insertCall, setCallCustomer, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
+import { storedKey, storedNumber } from '../calls/call-number';
 import { CtiError } from '../cti-error';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers, findCallersIfIndexed } from '../phone/phone-index';
@@ -124,8 +125,8 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       ramal: call.ramal,
       usuarioId: await usuarioOfRamal(db, empresaId, call.ramal),
       telefone: call.numero,
-      normalizado: phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null,
-      key: (phone.key || call.numero).slice(0, 20),
+      normalizado: storedNumber(phone),
+      key: storedKey(phone, call.numero),
       contaId: customer?.contaId ?? null,
       contatoId: customer?.tabela === 'contatos' ? customer.id : null,
       direcao: 'saida',

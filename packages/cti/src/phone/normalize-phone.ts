@@ -14,8 +14,11 @@ export type NormalizedPhone =
   /** Nothing a phone index can use (empty, too short to be a number but longer than a ramal, a foreign number…). */
   | { kind: 'invalido'; digits: string; key: string };
 
+/** A tenant's ramal length when its CTI settings set none (cti_configuracoes.tamanho_ramal's default). */
+export const DEFAULT_RAMAL_LENGTH = 4;
+
 export interface NormalizeOptions {
-  /** Numbers with at most this many digits are extensions (the tenant's ramal length; default 4). */
+  /** Numbers with at most this many digits are extensions (the tenant's ramal length; default DEFAULT_RAMAL_LENGTH). */
   ramalLength?: number;
 }
 
@@ -98,7 +101,7 @@ function legacyMobile(national: string): string | undefined {
 export function normalizePhone(raw: string | null | undefined, options: NormalizeOptions = {}): NormalizedPhone {
   const text = dialled(String(raw ?? '').trim());
   let digits = text.replace(/\D/g, '');
-  const ramalLength = options.ramalLength ?? 4;
+  const ramalLength = options.ramalLength ?? DEFAULT_RAMAL_LENGTH;
   if (digits.length === 0) return { kind: 'invalido', digits, key: '' };
   if (digits.length <= ramalLength && !text.startsWith('+')) {
     // An extension is written with digits (and dialling signs) only: words or markup holding a digit or two

@@ -8,8 +8,8 @@ import { zoneLabel } from '../job-filter';
 import { technicalDetails } from './pages';
 
 /**
- * The tenant picker and filters above the calls and webhooks pages; `allOption` offers "all" (the webhooks page: every
- * tenant the viewer sees), chosen when `chosen` is null.
+ * The tenant picker and filters above the calls and webhooks pages; `allOption` offers "all" (every tenant the viewer
+ * sees), chosen when `chosen` is null.
  */
 export function tenantFilters(
   viewer: Viewer,
@@ -42,9 +42,9 @@ function statusReason(viewer: Viewer, status: string | null): Raw | string {
 export interface CallExtras {
   contas: ReadonlyMap<string, string>;
   contatos: ReadonlyMap<string, string>;
-  /** The agents' names by usuario id (the page's empresa's). */
-  usuarios: ReadonlyMap<number, string>;
-  /** By the call's evento_id. */
+  /** The agents' names by "empresa/usuario id". */
+  usuarios: ReadonlyMap<string, string>;
+  /** By the call's "empresa/evento_id". */
   failures: ReadonlyMap<string, ClickToCallFailure>;
 }
 
@@ -65,7 +65,7 @@ function callCustomer(viewer: Viewer, c: CallRow, extras: CallExtras): string {
 function callFailure(viewer: Viewer, c: CallRow, extras: CallExtras): Raw | string {
   if (c.status !== 'falhou') return '';
   const t = messages(viewer.locale);
-  const failure = c.evento_id ? extras.failures.get(c.evento_id) : undefined;
+  const failure = c.evento_id ? extras.failures.get(`${c.empresa_id}/${c.evento_id}`) : undefined;
   const reason = failure ? failureReason(viewer.locale, failure.code, failure.params) : undefined;
   if (!reason && !c.erro) return '';
   return html`<div class="erro-motivo">${reason ?? t.unwordedFailure}</div>${technicalDetails(viewer, failure?.code ?? '', c.erro)}`;
@@ -73,7 +73,7 @@ function callFailure(viewer: Viewer, c: CallRow, extras: CallExtras): Raw | stri
 
 /** Who took the call: its ramal's usuario (when the call was logged) with the ramal, or the ramal alone. */
 function callAgent(c: CallRow, extras: CallExtras): string {
-  const nome = c.usuario_id === null ? undefined : extras.usuarios.get(Number(c.usuario_id));
+  const nome = c.usuario_id === null ? undefined : extras.usuarios.get(`${c.empresa_id}/${c.usuario_id}`);
   return nome === undefined ? c.ramal : `${nome} (${c.ramal})`;
 }
 
@@ -84,19 +84,37 @@ function noStartMark(viewer: Viewer, c: CallRow): Raw | string {
   return html`<span class="sem-inicio" title="${t.noStartTitle}">${t.noStart}</span>`;
 }
 
-/** The call log of one tenant, newest first, with the recording link. */
-export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: string | null, extras: CallExtras = NO_EXTRAS): Raw {
+/** How the calls page shows its rows: the tenant of each (when several are listed) and why the list is empty. */
+export interface CallsShown {
+  /** The listed tenants' names by id: a Empresa column names each call's. Absent: one tenant's calls. */
+  empresas?: ReadonlyMap<number, string>;
+  /** The text of an empty list (what it holds and why); "nothing found" by default. */
+  empty?: string;
+}
+
+/** The call log of one tenant or several, newest first, with the recording link. */
+export function callsBody(
+  viewer: Viewer,
+  filters: Raw,
+  calls: CallRow[],
+  next: string | null,
+  extras: CallExtras = NO_EXTRAS,
+  shown: CallsShown = {},
+): Raw {
   const t = messages(viewer.locale);
+  const { empresas } = shown;
+  const tenant = (c: CallRow) => (empresas ? html`<td class="empresa">${empresas.get(c.empresa_id) ?? ''} (#${c.empresa_id})</td>` : '');
   const rows = calls.length
     ? calls.map(
         (
           c,
-        ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}${noStartMark(viewer, c)}</td><td>${c.telefone}</td><td class="agente">${callAgent(c, extras)}</td>
+        ) => html`<tr data-call="${c.id}" data-empresa="${c.empresa_id}">${tenant(c)}<td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}${noStartMark(viewer, c)}</td><td>${c.telefone}</td><td class="agente">${callAgent(c, extras)}</td>
 <td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${callStatusWord(viewer.locale, c.status)}${statusReason(viewer, c.status)}${callFailure(viewer, c, extras)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
 <td class="cliente">${callCustomer(viewer, c, extras)}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
-    : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
-  return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.agent}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>${t.account}</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
+    : html`<tr><td colspan="${empresas ? 9 : 8}" class="muted vazio">${shown.empty ?? t.noRows}</td></tr>`;
+  const tenantHeader = empresas ? html`<th>${t.tenant}</th>` : '';
+  return html`${filters}<table id="ligacoes"><thead><tr>${tenantHeader}<th>${t.start}</th><th>${t.phone}</th><th>${t.agent}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>${t.account}</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
 ${next ? html`<p><a href="${next}">${t.more}</a></p>` : ''}`;
 }
 

@@ -1,0 +1,133 @@
+import { createEmpresa, createFilial, createOperador, issueApiKey } from '@integrador/store';
+import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
+
+/**
+ * The calls page opened on the viewer's first empresa (#1 for an admin): another empresa's calls were a filter away and
+ * looked like none. It opens on every empresa the session sees, each call naming its empresa, with an empty list that
+ * says why, never past an operator's or a key's empresas. Its number filter finds the calls the hub never normalised
+ * (telefone_normalizado null: the CRM's rows) by their raw number. Real PostgreSQL and Redis, the dashboard through the
+ * ingress.
+ */
+describe('dashboard: the calls page opens on what the session may see', () => {
+  const h = new DashboardHarness();
+  let empresaC: number;
+  let empresaD: number;
+  let filialKeyB: string;
+
+  /** A call the CRM logged itself: no normalised number, no lookup key. */
+  const crmCall = (empresaId: number, telefone: string) =>
+    h.database.db
+      .insertInto('ligacoes')
+      .values({
+        empresa_id: empresaId,
+        ramal: '201',
+        telefone,
+        direcao: 'entrada',
+        status: 'finalizada',
+        inicio: new Date(),
+        sem_inicio: 0,
+      })
+      .execute();
+
+  beforeAll(async () => {
+    await h.start();
+    const db = h.database.db;
+    empresaC = await createEmpresa(db, 'Empresa C');
+    empresaD = await createEmpresa(db, 'Empresa D');
+    const empresaE = await createEmpresa(db, 'Empresa E');
+    await h.seedCall(h.empresaA, '(11) 3333-4444', null);
+    await crmCall(h.empresaA, '(48) 3222-1111');
+    await h.seedCall(h.empresaB, '(21) 98888-7777', null);
+    await h.seedCall(empresaC, '(31) 3555-6666', null);
+    // C's CRM logged the same number as A's: A's viewers never see it.
+    await crmCall(empresaC, '048 3222 1111');
+    const operator = (login: string, empresas: number[]) =>
+      createOperador(db, { login, nome: login, senha: PASSWORD, papel: 'operador', empresas, fusoHorario: 'America/Sao_Paulo' });
+    await operator('opab', [h.empresaA, h.empresaB]);
+    await operator('opd', [empresaD]);
+    await operator('opde', [empresaD, empresaE]);
+    await operator('ninguem', []);
+    filialKeyB = await issueApiKey(db, h.empresaB, await createFilial(db, h.empresaB, 'Filial B1'), 'filial');
+  }, 240000);
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const page = async (login: string, query = '') => {
+    const { cookie } = await h.login(login);
+    const answer = await h.app.inject({ url: `/dashboard/ligacoes${query}`, headers: { cookie } });
+    expect(answer.statusCode).toBe(200);
+    return answer.body;
+  };
+  /** The empresa of each listed call, in the page's order. */
+  const empresasOf = (body: string) => [...body.matchAll(/<tr data-call="\d+" data-empresa="(\d+)">/g)].map((m) => Number(m[1]));
+
+  it("an admin sees every empresa's calls, newest first, each naming its empresa, with a filter that offers all", async () => {
+    const body = await page('admin');
+    // It opened on empresa A (#1): B's and C's calls unseen.
+    expect(empresasOf(body)).toEqual([empresaC, empresaC, h.empresaB, h.empresaA, h.empresaA]);
+    expect(body).toContain('<th>Empresa</th>');
+    expect(body).toContain(`<td class="empresa">Empresa C (#${empresaC})</td>`);
+    expect(body).toMatch(/<select name="empresa"><option value="" selected>todas<\/option>/);
+    // One empresa asked for: its calls alone, without the column.
+    const onlyB = await page('admin', `?empresa=${h.empresaB}`);
+    expect(empresasOf(onlyB)).toEqual([h.empresaB]);
+    expect(onlyB).not.toContain('<th>Empresa</th>');
+  });
+
+  it("an operator sees their own empresas' calls only; a filial key its empresa's; never another's", async () => {
+    const opab = await page('opab');
+    expect(empresasOf(opab)).toEqual([h.empresaB, h.empresaA, h.empresaA]);
+    expect(opab).not.toContain('(31) 3555-6666');
+    expect(opab).not.toContain(`(#${empresaC})`);
+    // Asking for C is asking for nothing of theirs: their own empresas still.
+    expect(empresasOf(await page('opab', `?empresa=${empresaC}`))).toEqual([h.empresaB, h.empresaA, h.empresaA]);
+    // An operator of one empresa sees it as if asked for.
+    const opa = await page('opa');
+    expect(empresasOf(opa)).toEqual([h.empresaA, h.empresaA]);
+    expect(opa).not.toContain('<th>Empresa</th>');
+    const filial = await h.app.inject({ url: '/dashboard/ligacoes', headers: { authorization: `Bearer ${filialKeyB}` } });
+    expect(filial.statusCode).toBe(200);
+    expect(empresasOf(filial.body)).toEqual([h.empresaB]);
+    const refused = await h.app.inject({
+      url: `/dashboard/ligacoes?empresa=${h.empresaA}`,
+      headers: { authorization: `Bearer ${filialKeyB}` },
+    });
+    expect(empresasOf(refused.body)).toEqual([h.empresaB]);
+  });
+
+  it('an empty list says why: no empresa, no call logged in the empresa(s), none with the filters', async () => {
+    expect(await page('ninguem')).toContain('Sua sessão não vê nenhuma empresa');
+    expect(await page('opd')).toContain(`A empresa Empresa D (#${empresaD}) não tem ligações registradas`);
+    expect(await page('opde')).toContain('Nenhuma das 2 empresa(s) que você vê tem ligações registradas');
+    expect(await page('opde', '?lang=en')).toContain('None of the 2 tenant(s) you see has calls logged');
+    expect(await page('opab', `?telefone=${encodeURIComponent('0800 123 4567')}`)).toContain(
+      'Nenhuma ligação com esses filtros nas 2 empresa(s) que você vê.',
+    );
+    expect(await page('opab', `?empresa=${h.empresaB}&ramal=299`)).toMatch(/Nenhuma ligação da empresa .* \(#\d+\) com esses filtros\./);
+  });
+
+  it('the number filter finds a call the hub never normalised by its raw number, within the viewer’s empresas', async () => {
+    for (const typed of ['48 3222-1111', '(48) 3222-1111', '+55 48 3222 1111']) {
+      const opa = await page('opa', `?telefone=${encodeURIComponent(typed)}`);
+      expect({ typed, empresas: empresasOf(opa) }).toEqual({ typed, empresas: [h.empresaA] });
+      expect(opa).toContain('(48) 3222-1111');
+    }
+    // Within the empresas of an operator: A's row of the number, never C's.
+    const opab = await page('opab', `?telefone=${encodeURIComponent('4832221111')}`);
+    expect(empresasOf(opab)).toEqual([h.empresaA]);
+    // An admin's search over every empresa would read every empresa's calls: an empresa first, then its rows only.
+    const admin = await page('admin', `?telefone=${encodeURIComponent('4832221111')}`);
+    expect(empresasOf(admin)).toEqual([]);
+    expect(admin).toContain('Para buscar um telefone, escolha uma empresa no filtro');
+    expect(empresasOf(await page('admin', `?empresa=${empresaC}&telefone=${encodeURIComponent('4832221111')}`))).toEqual([empresaC]);
+    // The API of A's key: A's row only.
+    const api = await h.app.inject({
+      url: `/dashboard/api/calls?telefone=${encodeURIComponent('(48) 3222-1111')}`,
+      headers: { authorization: `Bearer ${h.keyA}` },
+    });
+    expect(api.json().calls.map((c: { telefone: string; empresa_id: number }) => [c.empresa_id, c.telefone])).toEqual([
+      [h.empresaA, '(48) 3222-1111'],
+    ]);
+  });
+});
