@@ -262,7 +262,16 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     );
     const { id } = await h.database.db
       .insertInto('integracao')
-      .values({ nome: 'GET-EMPRESA', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null })
+      .values({
+        nome: 'GET-EMPRESA',
+        tipo_servico: 'GET',
+        ativo: 1,
+        empresa_id: h.empresaA,
+        empresa_filial_id: null,
+        // Settings a run accepts (admission refuses a GET its run would refuse: GET_CONFIG).
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        tabela: 'contas',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const run = (key: string, url: string) => h.app.inject({ method: 'POST', url, headers: asKey(key), payload: {} });

@@ -275,7 +275,17 @@ export class DashboardHarness {
   async scheduledGet(nome: string, cron: string): Promise<{ id: number; scheduled: () => Promise<boolean> }> {
     const { id } = await this.database.db
       .insertInto('integracao')
-      .values({ nome, tipo_servico: 'GET', ativo: 1, empresa_id: this.empresaA, empresa_filial_id: null, cron })
+      .values({
+        nome,
+        tipo_servico: 'GET',
+        ativo: 1,
+        empresa_id: this.empresaA,
+        empresa_filial_id: null,
+        cron,
+        // Settings a run accepts ("Executar agora" is admitted like any run: GET_CONFIG otherwise).
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        tabela: 'contas',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const schedulerId = schedulerIdOf(this.empresaA, id);

@@ -40,7 +40,17 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
   async function addGet(nome: string, empresaId: number, values: { cron?: string | null; empresa_filial_id?: number | null } = {}) {
     const row = await database.db
       .insertInto('integracao')
-      .values({ nome, tipo_servico: 'GET', empresa_id: empresaId, empresa_filial_id: null, ativo: 1, ...values })
+      .values({
+        nome,
+        tipo_servico: 'GET',
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ativo: 1,
+        // Settings a run accepts (admission refuses a GET its run would refuse: GET_CONFIG).
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        tabela: 'contas',
+        ...values,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return row.id;

@@ -480,6 +480,14 @@ describe('lintConfiguration', () => {
       ]);
     });
 
+    it('reports a chave that is no list of column names, as the run refuses it (trial L2: lint said nothing, the run failed)', () => {
+      expect(lintGet({ chave: 'id erp' })).toEqual([
+        ['GET_INVALID_KEY', 'chave', 'error'],
+        ['GET_KEY_NOT_SELECTED', 'chave', 'error'],
+      ]);
+      expect(lintGet({ chave: ' ID_ERP ' })).toEqual([]);
+    });
+
     it('warns when sql_consulta compares with #cursor# without handling its NULL (a first run would read nothing, forever)', () => {
       const base = 'SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI';
       expect(lintGet({ sql_consulta: `${base} WHERE DATALT >= #cursor#` })).toEqual([

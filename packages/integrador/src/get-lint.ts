@@ -2,7 +2,7 @@ import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
-import { invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
+import { getKeyColumns, invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
 
@@ -82,6 +82,11 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
       en: `campo_cursor "${cursor}" is not a column name (letters, digits and _)`,
     });
   lintMode(integracao, report, cursor);
+  if (getKeyColumns(integracao) === null)
+    report('chave', 'GET_INVALID_KEY', {
+      'pt-BR': `chave "${integracao.chave}" inválida; esperado nomes de colunas do CRM separados por vírgula (ex.: id_erp ou cnpj, tipo_pessoa)`,
+      en: `invalid chave "${integracao.chave}"; expected CRM column names separated by commas (e.g. id_erp or cnpj, tipo_pessoa)`,
+    });
   if (sql !== null && comparesNullCursor(sql))
     report(
       'sql_consulta',
