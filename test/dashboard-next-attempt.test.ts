@@ -45,7 +45,7 @@ describe('dashboard: when a waiting job runs next', () => {
 
   // Trial L4: the page said "aguardando retentativa (Redis: em execução)" — two states at once. One state, BullMQ's as
   // the jobs API gives it, in the record's words when they agree.
-  it('shows one state for a job waiting to retry: the wait and its next attempt, not also BullMQ\'s word for it', async () => {
+  it("shows one state for a job waiting to retry: the wait and its next attempt, not also BullMQ's word for it", async () => {
     const { cookie } = await h.login('opa');
     for (const [lang, waiting] of [
       ['pt-BR', 'aguardando retentativa'],
@@ -59,7 +59,7 @@ describe('dashboard: when a waiting job runs next', () => {
     expect(api.json().state).toBe('delayed');
   });
 
-  it("shows a retry under way as running, as the jobs API does, while the record still says it waits", async () => {
+  it('shows a retry under way as running, as the jobs API does, while the record still says it waits', async () => {
     const queue = h.producer.queue('set');
     const data = { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 };
     await queue.add('integration.run' as never, data as never, { jobId: 'retentando-1', attempts: 3 } as never);

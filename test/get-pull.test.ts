@@ -191,7 +191,7 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
   // Trial L2: `config lint` reported the row, and the run was admitted all the same to fail in worker-get. The run is
   // refused at once (nothing enqueued), worded as lint words the row; a job queued before the row broke (or by its
   // schedule) still fails at once in the worker, its failure in one language (trial M3).
-  it('refuses a misconfigured GET at once, in the caller\'s language; a job already queued fails with the same reason, writing nothing', async () => {
+  it("refuses a misconfigured GET at once, in the caller's language; a job already queued fails with the same reason, writing nothing", async () => {
     await database.db.updateTable('integracao').set({ tabela: 'usuarios' }).where('id', '=', integracaoId).execute();
     const tables = 'contas, contatos, oportunidades, cidades';
     const refusal = async (language: string, apiKey = key) => {

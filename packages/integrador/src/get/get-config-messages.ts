@@ -91,8 +91,7 @@ export const GET_CONFIG_PROBLEMS = defineCatalogue({
     en: 'chave: key column "{chave}" is not among the columns of sql_consulta ({colunas})',
   },
   NOT_A_DATABASE: {
-    'pt-BR':
-      'a conexão "{conexao}" é do tipo {tipo}; um GET lê um banco de dados (tipo database no arquivo de conexões)',
+    'pt-BR': 'a conexão "{conexao}" é do tipo {tipo}; um GET lê um banco de dados (tipo database no arquivo de conexões)',
     en: 'conexao "{conexao}" is a {tipo} connection; a GET pull reads a database (tipo database in the connections file)',
   },
 });
@@ -106,7 +105,11 @@ const PROBLEM = 'problema';
  * A GET_CONFIG error for one problem: its message the English wording (prefixed, for the logs, by `where`: the
  * integracao it is about), its params the problem and the values, for the reader's language.
  */
-export function getConfigError(problem: GetConfigProblem, values: MessageParams = {}, options: ErrorOptions & { where?: string } = {}): GetConfigError {
+export function getConfigError(
+  problem: GetConfigProblem,
+  values: MessageParams = {},
+  options: ErrorOptions & { where?: string } = {},
+): GetConfigError {
   const { where, ...errorOptions } = options;
   const text = GET_CONFIG_PROBLEMS.message('en', problem, values);
   return new GetConfigError('GET_CONFIG', where ? `${where} ${text}` : text, {

@@ -100,8 +100,7 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
     async withReader(connection, use) {
       if (pool.closed)
         throw new SourceReadersClosedError(`ERP source "${connection.name}": this process is shutting down; the next attempt reads it`);
-      if (connection.kind !== 'database')
-        throw getConfigError('NOT_A_DATABASE', { conexao: connection.name, tipo: connection.kind });
+      if (connection.kind !== 'database') throw getConfigError('NOT_A_DATABASE', { conexao: connection.name, tipo: connection.kind });
       return pool.use(pooledFor(connection), async (reader) => use(watched(connection, await reader)));
     },
     close: () => pool.close(),

@@ -38,8 +38,7 @@ export function parseGetSettings(integracao: Integracao): GetSettings {
   const sqlConsulta = text(integracao.sql_consulta)?.replace(/;\s*$/, '') ?? null;
   if (!sqlConsulta) fail(integracao, 'SQL_CONSULTA_MISSING');
   const cursorColumn = text(integracao.campo_cursor);
-  if (cursorColumn !== null && !IDENTIFIER.test(cursorColumn))
-    fail(integracao, 'CURSOR_NOT_A_NAME', { cursor: cursorColumn });
+  if (cursorColumn !== null && !IDENTIFIER.test(cursorColumn)) fail(integracao, 'CURSOR_NOT_A_NAME', { cursor: cursorColumn });
   const mode = modeOf(integracao, cursorColumn);
   const keyColumns = getKeyColumns(integracao);
   if (keyColumns === null) fail(integracao, 'KEY_NOT_NAMES', { chave: integracao.chave ?? '' });
@@ -56,12 +55,9 @@ export function parseGetSettings(integracao: Integracao): GetSettings {
   const reconcileHours = integracao.reconciliacao_horas;
   const chunkSize = integracao.tamanho_lote ?? DEFAULT_CHUNK_SIZE;
   const invalid = invalidGetNumbers(integracao);
-  if (invalid.includes('reconciliacao_horas'))
-    fail(integracao, 'RECONCILE_HOURS_INVALID', { valor: String(reconcileHours) });
-  if (reconcileHours !== null && write === 'templates')
-    fail(integracao, 'RECONCILE_NEEDS_UPSERT');
-  if (invalid.includes('tamanho_lote'))
-    fail(integracao, 'CHUNK_SIZE_INVALID', { maximo: MAX_CHUNK_SIZE, valor: String(chunkSize) });
+  if (invalid.includes('reconciliacao_horas')) fail(integracao, 'RECONCILE_HOURS_INVALID', { valor: String(reconcileHours) });
+  if (reconcileHours !== null && write === 'templates') fail(integracao, 'RECONCILE_NEEDS_UPSERT');
+  if (invalid.includes('tamanho_lote')) fail(integracao, 'CHUNK_SIZE_INVALID', { maximo: MAX_CHUNK_SIZE, valor: String(chunkSize) });
   return { mode, sqlConsulta, keyColumns, cursorColumn, write, table, sqlInsert, sqlUpdate, reconcileHours, chunkSize };
 }
 

@@ -47,8 +47,7 @@ export function planColumns(settings: GetSettings, sourceColumns: readonly strin
   const byLower = new Map<string, string>();
   for (const column of sourceColumns) {
     const lower = column.toLowerCase();
-    if (byLower.has(lower))
-      throw getConfigError('COLUMN_TWICE', { primeira: byLower.get(lower) ?? '', segunda: column });
+    if (byLower.has(lower)) throw getConfigError('COLUMN_TWICE', { primeira: byLower.get(lower) ?? '', segunda: column });
     byLower.set(lower, column);
   }
   const found = [...byLower.values()].join(', ');
@@ -63,8 +62,7 @@ export function planColumns(settings: GetSettings, sourceColumns: readonly strin
       continue;
     }
     if (lower === cursorLower && !table.columns.has(lower)) continue;
-    if (ENGINE_COLUMNS.includes(lower))
-      throw getConfigError('ENGINE_COLUMN', { coluna: source, colunas: ENGINE_COLUMNS.join(', ') });
+    if (ENGINE_COLUMNS.includes(lower)) throw getConfigError('ENGINE_COLUMN', { coluna: source, colunas: ENGINE_COLUMNS.join(', ') });
     if (!table.columns.has(lower)) {
       const known = [...table.columns.keys()].filter((c) => !ENGINE_COLUMNS.includes(c)).join(', ');
       throw getConfigError('UNKNOWN_COLUMN', { coluna: source, tabela: table.name, colunas: known });

@@ -60,7 +60,12 @@ describe('a GET whose configuration the engine refuses, worded in one language',
   };
 
   const cases: Array<[string, Parameters<typeof seedGetIntegracao>[3], string, string]> = [
-    ['a tipo_servico other than GET', { tipo_servico: 'SET' }, 'tipo_servico: esperado GET, encontrado SET', 'tipo_servico: expected GET, found SET'],
+    [
+      'a tipo_servico other than GET',
+      { tipo_servico: 'SET' },
+      'tipo_servico: esperado GET, encontrado SET',
+      'tipo_servico: expected GET, found SET',
+    ],
     [
       'no sql_consulta',
       { sql_consulta: null },
@@ -168,16 +173,24 @@ describe('a GET whose configuration the engine refuses, worded in one language',
     const failure = await failureOf({ sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome_cliente, DATALT FROM E085CLI' });
     const pt = readBack(failure, 'pt-BR');
     const en = readBack(failure, 'en');
-    expect(pt).toMatch(/^a integração GET está mal configurada: sql_consulta: a coluna "nome_cliente" não existe em contas \(use como alias uma de: .*\bnome\b.*\)$/);
-    expect(en).toMatch(/^the GET integration is misconfigured: sql_consulta: column "nome_cliente" does not exist in contas \(alias it to one of: .*\bnome\b.*\)$/);
+    expect(pt).toMatch(
+      /^a integração GET está mal configurada: sql_consulta: a coluna "nome_cliente" não existe em contas \(use como alias uma de: .*\bnome\b.*\)$/,
+    );
+    expect(en).toMatch(
+      /^the GET integration is misconfigured: sql_consulta: column "nome_cliente" does not exist in contas \(alias it to one of: .*\bnome\b.*\)$/,
+    );
   });
 
   it("a campo_cursor the source does not have: the source's own words as the detail", async () => {
     const failure = await failureOf({ campo_cursor: 'DATA_ALTERACAO' });
     const pt = readBack(failure, 'pt-BR');
     const en = readBack(failure, 'en');
-    expect(pt).toMatch(/^a integração GET está mal configurada: campo_cursor: "DATA_ALTERACAO" não está entre as colunas do sql_consulta \(a origem diz: .*DATA_ALTERACAO.*\)$/);
-    expect(en).toMatch(/^the GET integration is misconfigured: campo_cursor: "DATA_ALTERACAO" is not among the columns of sql_consulta \(the source says: .*DATA_ALTERACAO.*\)$/);
+    expect(pt).toMatch(
+      /^a integração GET está mal configurada: campo_cursor: "DATA_ALTERACAO" não está entre as colunas do sql_consulta \(a origem diz: .*DATA_ALTERACAO.*\)$/,
+    );
+    expect(en).toMatch(
+      /^the GET integration is misconfigured: campo_cursor: "DATA_ALTERACAO" is not among the columns of sql_consulta \(the source says: .*DATA_ALTERACAO.*\)$/,
+    );
   });
 
   it('a tabela the CRM database does not have', async () => {

@@ -134,7 +134,9 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     // A SET whose flow runs the broken GET first: refused naming the GET.
     const dependent = await add({ dependente: broken });
     const viaFlow = runRefusalOf(await refusal(admit(dependent)));
-    expect(viaFlow && runRefusalMessage('pt-BR', viaFlow)).toMatch(new RegExp(`^a integração GET #${broken} \\(${nome}\\) está mal configurada: tabela: `));
+    expect(viaFlow && runRefusalMessage('pt-BR', viaFlow)).toMatch(
+      new RegExp(`^a integração GET #${broken} \\(${nome}\\) está mal configurada: tabela: `),
+    );
     // A run elsewhere in the empresa is not concerned; another empresa's key finds no such integration.
     expect((await admit(await add({}))).plan).toHaveLength(1);
     const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: broken, parametros: {} });

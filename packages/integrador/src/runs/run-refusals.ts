@@ -2,8 +2,8 @@ import { defineCatalogue, type Locale } from '@integrador/i18n';
 import { DanglingDependencyError, DependencyCycleError } from '../dependency-graph';
 import { getConfigProblemText } from '../get/get-config-messages';
 import { PrerequisiteNotRunnableError } from '../run-plan';
-import { RunRefusedError } from './run-errors';
 import { StepQueueUnavailableError } from './enqueue-run';
+import { RunRefusedError } from './run-errors';
 
 /** What the refused request would have done, for the message ("nada foi enfileirado" / "nothing was saved"). */
 export type RefusedAction = 'enqueued' | 'saved';
