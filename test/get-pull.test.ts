@@ -16,7 +16,7 @@ import {
   seedGetClientes,
   writeE085Connections,
 } from './fixtures/get-e085cli';
-import { runIntegration, settledJob } from './support/integration-run';
+import { recordedFailureCode, runIntegration, settledJob } from './support/integration-run';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
@@ -240,17 +240,7 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
     expect(job.failedReason).toMatch(/tabela.*usuarios/);
     expect(await crmCounts()).toEqual({ total: 0, distinct: 0 });
     // The worker's record of the failure (written within its recorder's flush), which the job status words.
-    let record: { codigo: string | null } | undefined;
-    for (let i = 0; i < 200 && !record?.codigo; i++) {
-      record = await database.db
-        .selectFrom('registro_jobs')
-        .select('erro_codigo as codigo')
-        .where('job_id', '=', String(queued.id))
-        .where('estado', '=', 'falhou')
-        .executeTakeFirst();
-      if (!record?.codigo) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(record?.codigo).toBe('GET_CONFIG');
+    expect(await recordedFailureCode(database.db, String(queued.id))).toBe('GET_CONFIG');
     const status = async (language: string) =>
       (
         await app.inject({
