@@ -90,6 +90,11 @@ export const GET_CONFIG_PROBLEMS = defineCatalogue({
     'pt-BR': 'chave: a coluna de chave "{chave}" não está entre as colunas do sql_consulta ({colunas})',
     en: 'chave: key column "{chave}" is not among the columns of sql_consulta ({colunas})',
   },
+  // Its own code (MISSING_CONNECTION, as admission's refusal of a connection row of another empresa): worded the same way.
+  CONNECTION_NULL: {
+    'pt-BR': 'conexao_integracao_id: esperado a linha de conexao_integracao da origem do ERP a ler, e está vazio',
+    en: 'conexao_integracao_id: expected the conexao_integracao row of the ERP source to read, found NULL',
+  },
   NOT_A_DATABASE: {
     'pt-BR': 'a conexão "{conexao}" é do tipo {tipo}; um GET lê um banco de dados (tipo database no arquivo de conexões)',
     en: 'conexao "{conexao}" is a {tipo} connection; a GET pull reads a database (tipo database in the connections file)',
@@ -102,33 +107,40 @@ export type GetConfigProblem = keyof typeof GET_CONFIG_PROBLEMS.table;
 const PROBLEM = 'problema';
 
 /**
- * A GET_CONFIG error for one problem: its message the English wording (prefixed, for the logs, by `where`: the
- * integracao it is about), its params the problem and the values, for the reader's language.
+ * A GET configuration error for one problem (code GET_CONFIG unless `code` says otherwise): its message the English
+ * wording (prefixed, for the logs, by `where`: the integracao it is about), its params the problem and the values, for
+ * the reader's language.
  */
 export function getConfigError(
   problem: GetConfigProblem,
   values: MessageParams = {},
-  options: ErrorOptions & { where?: string } = {},
+  options: ErrorOptions & { where?: string; code?: 'GET_CONFIG' | 'MISSING_CONNECTION' } = {},
 ): GetConfigError {
-  const { where, ...errorOptions } = options;
+  const { where, code = 'GET_CONFIG', ...errorOptions } = options;
   const text = GET_CONFIG_PROBLEMS.message('en', problem, values);
-  return new GetConfigError('GET_CONFIG', where ? `${where} ${text}` : text, {
+  return new GetConfigError(code, where ? `${where} ${text}` : text, {
     ...errorOptions,
     params: { ...values, [PROBLEM]: problem },
   });
 }
 
+/** The failure codes a GET configuration problem is recorded under. */
+const CODES: ReadonlySet<string> = new Set(['GET_CONFIG', 'MISSING_CONNECTION']);
+
 /**
- * A GET configuration failure in the locale, whole (the catalogue's reason, then the problem worded from the values the
- * record keeps); undefined when the values name no known problem (a record written before they were kept, another code).
+ * A GET configuration failure in the locale, whole (the catalogue's reason for its code, then the problem worded from
+ * the values the record keeps); undefined when the values name no known problem (a record written before they were
+ * kept, another code).
  */
 export function getConfigFailureText(
   locale: Locale,
   code: string | null | undefined,
   params: Readonly<Record<string, string | number>> | null | undefined,
 ): string | undefined {
-  const problem = code === 'GET_CONFIG' && params ? getConfigProblemText(locale, params) : undefined;
-  return problem === undefined ? undefined : `${jobFailureLabel(locale, 'GET_CONFIG')}: ${problem}`;
+  if (!code || !CODES.has(code) || !params) return undefined;
+  const problem = getConfigProblemText(locale, params);
+  const reason = jobFailureLabel(locale, code);
+  return problem === undefined || reason === undefined ? undefined : `${reason}: ${problem}`;
 }
 
 /**

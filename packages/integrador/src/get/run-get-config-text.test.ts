@@ -223,6 +223,19 @@ describe('a GET whose configuration the engine refuses, worded in one language',
     }
   });
 
+  it('no conexao_integracao_id: its own code (MISSING_CONNECTION), worded whole the same way', async () => {
+    const failure = await failureOf({ conexao_integracao_id: null });
+    expect(failure).toBeInstanceOf(GetConfigError);
+    const { code, params, message } = failure as GetConfigError;
+    expect(code).toBe('MISSING_CONNECTION');
+    expect(failureText('pt-BR', code, params, message)).toBe(
+      'a integração não tem conexão configurada (conexao_integracao): conexao_integracao_id: esperado a linha de conexao_integracao da origem do ERP a ler, e está vazio',
+    );
+    expect(failureText('en', code, params, message)).toBe(
+      'the integration has no connection configured (conexao_integracao): conexao_integracao_id: expected the conexao_integracao row of the ERP source to read, found NULL',
+    );
+  });
+
   it('a record written before the problem was kept reads as before: the reason, then the message', () => {
     const message = 'integracao #5 (GET-X) modo: expected completo or incremental, found "diario"';
     expect(failureText('pt-BR', 'GET_CONFIG', null, message)).toBe(`${PT}${message}`);
