@@ -424,6 +424,9 @@ export interface JobDetail {
 const RECORD_STATES_OF: Readonly<Record<string, readonly string[]>> = {
   active: ['ativo'],
   delayed: ['aguardando_retentativa', 'adiado'],
+  // A retry whose delay has passed (or that an operator asked for) waits in the queue for a worker.
+  waiting: ['aguardando_retentativa'],
+  prioritized: ['aguardando_retentativa'],
   failed: ['falhou', 'bloqueado', 'descartado'],
   completed: ['concluido'],
 };
