@@ -486,6 +486,8 @@ describe('lintConfiguration', () => {
         ['GET_KEY_NOT_SELECTED', 'chave', 'error'],
       ]);
       expect(lintGet({ chave: ' ID_ERP ' })).toEqual([]);
+      // A tipo_servico read as runs read it (' get ' runs on the get queue): its GET settings are checked, its cron kept.
+      expect(lintGet({ tipo_servico: ' get ', tabela: 'usuarios', cron: '0 3 * * *' })).toEqual([['GET_UNKNOWN_TABLE', 'tabela', 'error']]);
     });
 
     it('warns when sql_consulta compares with #cursor# without handling its NULL (a first run would read nothing, forever)', () => {

@@ -5,6 +5,7 @@ import { selectedColumns } from './consulta';
 import { getKeyColumns, invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
+import { queueForTipo } from './runs/runnability';
 
 /** Reports one finding on a column of the integracao row. */
 export type GetLintReport = (column: string, code: string, message: LintMessage, severity?: LintSeverity) => void;
@@ -45,7 +46,7 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
       'pt-BR': `cron "${cron}" inválido (${detail['pt-BR']}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
       en: `invalid cron "${cron}" (${detail.en}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
     });
-  if (integracao.tipo_servico !== 'GET')
+  if (queueForTipo(integracao.tipo_servico) !== 'get')
     report(
       'cron',
       'CRON_NOT_GET',
@@ -59,7 +60,7 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
 
 /** The GET rules: sql_consulta, tabela, modo/campo_cursor, key and cursor selected, columns known to the CRM table. */
 export function lintGet(integracao: Integracao, report: GetLintReport, crmTables?: CrmTableColumns): void {
-  if (integracao.tipo_servico !== 'GET') return;
+  if (queueForTipo(integracao.tipo_servico) !== 'get') return;
   const sql = text(integracao.sql_consulta);
   if (sql === null)
     report('sql_consulta', 'GET_MISSING_SQL_CONSULTA', {

@@ -1,4 +1,5 @@
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
+import { queueForTipo } from '../runs/runnability';
 import { type GetConfigProblem, getConfigError } from './get-config-messages';
 
 export type GetMode = 'full' | 'incremental';
@@ -34,7 +35,8 @@ function fail(integracao: Integracao, problem: GetConfigProblem, values: Record<
 
 /** Reads and checks the GET columns of an integracao row; GetConfigError names the first problem. */
 export function parseGetSettings(integracao: Integracao): GetSettings {
-  if (integracao.tipo_servico !== 'GET') fail(integracao, 'TIPO_NOT_GET', { tipo: integracao.tipo_servico });
+  // Read as admission and the schedules read it (' get ' is a GET): runnability's one reading of the column.
+  if (queueForTipo(integracao.tipo_servico) !== 'get') fail(integracao, 'TIPO_NOT_GET', { tipo: integracao.tipo_servico });
   const sqlConsulta = text(integracao.sql_consulta)?.replace(/;\s*$/, '') ?? null;
   if (!sqlConsulta) fail(integracao, 'SQL_CONSULTA_MISSING');
   const cursorColumn = text(integracao.campo_cursor);
