@@ -28,7 +28,17 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
   async function addGet(nome: string, empresaId: number, cron: string | null): Promise<number> {
     const row = await database.db
       .insertInto('integracao')
-      .values({ nome, tipo_servico: 'GET', empresa_id: empresaId, empresa_filial_id: null, ativo: 1, cron })
+      .values({
+        nome,
+        tipo_servico: 'GET',
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ativo: 1,
+        cron,
+        // Settings a run accepts (admission refuses a GET its run would refuse: GET_CONFIG).
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        tabela: 'contas',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return row.id;
