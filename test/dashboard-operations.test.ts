@@ -1,6 +1,7 @@
 import { reconcileSchedules } from '@integrador/integrador';
 import { isTenantPaused } from '@integrador/queue';
 import { createFilial, issueApiKey } from '@integrador/store';
+import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness } from './support/dashboard-harness';
 
@@ -268,9 +269,7 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
         ativo: 1,
         empresa_id: h.empresaA,
         empresa_filial_id: null,
-        // Settings a run accepts (admission refuses a GET its run would refuse: GET_CONFIG).
-        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-        tabela: 'contas',
+        ...RUNNABLE_GET_SETTINGS,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

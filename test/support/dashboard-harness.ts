@@ -17,6 +17,7 @@ import {
   recordJobEvent,
 } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
@@ -282,9 +283,7 @@ export class DashboardHarness {
         empresa_id: this.empresaA,
         empresa_filial_id: null,
         cron,
-        // Settings a run accepts ("Executar agora" is admitted like any run: GET_CONFIG otherwise).
-        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-        tabela: 'contas',
+        ...RUNNABLE_GET_SETTINGS,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -4,6 +4,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import { cliEnv, runCli } from '../test/run-cli';
@@ -35,9 +36,7 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
         empresa_filial_id: null,
         ativo: 1,
         cron,
-        // Settings a run accepts (admission refuses a GET its run would refuse: GET_CONFIG).
-        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-        tabela: 'contas',
+        ...RUNNABLE_GET_SETTINGS,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -14,6 +14,7 @@ import {
   startSyncRun,
 } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -46,9 +47,7 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
         empresa_id: empresaId,
         empresa_filial_id: null,
         ativo: 1,
-        // Settings a run accepts (admission refuses a GET its run would refuse: GET_CONFIG).
-        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-        tabela: 'contas',
+        ...RUNNABLE_GET_SETTINGS,
         ...values,
       })
       .returning('id')
