@@ -1,6 +1,7 @@
 import { reconcileSchedules } from '@integrador/integrador';
 import { isTenantPaused } from '@integrador/queue';
 import { createFilial, issueApiKey } from '@integrador/store';
+import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness } from './support/dashboard-harness';
 
@@ -262,7 +263,14 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     );
     const { id } = await h.database.db
       .insertInto('integracao')
-      .values({ nome: 'GET-EMPRESA', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null })
+      .values({
+        nome: 'GET-EMPRESA',
+        tipo_servico: 'GET',
+        ativo: 1,
+        empresa_id: h.empresaA,
+        empresa_filial_id: null,
+        ...RUNNABLE_GET_SETTINGS,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const run = (key: string, url: string) => h.app.inject({ method: 'POST', url, headers: asKey(key), payload: {} });

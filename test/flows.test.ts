@@ -74,6 +74,8 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
         indice_valor_retorno: 'codigo',
         indice_erro_retorno: 'erro',
         sql_update: null,
+        // A GET step reads a source: a run of one without sql_consulta is refused at admission (GET_CONFIG).
+        sql_consulta: step.tipo === 'GET' ? 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI' : null,
         dependente: step.dependente ?? null,
         depende_de: step.depende_de ?? null,
         parametros_obrigatorios: null,

@@ -16,7 +16,7 @@ import {
   seedGetClientes,
   writeE085Connections,
 } from './fixtures/get-e085cli';
-import { runIntegration, settledJob } from './support/integration-run';
+import { recordedFailureCode, runIntegration, settledJob } from './support/integration-run';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
@@ -188,13 +188,71 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
     expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
   }, 240_000);
 
-  it('fails a misconfigured GET at once with the reason, writing nothing', async () => {
+  // Trial L2: `config lint` reported the row, and the run was admitted all the same to fail in worker-get. The run is
+  // refused at once (nothing enqueued), worded as lint words the row; a job queued before the row broke (or by its
+  // schedule) still fails at once in the worker, its failure in one language (trial M3).
+  it("refuses a misconfigured GET at once, in the caller's language; a job already queued fails with the same reason, writing nothing", async () => {
     await database.db.updateTable('integracao').set({ tabela: 'usuarios' }).where('id', '=', integracaoId).execute();
+    const tables = 'contas, contatos, oportunidades, cidades';
+    const refusal = async (language: string, apiKey = key) => {
+      const answer = await app.inject({
+        method: 'POST',
+        url: `/v1/integrations/${integracaoId}/run`,
+        headers: { authorization: `Bearer ${apiKey}`, 'accept-language': language },
+        payload: { parametros: {} },
+      });
+      return { status: answer.statusCode, error: answer.json().error };
+    };
+    expect(await refusal('pt-BR')).toEqual({
+      status: 422,
+      error: {
+        code: 'GET_CONFIG',
+        message: `a integração GET #${integracaoId} (GET-BD-CLIENTES) está mal configurada: tabela: "usuarios" não é uma tabela do CRM que um GET grava (esperado uma de ${tables}); nada foi enfileirado (\`config lint\` aponta a linha)`,
+      },
+    });
+    expect(await refusal('en')).toEqual({
+      status: 422,
+      error: {
+        code: 'GET_CONFIG',
+        message: `GET integration #${integracaoId} (GET-BD-CLIENTES) is misconfigured: tabela: "usuarios" is not a CRM table a GET may write (expected one of ${tables}); nothing was enqueued (\`config lint\` names the row)`,
+      },
+    });
+    // Another tenant's key: not its integration (404), nothing said of the row.
+    const other = await issueApiKey(database.db, await createEmpresa(database.db, 'Outra'), null, 'test');
+    expect(await refusal('pt-BR', other)).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
+    expect(await producer.queue('get').getJobCounts('waiting', 'prioritized', 'delayed', 'active')).toEqual({
+      waiting: 0,
+      prioritized: 0,
+      delayed: 0,
+      active: 0,
+    });
+
+    const queued = await producer.enqueue('get', 'integration.run', {
+      tenant: { empresaId, filialId: null },
+      integracaoId,
+      parametros: {},
+      trigger: 'schedule',
+    });
     await startWorker();
-    const { job, state } = await settled(await run());
+    const { job, state } = await settled(String(queued.id));
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/tabela.*usuarios/);
     expect(await crmCounts()).toEqual({ total: 0, distinct: 0 });
-  }, 60_000);
+    // The worker's record of the failure (written within its recorder's flush), which the job status words.
+    expect(await recordedFailureCode(database.db, String(queued.id))).toBe('GET_CONFIG');
+    const status = async (language: string) =>
+      (
+        await app.inject({
+          url: `/v1/jobs/get/${queued.id}`,
+          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
+        })
+      ).json().failedReasonText;
+    expect(await status('pt-BR')).toBe(
+      `a integração GET está mal configurada: tabela: "usuarios" não é uma tabela do CRM que um GET grava (esperado uma de ${tables})`,
+    );
+    expect(await status('en')).toBe(
+      `the GET integration is misconfigured: tabela: "usuarios" is not a CRM table a GET may write (expected one of ${tables})`,
+    );
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { createDatabaseTransport, OutboundAddressError } from '@integrador/trans
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server } from './fixtures/senior-g5';
 import { addInfoWsCliente, addReceptorIntegration, CONTA, type ReceptorIntegration, seedSetWsContas } from './fixtures/set-ws-contas';
+import { recordedFailureCode } from './support/integration-run';
 import { type RestReceptor, type SetPipeline, type SetReceptors, startSetPipeline, startSetReceptors } from './support/set-receptors';
 
 describe('SET receptors beyond SOAP, components, INFO and preview', () => {
@@ -217,17 +218,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.job.attemptsMade).toBe(1);
     expect(erp.requests.count).toBe(callsBefore);
     const jobId = String(failed.job.id);
-    let record: { codigo: string | null } | undefined;
-    for (let i = 0; i < 200 && !record?.codigo; i++) {
-      record = await database.db
-        .selectFrom('registro_jobs')
-        .select('erro_codigo as codigo')
-        .where('job_id', '=', jobId)
-        .where('estado', '=', 'falhou')
-        .executeTakeFirst();
-      if (!record?.codigo) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(record?.codigo).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
+    expect(await recordedFailureCode(database.db, jobId)).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
     const status = async (language: string) =>
       (
         await app.inject({

@@ -17,6 +17,7 @@ import {
   recordJobEvent,
 } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
@@ -275,7 +276,15 @@ export class DashboardHarness {
   async scheduledGet(nome: string, cron: string): Promise<{ id: number; scheduled: () => Promise<boolean> }> {
     const { id } = await this.database.db
       .insertInto('integracao')
-      .values({ nome, tipo_servico: 'GET', ativo: 1, empresa_id: this.empresaA, empresa_filial_id: null, cron })
+      .values({
+        nome,
+        tipo_servico: 'GET',
+        ativo: 1,
+        empresa_id: this.empresaA,
+        empresa_filial_id: null,
+        cron,
+        ...RUNNABLE_GET_SETTINGS,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const schedulerId = schedulerIdOf(this.empresaA, id);

@@ -1,7 +1,9 @@
 import type { QueueName } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
+import type { Database } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 
 /** A job that has settled: completed or failed (with its retries spent). */
 export interface SettledJob {
@@ -44,4 +46,22 @@ export async function settledJob(
     if (Date.now() > deadline) throw new Error(`job ${queue}/${jobId} still ${state} after ${timeoutMs} ms: ${job?.failedReason ?? ''}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/**
+ * The failure code a worker recorded for a failed job (registro_jobs, written within its recorder's flush, after BullMQ
+ * already says failed), waited for up to ~5 s; what the job status words its failure from.
+ */
+export async function recordedFailureCode(db: Kysely<Database>, jobId: string): Promise<string | null | undefined> {
+  let record: { codigo: string | null } | undefined;
+  for (let i = 0; i < 200 && !record?.codigo; i++) {
+    record = await db
+      .selectFrom('registro_jobs')
+      .select('erro_codigo as codigo')
+      .where('job_id', '=', jobId)
+      .where('estado', '=', 'falhou')
+      .executeTakeFirst();
+    if (!record?.codigo) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return record?.codigo;
 }

@@ -140,6 +140,15 @@ describe('integrador config lint', () => {
     }
   });
 
+  it('exits 0 with the count when every finding is a warning', async () => {
+    // A cron on a SET row: it is never scheduled (a warning), and nothing in the row keeps it from running.
+    const id = await insertIntegracao({ cron: '0 3 * * *' });
+    const run = await runCli(['config', 'lint'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`[aviso] integracao #${id} (SET-WS-CONTAS) coluna cron:`);
+    expect(run.stdout).toMatch(/\n0 erros, 1 aviso\.\n$/);
+  });
+
   it('exits 1 naming the integracao and the column of a malformed consulta', async () => {
     const id = await insertIntegracao({ consulta: '{"consulta": "SELECT c.id FROM contas AS c"' });
     const run = await runCli(['config', 'lint'], env);

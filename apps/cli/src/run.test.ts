@@ -326,6 +326,20 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(badEn.stderr).toMatch(
       /^error: invalid parameter reconciliar: expected one of .+, got "talvez"; nothing was enqueued or sent\n$/,
     );
+    // Trial L2: settings the run would refuse (config lint's GET error) are refused at once, worded in the CLI's language.
+    await database.db.updateTable('integracao').set({ modo: 'diario' }).where('id', '=', 77).execute();
+    const broken = await runCli(['run', '77', '--empresa', empresa], cliEnv(database.url, variables));
+    expect(broken).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr:
+        'erro: a integração GET #77 (GET-BD-CLIENTES) está mal configurada: modo: esperado completo ou incremental, encontrado "diario"; nada foi enfileirado (`config lint` aponta a linha)\n',
+    });
+    const brokenEn = await runCli(['--lang', 'en', 'run', '77', '--empresa', empresa], cliEnv(database.url, variables));
+    expect(brokenEn.stderr).toBe(
+      'error: GET integration #77 (GET-BD-CLIENTES) is misconfigured: modo: expected completo or incremental, found "diario"; nothing was enqueued (`config lint` names the row)\n',
+    );
+    expect(await producer.queue('get').count()).toBe(1);
   });
 
   it('--wait on a GET words each failed attempt as it does for SET (an ERP source that refuses connections)', async () => {

@@ -480,6 +480,16 @@ describe('lintConfiguration', () => {
       ]);
     });
 
+    it('reports a chave that is no list of column names, as the run refuses it (trial L2: lint said nothing, the run failed)', () => {
+      expect(lintGet({ chave: 'id erp' })).toEqual([
+        ['GET_INVALID_KEY', 'chave', 'error'],
+        ['GET_KEY_NOT_SELECTED', 'chave', 'error'],
+      ]);
+      expect(lintGet({ chave: ' ID_ERP ' })).toEqual([]);
+      // A tipo_servico read as runs read it (' get ' runs on the get queue): its GET settings are checked, its cron kept.
+      expect(lintGet({ tipo_servico: ' get ', tabela: 'usuarios', cron: '0 3 * * *' })).toEqual([['GET_UNKNOWN_TABLE', 'tabela', 'error']]);
+    });
+
     it('warns when sql_consulta compares with #cursor# without handling its NULL (a first run would read nothing, forever)', () => {
       const base = 'SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI';
       expect(lintGet({ sql_consulta: `${base} WHERE DATALT >= #cursor#` })).toEqual([

@@ -8,7 +8,7 @@ import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
 import { knownRuleTypes, ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
-import { SERVICE_TYPES } from './runs/runnability';
+import { runnability, SERVICE_TYPES } from './runs/runnability';
 import { ENGINE_VARIABLES } from './runs/tenant-scope';
 import { linkTemplatesHost, linkVariables } from './set/link-template';
 import { extractVariables } from './template';
@@ -147,7 +147,8 @@ function lintConexao(context: Context, conexao: ConexaoIntegracao): void {
 function lintIntegracao(context: Context, integracao: Integracao): void {
   const { report } = context;
   const place = (column: string): Place => ({ table: 'integracao', rowId: integracao.id, column, integracao });
-  if (!SERVICE_TYPES.includes(integracao.tipo_servico))
+  // Read as runs read it (runnability: trimmed, any case): ' get ' is a GET.
+  if (!SERVICE_TYPES.includes(runnability(integracao).tipo))
     report(place('tipo_servico'), 'UNKNOWN_SERVICE_TYPE', {
       'pt-BR': `tipo_servico "${integracao.tipo_servico}" desconhecido (esperado SET, GET ou INFO)`,
       en: `unknown tipo_servico "${integracao.tipo_servico}" (expected SET, GET or INFO)`,
@@ -181,7 +182,7 @@ function lintConnectionReference(context: Context, integracao: Integracao): void
   const place: Place = { table: 'integracao', rowId: integracao.id, column: 'conexao_integracao_id', integracao };
   const id = integracao.conexao_integracao_id;
   if (id === null) {
-    if (!isComponent(integracao) && SERVICE_TYPES.includes(integracao.tipo_servico))
+    if (!isComponent(integracao) && SERVICE_TYPES.includes(runnability(integracao).tipo))
       report(place, 'MISSING_CONNECTION', {
         'pt-BR': `integração ${integracao.tipo_servico} sem conexão: esperado um id de conexao_integracao (só link 'componente' dispensa), encontrado NULL`,
         en: `${integracao.tipo_servico} integration without a connection: expected a conexao_integracao id (only link 'componente' may omit it), found NULL`,
@@ -368,7 +369,7 @@ function variableSources(context: Context, integracao: Integracao, sql: string |
     // A GET brings records from the other system: consulta's columns and the fields campo_crm maps are that record;
     // the engine adds #cursor#, #empresa_id#, #empresa_filial_id# and #integracao_id#.
     record:
-      integracao.tipo_servico === 'GET'
+      runnability(integracao).tipo === 'GET'
         ? [columns, campoNames, source('valores do Integrador', "the Integrador's values", GET_ENGINE_VARIABLES)]
         : [],
   };
@@ -397,7 +398,7 @@ function lintVariables(context: Context, integracao: Integracao, sql: string | n
   check('sql_insert', [params, upstream, deps, sqlConsulta, ...record]);
   check('sql_update', [columns, retorno, params, upstream, deps, originKeys, sqlConsulta, engine, ...record]);
   // A #var# in link fills the request's path or query from the record, as campo_crm's do (set/link-template.ts).
-  if (integracao.tipo_servico !== 'GET' && integracao.link) {
+  if (runnability(integracao).tipo !== 'GET' && integracao.link) {
     if (linkTemplatesHost(integracao.link))
       report(place('link'), 'LINK_TEMPLATES_HOST', {
         'pt-BR': `uma #variável# só pode preencher o caminho ou a query; esperado o link começar com "/" ou "?" depois do método (o host é o da conexão)`,

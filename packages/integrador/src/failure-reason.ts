@@ -3,11 +3,19 @@ import type { Locale } from '@integrador/i18n';
 import { jobFailureLabel, jobFailureText } from '@integrador/queue';
 import type { FailureParams } from '@integrador/store';
 import { endpointFailureText } from './endpoint/endpoint-messages';
+import { getConfigFailureText } from './get/get-config-messages';
 
 // A job's failure as a user reads it, in their language. Most codes are worded by the failure catalogue of
 // @integrador/queue, the error's message (technical) following as the detail. An endpoint sync's message is the
 // engine's own wording, in pt-BR, with the URL and the limit: its record keeps the values (registro_jobs.parametros,
-// recordParameters), so the engine words it again in the reader's language.
+// recordParameters), so the engine words it again in the reader's language. A GET configuration failure (GET_CONFIG)
+// keeps its problem and values the same way (get-config-messages.ts): worded whole, no English message after it.
+
+/** The engine's own wording of a failure from its values (an endpoint sync's, a GET configuration's), if it has one. */
+function engineWording(locale: Locale, code: string | null | undefined, params: FailureParams | null | undefined): string | undefined {
+  if (!code || !params) return undefined;
+  return endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params);
+}
 
 /**
  * The failure's values as its reason names them: an outbound-guard range (OUTBOUND_ADDRESS_FORBIDDEN's,
@@ -24,17 +32,15 @@ export function failureReason(
   code: string | null | undefined,
   params: FailureParams | null | undefined,
 ): string | undefined {
-  const endpoint = code && params ? endpointFailureText(locale, code, params) : undefined;
-  return endpoint ?? jobFailureLabel(locale, code, wordedValues(locale, params));
+  return engineWording(locale, code, params) ?? jobFailureLabel(locale, code, wordedValues(locale, params));
 }
 
-/** The failure in one line (the job status, the CLI): the endpoint engine's text, else the catalogue's reason and the message. */
+/** The failure in one line (the job status, the CLI): the engine's own text, else the catalogue's reason and the message. */
 export function failureText(
   locale: Locale,
   code: string | null | undefined,
   params: FailureParams | null | undefined,
   message: string,
 ): string {
-  const endpoint = code && params ? endpointFailureText(locale, code, params) : undefined;
-  return endpoint ?? jobFailureText(locale, code, message, wordedValues(locale, params));
+  return engineWording(locale, code, params) ?? jobFailureText(locale, code, message, wordedValues(locale, params));
 }

@@ -2,9 +2,10 @@ import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
-import { invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
+import { getKeyColumns, invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
+import { queueForTipo } from './runs/runnability';
 
 /** Reports one finding on a column of the integracao row. */
 export type GetLintReport = (column: string, code: string, message: LintMessage, severity?: LintSeverity) => void;
@@ -45,7 +46,7 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
       'pt-BR': `cron "${cron}" inválido (${detail['pt-BR']}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
       en: `invalid cron "${cron}" (${detail.en}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
     });
-  if (integracao.tipo_servico !== 'GET')
+  if (queueForTipo(integracao.tipo_servico) !== 'get')
     report(
       'cron',
       'CRON_NOT_GET',
@@ -59,7 +60,7 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
 
 /** The GET rules: sql_consulta, tabela, modo/campo_cursor, key and cursor selected, columns known to the CRM table. */
 export function lintGet(integracao: Integracao, report: GetLintReport, crmTables?: CrmTableColumns): void {
-  if (integracao.tipo_servico !== 'GET') return;
+  if (queueForTipo(integracao.tipo_servico) !== 'get') return;
   const sql = text(integracao.sql_consulta);
   if (sql === null)
     report('sql_consulta', 'GET_MISSING_SQL_CONSULTA', {
@@ -82,6 +83,11 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
       en: `campo_cursor "${cursor}" is not a column name (letters, digits and _)`,
     });
   lintMode(integracao, report, cursor);
+  if (getKeyColumns(integracao) === null)
+    report('chave', 'GET_INVALID_KEY', {
+      'pt-BR': `chave "${integracao.chave}" inválida; esperado nomes de colunas do CRM separados por vírgula (ex.: id_erp ou cnpj, tipo_pessoa)`,
+      en: `invalid chave "${integracao.chave}"; expected CRM column names separated by commas (e.g. id_erp or cnpj, tipo_pessoa)`,
+    });
   if (sql !== null && comparesNullCursor(sql))
     report(
       'sql_consulta',

@@ -1,11 +1,11 @@
 import { failureReason, soapWrapperMessage, statusMessage } from '@integrador/integrador';
-import { jobStateName, showJobLogLine } from '@integrador/queue';
+import { showJobLogLine } from '@integrador/queue';
 import { changeableBy, type RegistroJob, recordParameters } from '@integrador/store';
 import type { MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
-import { dateTimeFormat, formatTime, messages, word } from '../i18n';
+import { dateTimeFormat, formatTime, jobStateWord, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
 import { maskedJson, maskJsonText, maskMessage, maskSecrets } from '../mask';
 
@@ -420,12 +420,37 @@ export interface JobDetail {
   names?: ListNames;
 }
 
+/** The record's states that say what BullMQ's state says, each more precisely (why a job waits, why it failed). */
+const RECORD_STATES_OF: Readonly<Record<string, readonly string[]>> = {
+  active: ['ativo'],
+  delayed: ['aguardando_retentativa', 'adiado'],
+  // A retry whose delay has passed (or that an operator asked for) waits in the queue for a worker.
+  waiting: ['aguardando_retentativa'],
+  prioritized: ['aguardando_retentativa'],
+  failed: ['falhou', 'bloqueado', 'descartado'],
+  completed: ['concluido'],
+};
+/** BullMQ's states the record has a word of its own for. */
+const RECORD_STATE_FOR: Readonly<Record<string, string>> = { active: 'ativo', failed: 'falhou', completed: 'concluido' };
+
+/**
+ * The one state a job's page shows (trial L4: never "aguardando retentativa (Redis: em execução)"). BullMQ's state is
+ * the job's now, as GET /v1/jobs/:queue/:id gives it: the record (written by the workers, up to a second behind, a
+ * retry's start held back) words it when it agrees, more precisely (waiting to retry vs. for a limit); when it does
+ * not, BullMQ's state is shown (a retry under way is running). A job BullMQ no longer holds shows its record's.
+ */
+export function shownJobState(estado: string, live: string | undefined): string {
+  if (live === undefined || live === 'unknown') return estado;
+  if (RECORD_STATES_OF[live]?.includes(estado)) return estado;
+  return RECORD_STATE_FOR[live] ?? live;
+}
+
 /** When a waiting job runs next: its next attempt (numbered) for a job retrying, else when its wait ends. */
-function nextRunLine(viewer: Viewer, r: RegistroJob, at: Date | null | undefined): Raw | string {
+function nextRunLine(viewer: Viewer, r: RegistroJob, estado: string, at: Date | null | undefined): Raw | string {
   if (!at) return '';
   const t = messages(viewer.locale);
   const when = formatTime(at, viewer.locale, viewer.timeZone);
-  const text = r.estado === 'aguardando_retentativa' ? t.nextAttempt(when, r.tentativas + 1, r.max_tentativas) : t.nextRunAt(when);
+  const text = estado === 'aguardando_retentativa' ? t.nextAttempt(when, r.tentativas + 1, r.max_tentativas) : t.nextRunAt(when);
   return html`<br><span id="proxima">${text}</span>`;
 }
 
@@ -463,10 +488,12 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const names = detail.names ?? NO_NAMES;
   const readable = readableJobId(viewer, r.job_id, detail.integracaoNome ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`));
   const customer = customerOf(viewer, r, names);
+  const estado = shownJobState(r.estado, detail.live?.state);
+  const recovered = recoveredDelivery(r, names);
   return html`<table><tbody>
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${filialOf(r, names)}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
-<tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}${nextRunLine(viewer, r, detail.live?.nextRunAt)}</td></tr>
+<tr><th>${t.state}</th><td class="${recovered ? 'concluido' : estado}" id="estado">${recovered ? t.recoveredDelivery : (jobStateWord(viewer.locale, estado) ?? estado)}${nextRunLine(viewer, r, estado, detail.live?.nextRunAt)}</td></tr>
 <tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>

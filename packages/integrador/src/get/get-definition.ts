@@ -1,6 +1,6 @@
 import type { ConexaoIntegracao, Integracao } from '@integrador/store';
 import type { AdmittedRun } from '../runs/admit-run';
-import { GetConfigError } from './get-errors';
+import { getConfigError } from './get-config-messages';
 import { type GetSettings, parseGetSettings } from './get-settings';
 
 /** A GET integracao with its settings checked and its conexao_integracao row. */
@@ -19,9 +19,6 @@ export function getDefinitionOf(admitted: Pick<AdmittedRun, 'integracao' | 'cone
   const { integracao, conexao } = admitted;
   const settings = parseGetSettings(integracao);
   if (!conexao)
-    throw new GetConfigError(
-      'MISSING_CONNECTION',
-      `integracao #${integracao.id} (${integracao.nome}) conexao_integracao_id: expected the conexao_integracao row of the ERP source to read, found NULL`,
-    );
+    throw getConfigError('CONNECTION_NULL', {}, { code: 'MISSING_CONNECTION', where: `integracao #${integracao.id} (${integracao.nome})` });
   return { integracao, conexao, settings };
 }

@@ -10,7 +10,7 @@ import {
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { classifySourceError, openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
-import { GetConfigError } from './get-errors';
+import { getConfigError } from './get-config-messages';
 
 /** The ERP source readers of one process, one per connection definition (its pool shared by the runs); closed at shutdown. */
 export interface SourceReaderFactory {
@@ -100,11 +100,7 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
     async withReader(connection, use) {
       if (pool.closed)
         throw new SourceReadersClosedError(`ERP source "${connection.name}": this process is shutting down; the next attempt reads it`);
-      if (connection.kind !== 'database')
-        throw new GetConfigError(
-          'GET_CONFIG',
-          `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
-        );
+      if (connection.kind !== 'database') throw getConfigError('NOT_A_DATABASE', { conexao: connection.name, tipo: connection.kind });
       return pool.use(pooledFor(connection), async (reader) => use(watched(connection, await reader)));
     },
     close: () => pool.close(),

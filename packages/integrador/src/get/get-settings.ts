@@ -1,5 +1,6 @@
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
-import { GetConfigError } from './get-errors';
+import { queueForTipo } from '../runs/runnability';
+import { type GetConfigProblem, getConfigError } from './get-config-messages';
 
 export type GetMode = 'full' | 'incremental';
 
@@ -27,42 +28,48 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 const text = (value: string | null | undefined): string | null => (value?.trim() ? value.trim() : null);
 
-function fail(integracao: Integracao, column: string, message: string): never {
-  throw new GetConfigError('GET_CONFIG', `integracao #${integracao.id} (${integracao.nome}) ${column}: ${message}`);
+/** Refuses the row for one problem (worded by GET_CONFIG_PROBLEMS; the message names the integracao for the logs). */
+function fail(integracao: Integracao, problem: GetConfigProblem, values: Record<string, string | number> = {}): never {
+  throw getConfigError(problem, values, { where: `integracao #${integracao.id} (${integracao.nome})` });
 }
 
 /** Reads and checks the GET columns of an integracao row; GetConfigError names the first problem. */
 export function parseGetSettings(integracao: Integracao): GetSettings {
-  if (integracao.tipo_servico !== 'GET') fail(integracao, 'tipo_servico', `expected GET, found ${integracao.tipo_servico}`);
+  // Read as admission and the schedules read it (' get ' is a GET): runnability's one reading of the column.
+  if (queueForTipo(integracao.tipo_servico) !== 'get') fail(integracao, 'TIPO_NOT_GET', { tipo: integracao.tipo_servico });
   const sqlConsulta = text(integracao.sql_consulta)?.replace(/;\s*$/, '') ?? null;
-  if (!sqlConsulta) fail(integracao, 'sql_consulta', 'expected the SELECT that reads the source, found nothing');
+  if (!sqlConsulta) fail(integracao, 'SQL_CONSULTA_MISSING');
   const cursorColumn = text(integracao.campo_cursor);
-  if (cursorColumn !== null && !IDENTIFIER.test(cursorColumn))
-    fail(integracao, 'campo_cursor', `expected a column name (letters, digits, _), found "${cursorColumn}"`);
+  if (cursorColumn !== null && !IDENTIFIER.test(cursorColumn)) fail(integracao, 'CURSOR_NOT_A_NAME', { cursor: cursorColumn });
   const mode = modeOf(integracao, cursorColumn);
-  const keyColumns = (text(integracao.chave) ?? 'id_erp').split(',').map((part) => part.trim().toLowerCase());
-  for (const key of keyColumns)
-    if (!IDENTIFIER.test(key)) fail(integracao, 'chave', `expected CRM column names separated by commas, found "${integracao.chave}"`);
+  const keyColumns = getKeyColumns(integracao);
+  if (keyColumns === null) fail(integracao, 'KEY_NOT_NAMES', { chave: integracao.chave ?? '' });
   const sqlInsert = text(integracao.sql_insert);
   const sqlUpdate = text(integracao.sql_update);
   const write = sqlInsert || sqlUpdate ? 'templates' : 'upsert';
   const table = text(integracao.tabela)?.toLowerCase() ?? null;
   if (write === 'upsert') {
     const allowed = GET_SYNC_TABLES.join(', ');
-    if (table === null) fail(integracao, 'tabela', `expected the CRM table to upsert into (one of ${allowed}) or sql_insert/sql_update`);
+    if (table === null) fail(integracao, 'TABLE_MISSING', { permitidas: allowed });
     if (!(GET_SYNC_TABLES as readonly string[]).includes(table))
-      fail(integracao, 'tabela', `"${integracao.tabela}" is not a CRM table a GET may write (expected one of ${allowed})`);
+      fail(integracao, 'TABLE_NOT_ALLOWED', { tabela: integracao.tabela ?? '', permitidas: allowed });
   }
   const reconcileHours = integracao.reconciliacao_horas;
   const chunkSize = integracao.tamanho_lote ?? DEFAULT_CHUNK_SIZE;
   const invalid = invalidGetNumbers(integracao);
-  if (invalid.includes('reconciliacao_horas'))
-    fail(integracao, 'reconciliacao_horas', `expected hours ≥ 0 or NULL, found ${reconcileHours}`);
-  if (reconcileHours !== null && write === 'templates')
-    fail(integracao, 'reconciliacao_horas', 'a reconcile needs the built-in upsert into tabela (without sql_insert/sql_update)');
-  if (invalid.includes('tamanho_lote'))
-    fail(integracao, 'tamanho_lote', `expected rows per chunk from 1 to ${MAX_CHUNK_SIZE}, found ${chunkSize}`);
+  if (invalid.includes('reconciliacao_horas')) fail(integracao, 'RECONCILE_HOURS_INVALID', { valor: String(reconcileHours) });
+  if (reconcileHours !== null && write === 'templates') fail(integracao, 'RECONCILE_NEEDS_UPSERT');
+  if (invalid.includes('tamanho_lote')) fail(integracao, 'CHUNK_SIZE_INVALID', { maximo: MAX_CHUNK_SIZE, valor: String(chunkSize) });
   return { mode, sqlConsulta, keyColumns, cursorColumn, write, table, sqlInsert, sqlUpdate, reconcileHours, chunkSize };
+}
+
+/**
+ * The CRM key columns of a GET row (chave, lower case; id_erp when empty), or null when one is no column name. The run
+ * (parseGetSettings) and the configuration lint read the same rule.
+ */
+export function getKeyColumns(integracao: Pick<Integracao, 'chave'>): string[] | null {
+  const keyColumns = (text(integracao.chave) ?? 'id_erp').split(',').map((part) => part.trim().toLowerCase());
+  return keyColumns.every((key) => IDENTIFIER.test(key)) ? keyColumns : null;
 }
 
 /**
@@ -104,7 +111,7 @@ export function invalidGetMode(integracao: Pick<Integracao, 'modo'>, cursorColum
 /** configuredGetMode, checked: an unknown modo, or incremental without its cursor column, fails the run. */
 function modeOf(integracao: Integracao, cursorColumn: string | null): GetMode {
   const invalid = invalidGetMode(integracao, cursorColumn);
-  if (invalid === 'modo') fail(integracao, 'modo', `expected completo or incremental, found "${integracao.modo}"`);
-  if (invalid === 'campo_cursor') fail(integracao, 'campo_cursor', 'modo incremental needs the cursor column (e.g. DATALT)');
+  if (invalid === 'modo') fail(integracao, 'MODE_UNKNOWN', { modo: integracao.modo ?? '' });
+  if (invalid === 'campo_cursor') fail(integracao, 'CURSOR_MISSING');
   return configuredGetMode(integracao);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SourceRow } from '@integrador/sources';
 import type { CrmTable } from './crm-table';
-import { GetConfigError } from './get-errors';
+import { getConfigError } from './get-config-messages';
 import type { GetSettings } from './get-settings';
 
 /** Columns the engine writes itself; a sql_consulta may not set them. */
@@ -42,24 +42,19 @@ export interface SyncRecord {
 
 const KEY_SEPARATOR = '\u001f';
 
-function configError(_settings: GetSettings, column: string, message: string): never {
-  throw new GetConfigError('GET_CONFIG', `${column}: ${message}`);
-}
-
 /** Matches the first row's columns to the CRM table (or, for templates, just finds key and cursor). */
 export function planColumns(settings: GetSettings, sourceColumns: readonly string[], table: CrmTable | null): ColumnPlan {
   const byLower = new Map<string, string>();
   for (const column of sourceColumns) {
     const lower = column.toLowerCase();
-    if (byLower.has(lower))
-      configError(settings, 'sql_consulta', `selects "${byLower.get(lower)}" and "${column}", which name the same CRM column`);
+    if (byLower.has(lower)) throw getConfigError('COLUMN_TWICE', { primeira: byLower.get(lower) ?? '', segunda: column });
     byLower.set(lower, column);
   }
   const found = [...byLower.values()].join(', ');
   const cursorLower = settings.cursorColumn?.toLowerCase() ?? null;
   const cursorSource = cursorLower === null ? null : (byLower.get(cursorLower) ?? null);
   if (cursorLower !== null && cursorSource === null && settings.mode === 'incremental')
-    configError(settings, 'campo_cursor', `"${settings.cursorColumn}" is not among the columns of sql_consulta (${found})`);
+    throw getConfigError('CURSOR_NOT_SELECTED', { cursor: settings.cursorColumn ?? '', colunas: found });
   const pairs: ColumnPlan['pairs'] = [];
   for (const [lower, source] of byLower) {
     if (table === null) {
@@ -67,17 +62,16 @@ export function planColumns(settings: GetSettings, sourceColumns: readonly strin
       continue;
     }
     if (lower === cursorLower && !table.columns.has(lower)) continue;
-    if (ENGINE_COLUMNS.includes(lower))
-      configError(settings, 'sql_consulta', `column "${source}" is written by the engine itself (${ENGINE_COLUMNS.join(', ')}); remove it`);
+    if (ENGINE_COLUMNS.includes(lower)) throw getConfigError('ENGINE_COLUMN', { coluna: source, colunas: ENGINE_COLUMNS.join(', ') });
     if (!table.columns.has(lower)) {
       const known = [...table.columns.keys()].filter((c) => !ENGINE_COLUMNS.includes(c)).join(', ');
-      configError(settings, 'sql_consulta', `column "${source}" does not exist in ${table.name} (alias it to one of: ${known})`);
+      throw getConfigError('UNKNOWN_COLUMN', { coluna: source, tabela: table.name, colunas: known });
     }
     pairs.push({ source, target: lower });
   }
   const keySources = settings.keyColumns.map((key) => {
     const source = byLower.get(key);
-    if (source === undefined) configError(settings, 'chave', `key column "${key}" is not among the columns of sql_consulta (${found})`);
+    if (source === undefined) throw getConfigError('KEY_NOT_SELECTED', { chave: key, colunas: found });
     return source;
   });
   const keyIndexes = settings.keyColumns.map((key) => pairs.findIndex((p) => p.target === key));

@@ -28,6 +28,7 @@ import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
 import { hasTenantRows, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
 import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
+import { getConfigError } from './get-config-messages';
 import type { GetDefinition } from './get-definition';
 import { CRM_DATABASE, GetConfigError, onCrm, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
 import type { GetSettings } from './get-settings';
@@ -84,14 +85,11 @@ async function crmTableOf(ctx: GetRunContext): Promise<CrmTable | null> {
   const { settings } = ctx.definition;
   if (settings.write !== 'upsert' || settings.table === null) return null;
   const table = await describeCrmTable(ctx.db, ctx.dialect, settings.table);
-  if (!table) throw new GetConfigError('GET_CONFIG', `tabela: the CRM table "${settings.table}" does not exist`);
+  if (!table) throw getConfigError('CRM_TABLE_ABSENT', { tabela: settings.table });
   for (const key of settings.keyColumns)
-    if (!table.columns.has(key)) throw new GetConfigError('GET_CONFIG', `chave: "${key}" is not a column of ${table.name}`);
+    if (!table.columns.has(key)) throw getConfigError('KEY_NOT_A_COLUMN', { chave: key, tabela: table.name });
   if (!hasTenantUniqueKey(table, settings.keyColumns))
-    throw new GetConfigError(
-      'GET_CONFIG',
-      `chave: ${table.name} has no unique index on (empresa_id, ${settings.keyColumns.join(', ')}); create one or use chave id_erp`,
-    );
+    throw getConfigError('KEY_NOT_UNIQUE', { tabela: table.name, chave: settings.keyColumns.join(', ') });
   return table;
 }
 
@@ -426,11 +424,7 @@ function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader'>, err: u
   const message = (err as Error).message;
   const cursor = settings.cursorColumn;
   if (cursor && message.toLowerCase().includes(cursor.toLowerCase()))
-    return new GetConfigError(
-      'GET_CONFIG',
-      `campo_cursor: "${cursor}" is not among the columns of sql_consulta (the source says: ${message})`,
-      { cause: err },
-    );
+    return getConfigError('CURSOR_NOT_IN_SOURCE', { cursor, detalhe: message }, { cause: err });
   return new GetConfigError('SOURCE_QUERY_FAILED', `sql_consulta failed on the source: ${message}`, {
     cause: err,
     params: { rawDetail: message },

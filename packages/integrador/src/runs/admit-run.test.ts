@@ -61,7 +61,7 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
   it('reads tipo_servico, link and ativo trimmed and in any case', async () => {
     const lower = await add({ tipo_servico: ' set ' });
     expect((await admit(lower)).plan).toEqual([expect.objectContaining({ integracaoId: lower, queue: 'set' })]);
-    const get = await add({ tipo_servico: 'Get' });
+    const get = await add({ tipo_servico: 'Get', sql_consulta: 'SELECT CODCLI AS id_erp FROM E085CLI', tabela: 'contas' });
     expect((await admit(get)).queue).toBe('get');
     const componente = await add({ link: ' Componente ' });
     expect(await refusal(admit(componente))).toMatchObject({ code: 'NOT_RUNNABLE', params: { reason: 'componente' } });
@@ -114,6 +114,36 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
       const id = await add({ tipo_servico: tipo, conexao_integracao_id: conexao });
       expect(await refusal(admit(id))).toMatchObject({ code: 'MISSING_CONNECTION' });
     }
+  });
+
+  // Trial L2: `config lint` reported the row as an error and its run was admitted all the same, to fail in worker-get.
+  it('refuses a GET its run would refuse (GET_CONFIG, 422), triggered or a step of the flow, worded in each language', async () => {
+    const nome = `GET-QUEBRADA-${dialect}`;
+    const broken = await add({ nome, tipo_servico: 'GET', sql_consulta: 'SELECT CODCLI AS id_erp FROM E085CLI', tabela: 'usuarios' });
+    const refused = await refusal(admit(broken));
+    expect(refused).toMatchObject({ code: 'GET_CONFIG', permanent: true });
+    const found = runRefusalOf(refused);
+    expect(found?.status).toBe(422);
+    const tables = 'contas, contatos, oportunidades, cidades';
+    expect(found && runRefusalMessage('pt-BR', found)).toBe(
+      `a integração GET #${broken} (${nome}) está mal configurada: tabela: "usuarios" não é uma tabela do CRM que um GET grava (esperado uma de ${tables}); nada foi enfileirado (\`config lint\` aponta a linha)`,
+    );
+    expect(found && runRefusalMessage('en', found)).toBe(
+      `GET integration #${broken} (${nome}) is misconfigured: tabela: "usuarios" is not a CRM table a GET may write (expected one of ${tables}); nothing was enqueued (\`config lint\` names the row)`,
+    );
+    // A SET whose flow runs the broken GET first: refused naming the GET.
+    const dependent = await add({ dependente: broken });
+    const viaFlow = runRefusalOf(await refusal(admit(dependent)));
+    expect(viaFlow && runRefusalMessage('pt-BR', viaFlow)).toMatch(
+      new RegExp(`^a integração GET #${broken} \\(${nome}\\) está mal configurada: tabela: `),
+    );
+    // A run elsewhere in the empresa is not concerned; another empresa's key finds no such integration.
+    expect((await admit(await add({}))).plan).toHaveLength(1);
+    const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: broken, parametros: {} });
+    expect(await refusal(asOther)).toMatchObject({ code: 'NOT_FOUND' });
+    // Fixed, it runs.
+    await database.db.updateTable('integracao').set({ tabela: 'contas' }).where('id', '=', broken).execute();
+    expect((await admit(broken)).queue).toBe('get');
   });
 
   it('plans the dependency flow and refuses a cycle naming the rows', async () => {

@@ -1,6 +1,8 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { assertChangeableBy, type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { GetConfigError } from '../get/get-errors';
+import { parseGetSettings } from '../get/get-settings';
 import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
@@ -142,6 +144,35 @@ async function assertPlanConnectionsOpen(
   }
 }
 
+/**
+ * A GET's settings as its run reads them (parseGetSettings): a row the GET engine would refuse is refused here, at
+ * once, instead of failing in worker-get after a 202 (trial L2: `config lint` reported it, the run was admitted all
+ * the same). GET_CONFIG, 422, naming the problem in the reader's language (the GET catalogue, run-refusals.ts).
+ */
+function assertGetConfigured(row: Integracao): void {
+  if (row.tipo_servico.trim().toUpperCase() !== 'GET') return;
+  try {
+    parseGetSettings(row);
+  } catch (err) {
+    if (!(err instanceof GetConfigError)) throw err;
+    const values = Object.fromEntries(Object.entries(err.params ?? {}).map(([k, v]) => [k, String(v)]));
+    throw new RunRefusedError('GET_CONFIG', err.message, { ...values, id: String(row.id), nome: row.nome });
+  }
+}
+
+/** assertGetConfigured for the GET steps of a run's plan other than the triggered integration (its full rows read). */
+async function assertPlanGetsConfigured(
+  db: Kysely<Database>,
+  empresaId: number,
+  plan: readonly PlannedStep[],
+  triggered: number,
+): Promise<void> {
+  const ids = plan.filter((step) => step.queue === 'get' && step.integracaoId !== triggered).map((step) => step.integracaoId);
+  if (!ids.length) return;
+  const rows = await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', ids).execute();
+  for (const row of rows) assertGetConfigured(row);
+}
+
 /** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
 export interface LoadedAdmission {
   integracao: Integracao;
@@ -182,6 +213,8 @@ export async function loadAdmission(
         const row = byId.get(step.integracaoId);
         if (row) assertGetRunnableBy(tenant, row);
       }
+      assertGetConfigured(integracao);
+      await assertPlanGetsConfigured(db, tenant.empresaId, plan, integracao.id);
     } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
     if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
     return { integracao, conexao, queue, plan };

@@ -20,7 +20,8 @@ export type RunRefusalCode =
   | 'INVALID_PARAMETER'
   | 'CONTROL_CHARACTER'
   | 'MISSING_CONNECTION'
-  | 'CONNECTION_FORBIDDEN';
+  | 'CONNECTION_FORBIDDEN'
+  | 'GET_CONFIG';
 
 /** A run admission refused; `params` fill the API's localized message, `message` is the operator's English text. */
 export class RunRefusedError extends Error implements CodedError {

@@ -1,7 +1,9 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
 import { DanglingDependencyError, DependencyCycleError } from '../dependency-graph';
+import { getConfigProblemText } from '../get/get-config-messages';
 import { PrerequisiteNotRunnableError } from '../run-plan';
 import { StepQueueUnavailableError } from './enqueue-run';
+import { RunRefusedError } from './run-errors';
 
 /** What the refused request would have done, for the message ("nada foi enfileirado" / "nothing was saved"). */
 export type RefusedAction = 'enqueued' | 'saved';
@@ -55,6 +57,12 @@ export const RUN_REFUSAL_MESSAGES = {
       'a integração #{id} usa a conexão "{connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; `config lint` aponta a linha)',
     en: 'integration #{id} uses connection "{connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; `config lint` names the row)',
   },
+  // A GET whose settings its run would refuse (admitRun's assertGetConfigured): {motivo} / {reason} is the problem in
+  // each language (the GET catalogue, filled by runRefusalOf from the problem and its values).
+  GET_CONFIG: {
+    'pt-BR': 'a integração GET #{id} ({nome}) está mal configurada: {motivo}; nada foi enfileirado (`config lint` aponta a linha)',
+    en: 'GET integration #{id} ({nome}) is misconfigured: {reason}; nothing was enqueued (`config lint` names the row)',
+  },
   DEPENDENCY_CYCLE: {
     'pt-BR': 'dependência circular entre as integrações {path} (colunas dependente/depende_de); nada foi {acao}',
     en: 'circular dependency between integracoes {path} (columns dependente/depende_de); nothing was {action}',
@@ -98,6 +106,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<string, { status: number; code: Ru
   UNKNOWN_SERVICE_TYPE: { status: 422, code: 'UNKNOWN_SERVICE_TYPE' },
   MISSING_CONNECTION: { status: 422, code: 'MISSING_CONNECTION' },
   CONNECTION_FORBIDDEN: { status: 422, code: 'CONNECTION_FORBIDDEN' },
+  GET_CONFIG: { status: 422, code: 'GET_CONFIG' },
   SERVICE_INACTIVE: { status: 409, code: 'SERVICE_INACTIVE' },
 };
 
@@ -144,7 +153,15 @@ export function runRefusalOf(err: unknown, action: RefusedAction = 'enqueued'): 
   const entry = typeof code === 'string' ? STATUS_BY_CODE[code] : undefined;
   if (!entry) return undefined;
   const params = (err as { params?: Readonly<Record<string, string>> }).params ?? {};
+  // Admission's refusal only: a GetConfigError of a run (same code) names no integracao and is a job's failure.
+  if (entry.code === 'GET_CONFIG') return err instanceof RunRefusedError ? { ...entry, params: getConfigReasons(params) } : undefined;
   return { ...entry, params: { ...params } };
+}
+
+/** A GET_CONFIG refusal's values with its problem worded in each language: {motivo} pt-BR, {reason} English. */
+function getConfigReasons(params: Readonly<Record<string, string>>): Record<string, string> {
+  const worded = (locale: Locale) => getConfigProblemText(locale, params) ?? params.problema ?? '';
+  return { ...params, motivo: worded('pt-BR'), reason: worded('en') };
 }
 
 /** A refusal in the reader's language, its placeholders filled. */

@@ -124,4 +124,31 @@ describe.each(ALL_DIALECTS)('listSchedules and pauses (%s, real Redis)', (dialec
       'a consulta SQL da integração (sql_consulta) falhou no banco de origem: column "nomclii" does not exist',
     );
   });
+  it("words a GET's configuration failure whole in each language, reason and line alike (trial M3, GET_CONFIG)", async () => {
+    const c = await createEmpresa(database.db, 'Empresa C');
+    const pull = await add({ nome: 'GET-MODO', empresa_id: c, cron: '*/15 * * * *', modo: 'diario' });
+    await recordJobEvents(database.db, [
+      failedJobEvent({
+        empresaId: c,
+        jobId: `get-config-${pull}`,
+        fila: 'get',
+        integracaoId: pull,
+        erro: {
+          classe: 'GetConfigError',
+          codigo: 'GET_CONFIG',
+          mensagem: `integracao #${pull} (GET-MODO) modo: expected completo or incremental, found "diario"`,
+          parametros: { problema: 'MODE_UNKNOWN', modo: 'diario' },
+        },
+      }),
+    ]);
+    const tenantC: Tenant = { empresaId: c, filialId: null, nome: 'Empresa C' };
+    const lastRun = async (locale: 'pt-BR' | 'en') =>
+      (await listSchedules(database.db, testProducer.producer, tenantC, { tz: 'America/Sao_Paulo', locale })).find(
+        (e) => e.integracaoId === pull,
+      )?.lastRun;
+    const pt = 'a integração GET está mal configurada: modo: esperado completo ou incremental, encontrado "diario"';
+    const en = 'the GET integration is misconfigured: modo: expected completo or incremental, found "diario"';
+    expect(await lastRun('pt-BR')).toMatchObject({ error: pt, errorReason: pt });
+    expect(await lastRun('en')).toMatchObject({ error: en, errorReason: en });
+  });
 });

@@ -1,5 +1,5 @@
 import type { Locale } from '@integrador/i18n';
-import { getScheduler, type JobProducer, jobFailureLabel, type SchedulerState } from '@integrador/queue';
+import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
 import {
   type Database,
   type FilialCaller,
@@ -16,7 +16,7 @@ import {
   withoutConnectionsFileDetail,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { failureText } from '../failure-reason';
+import { failureReason, failureText } from '../failure-reason';
 import { configuredGetMode } from '../get/get-settings';
 import { queueForTipo } from '../runs/runnability';
 import { scheduledCron } from './reconcile-schedules';
@@ -118,13 +118,14 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
       rowsMarkedDeleted: 0,
       // With the failure's values (its raw detail): one language, as the job status and the CLI word it.
       error: failureText(locale, failed.erro_codigo, recordParameters(failed.parametros).failure, mensagem ?? ''),
-      errorReason: jobFailureLabel(locale, failed.erro_codigo) ?? null,
+      errorReason: failureReason(locale, failed.erro_codigo, recordParameters(failed.parametros).failure) ?? null,
       errorDetail: [failed.erro_codigo, mensagem].filter(Boolean).join(' ') || null,
     };
   }
   if (!run) return undefined;
   const sameJob = failed && failed.job_id === run.job_id ? failed : undefined;
   const code = sameJob ? sameJob.erro_codigo : null;
+  const params = sameJob ? recordParameters(sameJob.parametros).failure : null;
   return {
     jobId: run.job_id,
     trigger: run.gatilho,
@@ -136,8 +137,8 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
     rowsWritten: Number(run.linhas_gravadas),
     rowsSkipped: Number(run.linhas_ignoradas),
     rowsMarkedDeleted: Number(run.linhas_removidas),
-    error: run.erro === null ? null : failureText(locale, code, sameJob ? recordParameters(sameJob.parametros).failure : null, run.erro),
-    errorReason: run.erro === null ? null : (jobFailureLabel(locale, code) ?? null),
+    error: run.erro === null ? null : failureText(locale, code, params, run.erro),
+    errorReason: run.erro === null ? null : (failureReason(locale, code, params) ?? null),
     errorDetail: run.erro === null ? null : [code, run.erro].filter(Boolean).join(' '),
   };
 }
