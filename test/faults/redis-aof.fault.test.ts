@@ -71,7 +71,8 @@ describe('ingress and worker on a Redis with AOF that is stopped, killed and fro
       name: 'frozen (SIGSTOP)',
       apply: async () => ingress.server.signal('SIGSTOP'),
       recover: async () => ingress.server.signal('SIGCONT'),
-      holdMs: LONG ? 30_000 : 10_000,
+      // Past every deadline here twice over (command 300 ms, enqueue and check 500 ms, the worker's lock 2 s).
+      holdMs: LONG ? 30_000 : 4000,
     },
   ];
 

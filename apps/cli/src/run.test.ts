@@ -15,6 +15,9 @@ import { type SeniorConnections, seniorVariables, writeSeniorConnections } from 
 import { NO_WORKER_HINT_MS } from './commands/worker-watch';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
+/** The Senior G5 double's Retry-After (seconds) when rate-limited, and the wait the CLI shows for it (read within a second). */
+const RETRY_AFTER_S = 10;
+const SHOWN_WAIT = `(${RETRY_AFTER_S - 1}|${RETRY_AFTER_S})`;
 
 describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)', () => {
   let erp: SeniorG5Server;
@@ -40,7 +43,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
   }
 
   beforeAll(async () => {
-    erp = await startSeniorG5Server();
+    // A 429's Retry-After of 10 s rather than the double's 30: the two tests that meet it wait it out.
+    erp = await startSeniorG5Server({ retryAfterSeconds: RETRY_AFTER_S });
     connections = writeSeniorConnections(erp.url);
   });
 
@@ -254,11 +258,11 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     await startWorker();
     // A first push loads the WSDL into the worker's client cache, so the next push's call itself meets the 429.
     expect((await run('-p', `contaId=${CONTA.id}`, '--wait')).code).toBe(0);
-    erp.setMode('rate-limited'); // 429 with Retry-After: 30
+    erp.setMode('rate-limited'); // 429 with Retry-After: RETRY_AFTER_S
     try {
       const pending = run('-p', `contaId=${CONTA.id}`, '--wait');
       // Once the worker has delayed the job (its record says adiado), the receptor recovers; the job's next try comes
-      // when the Retry-After is over (~30 s).
+      // when the Retry-After is over (RETRY_AFTER_S).
       const delayed = () => database.db.selectFrom('registro_jobs').select('job_id').where('estado', '=', 'adiado').executeTakeFirst();
       for (const deadline = Date.now() + 20_000; !(await delayed()) && Date.now() < deadline; )
         await new Promise((r) => setTimeout(r, 100));
@@ -266,7 +270,9 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       const result = await pending;
       expect(result.code).toBe(0);
       // One line for the whole wait, though the CLI reads the job's record every second while it is delayed.
-      expect(result.stderr).toMatch(/^aguardando: o receptor respondeu 429 \(conexão senior_g5\), nova tentativa em (29|30) s\n$/);
+      expect(result.stderr).toMatch(
+        new RegExp(`^aguardando: o receptor respondeu 429 \\(conexão senior_g5\\), nova tentativa em ${SHOWN_WAIT} s\n$`),
+      );
       expect(result.stderr).not.toContain(DEFAULT_CREDENTIALS.password);
       expect(result.stdout).toMatch(/^Job \S+ concluído\. Resposta do receptor: /m);
       expect(erp.requests.count).toBe(2);
@@ -465,7 +471,9 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       erp.setMode('normal');
       const result = await pending;
       expect(result.code).toBe(0);
-      expect(result.stderr).toMatch(/^waiting: the receptor answered 429 \(connection senior_g5\), trying again in (29|30) s\n$/);
+      expect(result.stderr).toMatch(
+        new RegExp(`^waiting: the receptor answered 429 \\(connection senior_g5\\), trying again in ${SHOWN_WAIT} s\n$`),
+      );
       expect(result.stdout).toMatch(/^Job \S+ completed\b/m);
     } finally {
       erp.setMode('normal');
