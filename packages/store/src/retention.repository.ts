@@ -107,11 +107,17 @@ function deliveryNeeded(eb: AnyBuilder, entrega: string): Expression<SqlBool> {
   ]);
 }
 
-/** Each kind's age column, and the rule (above) of its rows that may go. */
-const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
+/**
+ * Each kind's age column, and the rule (above) of its rows that may go; `pageBy`, where set, is the column its purge
+ * index leads with after empresa_id instead of `age`: never later than `age` in any row (so every row past its
+ * retention is in the index's range), and not rewritten by the kind's updates (migration 028: the SET outbox's
+ * updates stay heap-only on PostgreSQL). The age is still judged by `age`.
+ */
+const NEEDED_RULES: Record<PurgeKind, { age: string; pageBy?: string; rule: Rule }> = {
   registro_jobs: { age: 'atualizado_em', rule: (eb) => eb.and([eb('estado', 'in', ['concluido', 'falhou', 'descartado'])]) },
   integracao_execucoes: {
     age: 'atualizado_em',
+    pageBy: 'criado_em',
     rule: (eb) =>
       eb.and([
         eb('status', 'in', ['concluido', 'falhou']),
@@ -186,22 +192,27 @@ export interface PurgeBatch {
 }
 /** The kind's rows of the tenant older than `before` that its rule lets go. */
 function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): AnyQuery {
-  const { age, rule } = NEEDED_RULES[batch.kind];
+  const { age, pageBy, rule } = NEEDED_RULES[batch.kind];
   const table = (db as AnyDb).selectFrom(batch.kind);
   const scoped = batch.empresaId === null ? table.where('empresa_id', 'is', null) : table.where('empresa_id', '=', batch.empresaId);
   const before = timestampValue(db, batch.before);
-  return scoped.where((eb: AnyBuilder) => olderThan(eb, age, before)).where((eb: AnyBuilder) => rule(eb, before));
+  // The index's range first (pageBy < before holds for every row with age < before), then the age itself.
+  const paged = pageBy ? scoped.where((eb: AnyBuilder) => olderThan(eb, pageBy, before)) : scoped;
+  return paged.where((eb: AnyBuilder) => olderThan(eb, age, before)).where((eb: AnyBuilder) => rule(eb, before));
 }
 
 /**
  * The next rows of a kind past their retention that the engine no longer needs, in (age, id) order after `after` (one
  * query through the tenant's (empresa_id, age) index: it reads only the tenant's old rows, and rows kept for a job still
- * in Redis are not read again). PostgreSQL's age comes back as text: a Date would drop its microseconds, and the
- * cursor, bound back, would fall before the row it came from.
+ * in Redis are not read again); for a kind with `pageBy`, that column stands for the age in the order and the cursor.
+ * PostgreSQL's age comes back as text: a Date would drop its microseconds, and the cursor, bound back, would fall before
+ * the row it came from.
  */
 export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<{ candidates: PurgeCandidate[]; next: PurgeCursor | null }> {
   const job = JOB_OF[batch.kind];
-  const { age } = NEEDED_RULES[batch.kind];
+  const { age: judged, pageBy } = NEEDED_RULES[batch.kind];
+  // The cursor and the order follow the index's column.
+  const age = pageBy ?? judged;
   const columns = job ? (job.fila === null ? ['id', 'fila', 'job_id'] : ['id', 'job_id']) : ['id'];
   const ageValue =
     db.getExecutor().adapter instanceof PostgresAdapter ? sql`CAST(${sql.ref(age)} AS text)`.as('idade') : sql.ref(age).as('idade');

@@ -78,6 +78,9 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
       await execucao('enviando', 200),
       await execucao('pendente', 200),
       await execucao('concluido', 10),
+      // Created before the retention, changed within it (a push retried for days, a hold released late): the age is
+      // the last change's, though the purge pages by creation (migration 028).
+      await execucao('concluido', 200, { atualizado_em: at(10) }),
     ]) {
       add(kept, 'integracao_execucoes', row.id);
       add(kept, 'integracao_tentativas', row.tentativa);
@@ -272,7 +275,7 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
         : dialect === 'mysql'
           ? sql`CURRENT_TIMESTAMP(3) - INTERVAL 200 DAY`
           : sql`${at(200)}`;
-    await db.updateTable('integracao_execucoes').set({ atualizado_em: old }).where('empresa_id', '=', own).execute();
+    await db.updateTable('integracao_execucoes').set({ criado_em: old, atualizado_em: old }).where('empresa_id', '=', own).execute();
     for (const jobId of jobs.filter((job) => job.includes('-k'))) await test.redis.set(`${test.prefix}:set:${jobId}`, '1');
     const report = await purgeHistory({
       database,
