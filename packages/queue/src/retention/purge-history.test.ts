@@ -291,6 +291,35 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
     expect(left.map((row: { job_id: string }) => row.job_id)).toEqual(jobs.filter((job) => job.includes('-k')).sort());
   });
 
+  it('pages past whole batches of pushes created before the retention and changed within it, to the old ones after them', async () => {
+    const own = await createEmpresa(db, 'Recente');
+    const push = (job: string, createdDaysAgo: number, changedDaysAgo: number) =>
+      insertId('integracao_execucoes', {
+        empresa_id: own,
+        integracao_id: 9,
+        chave: `set:9:${dialect}-${job}:id1`,
+        job_id: `${dialect}-${job}`,
+        status: 'concluido',
+        tentativas: 1,
+        criado_em: at(createdDaysAgo),
+        atualizado_em: at(changedDaysAgo),
+      });
+    // Read first (created earliest), none of them past the retention: two batches of two without a candidate.
+    const recent = [await push('r1', 300, 5), await push('r2', 299, 5), await push('r3', 298, 5), await push('r4', 297, 5)];
+    const old = await push('o1', 200, 200);
+    const report = await purgeHistory({
+      database,
+      redis: test.redis,
+      prefix: test.prefix,
+      empresaId: own,
+      retention: DEFAULTS,
+      batchSize: 2,
+    });
+    expect(report.removed).toEqual({ integracao_execucoes: 1, integracao_tentativas: 0 });
+    expect(await ids('integracao_execucoes', own)).toEqual(recent);
+    expect(recent).not.toContain(old);
+  });
+
   it("keeps a delivery failed or cancelled by its endpoint's disabling, and its message, while that endpoint is still disabled", async () => {
     const own = await createEmpresa(db, 'Desativada');
     const endpoint = (ativo: number) =>
