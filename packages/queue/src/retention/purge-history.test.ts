@@ -37,6 +37,10 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
     return (await query.execute()).map((row: { id: number }) => Number(row.id));
   };
 
+  /** One tenant's purge with the default retention, in batches of 2 (paging is what is tested). */
+  const purgeInBatchesOf2 = (empresaId: number) =>
+    purgeHistory({ database, redis: test.redis, prefix: test.prefix, empresaId, retention: DEFAULTS, batchSize: 2 });
+
   /** One tenant's history: the ids of what must go and of what must stay. */
   async function seed(empresaId: number, tag: string) {
     const gone: Record<string, number[]> = {};
@@ -277,14 +281,7 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
           : sql`${at(200)}`;
     await db.updateTable('integracao_execucoes').set({ criado_em: old, atualizado_em: old }).where('empresa_id', '=', own).execute();
     for (const jobId of jobs.filter((job) => job.includes('-k'))) await test.redis.set(`${test.prefix}:set:${jobId}`, '1');
-    const report = await purgeHistory({
-      database,
-      redis: test.redis,
-      prefix: test.prefix,
-      empresaId: own,
-      retention: DEFAULTS,
-      batchSize: 2,
-    });
+    const report = await purgeInBatchesOf2(own);
     expect(report.removed.integracao_execucoes).toBe(3);
     expect(report.keptForJobs).toBe(5);
     const left = await db.selectFrom('integracao_execucoes').select('job_id').where('empresa_id', '=', own).orderBy('job_id').execute();
@@ -307,14 +304,7 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
     // Read first (created earliest), none of them past the retention: two batches of two without a candidate.
     const recent = [await push('r1', 300, 5), await push('r2', 299, 5), await push('r3', 298, 5), await push('r4', 297, 5)];
     const old = await push('o1', 200, 200);
-    const report = await purgeHistory({
-      database,
-      redis: test.redis,
-      prefix: test.prefix,
-      empresaId: own,
-      retention: DEFAULTS,
-      batchSize: 2,
-    });
+    const report = await purgeInBatchesOf2(own);
     expect(report.removed).toEqual({ integracao_execucoes: 1, integracao_tentativas: 0 });
     expect(await ids('integracao_execucoes', own)).toEqual(recent);
     expect(recent).not.toContain(old);

@@ -152,18 +152,20 @@ describe.each(ALL_DIALECTS)('028-execucoes-hot on %s', (dialect) => {
           pg_stat_get_xact_tuples_hot_updated('integracao_execucoes'::regclass) AS hot`.execute(trx);
         return { updates: Number(rows[0]?.upd) - from.updates, hot: Number(rows[0]?.hot) - from.hot };
       };
-      await db.transaction().execute(async (trx) => {
-        const from = await counts(trx);
-        const [byId, byPosition] = await claimExecucoes(trx, [key('hot-a', 'hot1'), key('hot-a', null)]);
+      /** A push of a record known by its id and one known by its position, claimed and attempted (enviado): their ids. */
+      const attempted = async (trx: Kysely<Database>, job: string) => {
+        const [byId, byPosition] = await claimExecucoes(trx, [key(job, `${job}-1`), key(job, null)]);
         const ids = [byId?.id ?? 0, byPosition?.id ?? 0];
+        const outcome = { status: 'enviado' as const, valores: { codCli: 1 }, mensagem: 'OK' };
         await recordTentativas(
           trx,
-          ids.map((execucaoId) => ({
-            execucaoId,
-            attempt: exchange,
-            outcome: { status: 'enviado', valores: { codCli: 1 }, mensagem: 'OK' },
-          })),
+          ids.map((execucaoId) => ({ execucaoId, attempt: exchange, outcome })),
         );
+        return ids;
+      };
+      await db.transaction().execute(async (trx) => {
+        const from = await counts(trx);
+        await attempted(trx, 'hot-a');
         // Both attempts heap-only (before 028: none, atualizado_em and status are indexed).
         expect(await counts(trx, from)).toEqual({ updates: 2, hot: 2 });
       });
@@ -171,12 +173,7 @@ describe.each(ALL_DIALECTS)('028-execucoes-hot on %s', (dialect) => {
       // the row without a record key stays heap-only.
       await db.transaction().execute(async (trx) => {
         const from = await counts(trx);
-        const [byId, byPosition] = await claimExecucoes(trx, [key('hot-b', 'hot2'), key('hot-b', null)]);
-        const ids = [byId?.id ?? 0, byPosition?.id ?? 0];
-        await recordTentativas(
-          trx,
-          ids.map((execucaoId) => ({ execucaoId, attempt: exchange, outcome: { status: 'enviado', valores: { codCli: 2 } } })),
-        );
+        const ids = await attempted(trx, 'hot-b');
         // Its first statement opens the tenant scope (withTenantScope's 'first-statement'), here in this transaction.
         await concludeExecucoesInScope(trx, ids, empresaId);
         expect(await counts(trx, from)).toEqual({ updates: 4, hot: 3 });
