@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import type { DialectName } from '@integrador/store';
+import { type DialectName, migrateTo, migrateToLatest } from '@integrador/store';
 import type { AppProcess } from '@integrador/test-support/processes';
 import { deletePrefix, freePort, startPrivateRedis } from '@integrador/test-support/redis-server';
 import { sql } from 'kysely';
@@ -65,6 +65,7 @@ const { values: args } = parseArgs({
     'erp-latency-ms': { type: 'string', default: '0' },
     'worker-concurrency': { type: 'string' },
     'per-job': { type: 'string', default: '1' },
+    'crm-migration': { type: 'string', default: 'latest' },
   },
 });
 
@@ -131,6 +132,17 @@ const options = {
       if (!valid(k, 1000) || (c !== undefined && !valid(c, 10000)))
         throw new Error(`--per-job expects K or K:C (integers from 1 to 1000, C to 10000) separated by commas, got ${args['per-job']}`);
       return { pushes: k as number, concurrency: c };
+    }),
+  /**
+   * The CRM's schema of each product run, in order (`027-execucoes-chave-binaria,latest`: the database is migrated down
+   * to that migration, or up to the latest, before its runs), for A/B runs of a migration with the same worker build.
+   */
+  crmMigrations: String(args['crm-migration'])
+    .split(',')
+    .map((value) => {
+      if (!/^(latest|\d{3}-[\w-]+)$/.test(value))
+        throw new Error(`--crm-migration expects 'latest' or migration names separated by commas, got ${args['crm-migration']}`);
+      return value;
     }),
 };
 for (const { pushes: k } of options.perJob)
@@ -310,6 +322,42 @@ async function crmTransactions(env: Env): Promise<number | null> {
   return Number(rows[0]?.n ?? Number.NaN);
 }
 
+/** The CRM tables a push updates, and their updates and heap-only (HOT) updates so far (PostgreSQL's pg_stat_user_tables). */
+const UPDATED_TABLES = ['integracao_execucoes', 'contas'];
+
+async function crmTableUpdates(env: Env): Promise<Record<string, { updates: number; hot: number }> | null> {
+  if (env.crm.database.dialect !== 'postgres') return null;
+  const { rows } = await sql<{ relname: string; upd: string; hot: string }>`select relname, n_tup_upd as upd, n_tup_hot_upd as hot
+    from pg_stat_user_tables where relname in (${sql.join(UPDATED_TABLES)})`.execute(env.crm.database.db);
+  return Object.fromEntries(rows.map((row) => [row.relname, { updates: Number(row.upd), hot: Number(row.hot) }]));
+}
+
+/** Updates per push and the HOT share of each table between two readings of crmTableUpdates. */
+function updatesPerPush(
+  before: Awaited<ReturnType<typeof crmTableUpdates>>,
+  after: Awaited<ReturnType<typeof crmTableUpdates>>,
+  pushes: number,
+): Record<string, { updatesPerPush: number; hotPerPush: number; hotShare: number }> | null {
+  if (!before || !after) return null;
+  return Object.fromEntries(
+    UPDATED_TABLES.map((table) => {
+      const updates = (after[table]?.updates ?? 0) - (before[table]?.updates ?? 0);
+      const hot = (after[table]?.hot ?? 0) - (before[table]?.hot ?? 0);
+      return [
+        table,
+        { updatesPerPush: round(updates / pushes, 3), hotPerPush: round(hot / pushes, 3), hotShare: round(hot / Math.max(updates, 1), 3) },
+      ];
+    }),
+  );
+}
+
+/** Brings the CRM to `migration` (`latest`, or down / up to that one) before a product run. */
+async function migrateCrm(env: Env, migration: string): Promise<void> {
+  if (migration === 'latest') await migrateToLatest(env.crm.database);
+  else await migrateTo(env.crm.database, migration);
+  log(`crm: migrated to ${migration}`);
+}
+
 /**
  * The product path: one worker-set (with `processes` worker processes), warmed up, then `pushes` jobs timed from the
  * first enqueue to the last finish. Transactions per push are counted around the worker's whole life (its backends
@@ -321,10 +369,12 @@ async function product(
   semiSpaceMb: number | null,
   bundle: string | undefined,
   perJob: (typeof options.perJob)[number],
+  crmMigration: string,
 ) {
   env.target.perJob = perJob.pushes;
   const concurrency = perJob.concurrency ?? options.workerConcurrency;
   const transactionsBefore = await crmTransactions(env);
+  const updatesBefore = await crmTableUpdates(env);
   const statementsBefore = env.crm.database.dialect === 'postgres' ? await crmStatements(env.crm.database.db) : null;
   const metricsPort = await freePort();
   const worker = startWorker(
@@ -337,7 +387,10 @@ async function product(
   } finally {
     await stopWorker(worker);
   }
+  // The worker's backends flush their table statistics as they exit.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const transactionsAfter = await crmTransactions(env);
+  const crmUpdates = updatesPerPush(updatesBefore, await crmTableUpdates(env), options.warmup + options.pushes);
   const statementsAfter = statementsBefore ? await crmStatements(env.crm.database.db) : null;
   // Statements per push by kind, when the CRM server loads pg_stat_statements (a private server: see bench/README.md).
   const crmStatementsPerPush =
@@ -353,7 +406,9 @@ async function product(
     workerBundle: bundle ?? 'this build',
     perJob: perJob.pushes,
     workerConcurrency: concurrency,
+    crmMigration,
     ...result,
+    crmUpdates,
     crmTransactionsPerPush: transactions === null ? null : round(transactions, 1),
     crmStatementsPerPush,
     workerFailures: failures,
@@ -547,10 +602,13 @@ async function main(): Promise<void> {
     const before = await baseline(env, 'baseline-before');
     const handBefore = withHandwritten ? await handwritten(env, 'handwritten-before') : null;
     const products = [];
-    for (const bundle of options.workerBundles)
-      for (const processes of options.processes)
-        for (const semiSpaceMb of options.semiSpaceMb)
-          for (const perJob of options.perJob) products.push(await product(env, processes, semiSpaceMb, bundle, perJob));
+    for (const migration of options.crmMigrations) {
+      if (options.crmMigrations.length > 1 || migration !== 'latest') await migrateCrm(env, migration);
+      for (const bundle of options.workerBundles)
+        for (const processes of options.processes)
+          for (const semiSpaceMb of options.semiSpaceMb)
+            for (const perJob of options.perJob) products.push(await product(env, processes, semiSpaceMb, bundle, perJob, migration));
+    }
     env.target.perJob = 1;
     const productResult = products[0] as (typeof products)[number];
     const handAfter = withHandwritten ? await handwritten(env, 'handwritten-after') : null;
@@ -572,6 +630,7 @@ async function main(): Promise<void> {
         workerBundle: run.workerBundle,
         perJob: run.perJob,
         workerConcurrency: run.workerConcurrency,
+        crmMigration: run.crmMigration,
         perSecond: run.perSecond,
         erpCalls: run.erpCalls,
         erpMaxInFlight: run.erpMaxInFlight,
@@ -584,6 +643,8 @@ async function main(): Promise<void> {
         benchProcessCpuMsPerPush: run.benchProcessCpuMsPerPush,
         crmStatementsPerPush: run.crmStatementsPerPush?.total ?? null,
         crmStatementsByKind: run.crmStatementsPerPush?.byKind ?? null,
+        /** Updates a push of each CRM table and their heap-only share (PostgreSQL; warm-up and timed pushes). */
+        crmUpdates: run.crmUpdates,
         redisCommandsPerPush: run.redisCommandsPerPush?.total ?? null,
         cpuShareOfOneCore: run.cpuShareOfOneCore,
         machineCpuBusy: run.machineCpuBusy,

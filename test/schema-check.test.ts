@@ -21,6 +21,7 @@ const AFTER_017 = [
   '025-mensagens-registro',
   '026-webhook-registros',
   '027-execucoes-chave-binaria',
+  '028-execucoes-hot',
 ];
 
 describe('schema check of the apps that do not migrate', () => {

@@ -26,6 +26,7 @@ import { setRegistroEmVooMigration } from './migrations/024-set-registro-em-voo'
 import { mensagensRegistroMigration } from './migrations/025-mensagens-registro';
 import { webhookRegistrosMigration } from './migrations/026-webhook-registros';
 import { execucoesChaveBinariaMigration } from './migrations/027-execucoes-chave-binaria';
+import { execucoesHotMigration } from './migrations/028-execucoes-hot';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -93,6 +94,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '025-mensagens-registro': mensagensRegistroMigration(dialect),
         '026-webhook-registros': webhookRegistrosMigration(dialect),
         '027-execucoes-chave-binaria': execucoesChaveBinariaMigration(dialect),
+        '028-execucoes-hot': execucoesHotMigration(dialect),
       }),
     },
   });

@@ -107,11 +107,17 @@ function deliveryNeeded(eb: AnyBuilder, entrega: string): Expression<SqlBool> {
   ]);
 }
 
-/** Each kind's age column, and the rule (above) of its rows that may go. */
-const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
+/**
+ * Each kind's age column, and the rule (above) of its rows that may go; `pageBy`, where set, is the column its purge
+ * index leads with after empresa_id instead of `age`: never later than `age` in any row (so every row past its
+ * retention is in the index's range), and not rewritten by the kind's updates (migration 028: the SET outbox's
+ * updates stay heap-only on PostgreSQL). The age is still judged by `age`.
+ */
+const NEEDED_RULES: Record<PurgeKind, { age: string; pageBy?: string; rule: Rule }> = {
   registro_jobs: { age: 'atualizado_em', rule: (eb) => eb.and([eb('estado', 'in', ['concluido', 'falhou', 'descartado'])]) },
   integracao_execucoes: {
     age: 'atualizado_em',
+    pageBy: 'criado_em',
     rule: (eb) =>
       eb.and([
         eb('status', 'in', ['concluido', 'falhou']),
@@ -184,30 +190,63 @@ export interface PurgeBatch {
   after: PurgeCursor | null;
   limit: number;
 }
-/** The kind's rows of the tenant older than `before` that its rule lets go. */
-function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): AnyQuery {
-  const { age, rule } = NEEDED_RULES[batch.kind];
+/**
+ * The kind's rows of the tenant older than `before` that its rule lets go. `paging`: for a kind with `pageBy`, the rows
+ * of its index's range (pageBy older than `before`), the age itself left to the caller (findPurgeCandidates).
+ */
+function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>, paging = false): AnyQuery {
+  const { age, pageBy, rule } = NEEDED_RULES[batch.kind];
   const table = (db as AnyDb).selectFrom(batch.kind);
   const scoped = batch.empresaId === null ? table.where('empresa_id', 'is', null) : table.where('empresa_id', '=', batch.empresaId);
   const before = timestampValue(db, batch.before);
-  return scoped.where((eb: AnyBuilder) => olderThan(eb, age, before)).where((eb: AnyBuilder) => rule(eb, before));
+  // The index's range first (pageBy < before holds for every row with age < before), then the age itself.
+  const paged = pageBy ? scoped.where((eb: AnyBuilder) => olderThan(eb, pageBy, before)) : scoped;
+  const aged = pageBy && paging ? paged : paged.where((eb: AnyBuilder) => olderThan(eb, age, before));
+  return aged.where((eb: AnyBuilder) => rule(eb, before));
 }
 
 /**
  * The next rows of a kind past their retention that the engine no longer needs, in (age, id) order after `after` (one
  * query through the tenant's (empresa_id, age) index: it reads only the tenant's old rows, and rows kept for a job still
- * in Redis are not read again). PostgreSQL's age comes back as text: a Date would drop its microseconds, and the
- * cursor, bound back, would fall before the row it came from.
+ * in Redis are not read again). For a kind with `pageBy`, that column stands for the age in the order and the cursor,
+ * and the batch reads the rows of its range: those whose age is not past the retention yet are read (`read`, and the
+ * cursor passes them) but are not candidates. Their age is a column of the result, not a condition: PostgreSQL then
+ * keeps the ordered index scan that stops at `limit` rows (with both ranges as conditions it estimated fewer rows and
+ * chose a bitmap scan of the whole range and a sort, every batch: bench/README.md, "The outbox row's updates HOT").
+ * PostgreSQL's age comes back as text: a Date would drop its microseconds, and the cursor, bound back, would fall before
+ * the row it came from.
  */
-export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<{ candidates: PurgeCandidate[]; next: PurgeCursor | null }> {
+export async function findPurgeCandidates(
+  db: Db,
+  batch: PurgeBatch,
+): Promise<{ candidates: PurgeCandidate[]; next: PurgeCursor | null; read: number }> {
   const job = JOB_OF[batch.kind];
-  const { age } = NEEDED_RULES[batch.kind];
+  const { age: judged, pageBy } = NEEDED_RULES[batch.kind];
+  // The cursor and the order follow the index's column.
+  const age = pageBy ?? judged;
+  const before = timestampValue(db, batch.before);
+  const due = pageBy
+    ? [
+        (eb: AnyBuilder) =>
+          eb
+            .case()
+            .when(olderThan(eb, judged, before))
+            .then(1)
+            .else(0)
+            .end()
+            .as('vencido'),
+      ]
+    : [];
   const columns = job ? (job.fila === null ? ['id', 'fila', 'job_id'] : ['id', 'job_id']) : ['id'];
   const ageValue =
     db.getExecutor().adapter instanceof PostgresAdapter ? sql`CAST(${sql.ref(age)} AS text)`.as('idade') : sql.ref(age).as('idade');
   const { after } = batch;
-  const rows: { id: number; idade: unknown; fila?: string; job_id?: string | null }[] = await purgeable(db, batch)
-    .select([...columns, ageValue])
+  const rows: { id: number; idade: unknown; fila?: string; job_id?: string | null; vencido?: number | string }[] = await purgeable(
+    db,
+    batch,
+    true,
+  )
+    .select([...columns, ageValue, ...due])
     .$if(after !== null, (query: AnyQuery) =>
       query.where(age, '>=', after?.age).where((eb: AnyBuilder) => eb.or([eb(age, '>', after?.age), eb('id', '>', after?.id)])),
     )
@@ -215,12 +254,14 @@ export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<{ 
     .orderBy('id')
     .limit(batch.limit)
     .execute();
-  const candidates = rows.map((row) => {
-    const fila = job?.fila ?? row.fila;
-    return { id: Number(row.id), job: fila && row.job_id ? { fila, jobId: row.job_id } : null };
-  });
+  const candidates = rows
+    .filter((row) => row.vencido === undefined || Number(row.vencido) === 1)
+    .map((row) => {
+      const fila = job?.fila ?? row.fila;
+      return { id: Number(row.id), job: fila && row.job_id ? { fila, jobId: row.job_id } : null };
+    });
   const last = rows[rows.length - 1];
-  return { candidates, next: last ? { age: last.idade, id: Number(last.id) } : null };
+  return { candidates, next: last ? { age: last.idade, id: Number(last.id) } : null, read: rows.length };
 }
 
 /** Rows removed from each table by one batch. */

@@ -37,6 +37,10 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
     return (await query.execute()).map((row: { id: number }) => Number(row.id));
   };
 
+  /** One tenant's purge with the default retention, in batches of 2 (paging is what is tested). */
+  const purgeInBatchesOf2 = (empresaId: number) =>
+    purgeHistory({ database, redis: test.redis, prefix: test.prefix, empresaId, retention: DEFAULTS, batchSize: 2 });
+
   /** One tenant's history: the ids of what must go and of what must stay. */
   async function seed(empresaId: number, tag: string) {
     const gone: Record<string, number[]> = {};
@@ -78,6 +82,9 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
       await execucao('enviando', 200),
       await execucao('pendente', 200),
       await execucao('concluido', 10),
+      // Created before the retention, changed within it (a push retried for days, a hold released late): the age is
+      // the last change's, though the purge pages by creation (migration 028).
+      await execucao('concluido', 200, { atualizado_em: at(10) }),
     ]) {
       add(kept, 'integracao_execucoes', row.id);
       add(kept, 'integracao_tentativas', row.tentativa);
@@ -272,20 +279,35 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
         : dialect === 'mysql'
           ? sql`CURRENT_TIMESTAMP(3) - INTERVAL 200 DAY`
           : sql`${at(200)}`;
-    await db.updateTable('integracao_execucoes').set({ atualizado_em: old }).where('empresa_id', '=', own).execute();
+    await db.updateTable('integracao_execucoes').set({ criado_em: old, atualizado_em: old }).where('empresa_id', '=', own).execute();
     for (const jobId of jobs.filter((job) => job.includes('-k'))) await test.redis.set(`${test.prefix}:set:${jobId}`, '1');
-    const report = await purgeHistory({
-      database,
-      redis: test.redis,
-      prefix: test.prefix,
-      empresaId: own,
-      retention: DEFAULTS,
-      batchSize: 2,
-    });
+    const report = await purgeInBatchesOf2(own);
     expect(report.removed.integracao_execucoes).toBe(3);
     expect(report.keptForJobs).toBe(5);
     const left = await db.selectFrom('integracao_execucoes').select('job_id').where('empresa_id', '=', own).orderBy('job_id').execute();
     expect(left.map((row: { job_id: string }) => row.job_id)).toEqual(jobs.filter((job) => job.includes('-k')).sort());
+  });
+
+  it('pages past whole batches of pushes created before the retention and changed within it, to the old ones after them', async () => {
+    const own = await createEmpresa(db, 'Recente');
+    const push = (job: string, createdDaysAgo: number, changedDaysAgo: number) =>
+      insertId('integracao_execucoes', {
+        empresa_id: own,
+        integracao_id: 9,
+        chave: `set:9:${dialect}-${job}:id1`,
+        job_id: `${dialect}-${job}`,
+        status: 'concluido',
+        tentativas: 1,
+        criado_em: at(createdDaysAgo),
+        atualizado_em: at(changedDaysAgo),
+      });
+    // Read first (created earliest), none of them past the retention: two batches of two without a candidate.
+    const recent = [await push('r1', 300, 5), await push('r2', 299, 5), await push('r3', 298, 5), await push('r4', 297, 5)];
+    const old = await push('o1', 200, 200);
+    const report = await purgeInBatchesOf2(own);
+    expect(report.removed).toEqual({ integracao_execucoes: 1, integracao_tentativas: 0 });
+    expect(await ids('integracao_execucoes', own)).toEqual(recent);
+    expect(recent).not.toContain(old);
   });
 
   it("keeps a delivery failed or cancelled by its endpoint's disabling, and its message, while that endpoint is still disabled", async () => {

@@ -105,9 +105,9 @@ export async function purgeHistory(options: PurgeHistoryOptions): Promise<PurgeR
           report.stopped = true;
           return report;
         }
-        const { candidates, next } = await findPurgeCandidates(database.db, { kind, empresaId, before, after, limit: batchSize });
+        const { candidates, next, read } = await findPurgeCandidates(database.db, { kind, empresaId, before, after, limit: batchSize });
         // No step forward (a cursor bound back before its own row) would read the same batch forever.
-        if (candidates.length === 0 || (next !== null && after !== null && next.id === after.id)) break;
+        if (read === 0 || (next !== null && after !== null && next.id === after.id)) break;
         after = next;
         const kept = await withJobInRedis(options.redis, options.prefix, candidates);
         report.keptForJobs += kept.size;
@@ -118,7 +118,8 @@ export async function purgeHistory(options: PurgeHistoryOptions): Promise<PurgeR
           report.removed[table] = (report.removed[table] ?? 0) + rows;
           if (!dryRun && rows > 0) options.onPurged?.(table, rows);
         }
-        if (candidates.length < batchSize) break;
+        // A batch may read rows that are not candidates yet (store retention.repository.ts, pageBy): the range ends when a batch reads fewer.
+        if (read < batchSize) break;
       }
       if (!dryRun && Object.values(counts).some((rows) => rows > 0))
         options.logger?.info({ kind, empresaId, removed: counts, olderThanDays: days }, 'history purged');

@@ -55,6 +55,7 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '025-mensagens-registro',
       '026-webhook-registros',
       '027-execucoes-chave-binaria',
+      '028-execucoes-hot',
     ]);
   });
 });

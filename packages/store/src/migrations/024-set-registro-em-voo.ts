@@ -19,7 +19,7 @@ type Db = Kysely<any>;
  * run reads. MySQL/MariaDB commit each DDL statement on its own: up() drops what a failed run left (the column, the
  * index) and builds it again, so `migrate` can simply run again once the cause is fixed.
  */
-const CLAIMS = sql`status IN ('enviando', 'enviado') OR retido = 1`;
+export const CLAIMS = sql`status IN ('enviando', 'enviado') OR retido = 1`;
 
 /** The record keys a unique index over `registro` takes as one: exact, and on MySQL/MariaDB (PAD SPACE) trailing spaces ignored. */
 function sameRecordKey(dialect: DialectName, registro: string): string {

@@ -37,7 +37,7 @@ describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
         message('e', 'contatos', '3', body('2026-10-03 11:00')),
       ] as never)
       .execute();
-    expect(await migrateToLatest(database)).toEqual(['026-webhook-registros', '027-execucoes-chave-binaria']);
+    expect(await migrateToLatest(database)).toEqual(['026-webhook-registros', '027-execucoes-chave-binaria', '028-execucoes-hot']);
     const kept = await db.selectFrom('webhook_registros').select(['empresa_id', 'tabela', 'registro_id', 'criacao']).execute();
     expect(kept).toEqual([{ empresa_id: empresa, tabela: 'oportunidades', registro_id: '1', criacao: '2026-10-01 09:00' }]);
     await migrateTo(database, '025-mensagens-registro');
