@@ -236,4 +236,22 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
       expect(received.filter((w) => w === `msg_JaEntregue${dialect}${i}`)).toHaveLength(2);
     }
   });
+
+  it('a resend whose claim finds the endpoint disabled meanwhile answers 409 WEBHOOK_DISABLED, queuing nothing', async () => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('CorridaDesativar', 1);
+    const [id] = entregaIds as [number];
+    await markDelivered([id]);
+    const caller = { empresaId, filialId: null };
+    // The operator disables the endpoint between the resend's check and its claim (the claim's job is added first).
+    const producer = Object.create(queues.producer) as typeof queues.producer;
+    producer.enqueue = async (...args: Parameters<typeof queues.producer.enqueue>) => {
+      await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
+      return queues.producer.enqueue(...args);
+    };
+    // Before, it answered 202 with an unclaimed whr- job.
+    await expect(resendDelivery(database.db, producer, caller, endpointId, id)).rejects.toMatchObject({ code: 'WEBHOOK_DISABLED', status: 409 });
+    expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
+    const jobs = await queues.producer.queue('webhook').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((job) => (job.data as { entregaId?: number }).entregaId === id)).toEqual([]);
+  });
 });
