@@ -219,7 +219,23 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(resend.statusCode).toBe(202);
     const job = await h.producer.getJob('webhook', resend.json().jobId);
     expect(job?.data).toMatchObject({ entregaId: failedA, endpointId: endpointA, manual: true, tenant: { empresaId: h.empresaA } });
-    // The resend claimed the delivery (pending under its job: a recover now leaves it to that job); its attempt failed.
+    // The resend claimed the delivery: pending under its job, the row naming the job's claim.
+    const claimed = await h.database.db
+      .selectFrom('webhook_entregas')
+      .select(['status', 'recuperacao'])
+      .where('id', '=', failedA)
+      .executeTakeFirstOrThrow();
+    expect(claimed).toEqual({ status: 'pendente', recuperacao: (job?.data as { recuperacao?: string }).recuperacao });
+    expect(resend.json().jobId).toBe(`whv-${failedA}-${claimed.recuperacao}`);
+    // A recover now leaves it to the resend's job (one attempt between them).
+    const whileClaimed = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/recover`,
+      headers: asKey(h.keyA),
+      payload: { since: new Date(Date.now() - 3600_000).toISOString() },
+    });
+    expect(whileClaimed.json()).toEqual({ recovered: 0, falhou: 0, cancelada: 0 });
+    // Its attempt failed (no delivery worker runs here: the row is set as that attempt leaves it).
     await h.database.db.updateTable('webhook_entregas').set({ status: 'falhou' }).where('id', '=', failedA).execute();
 
     const recover = await h.app.inject({
