@@ -1,7 +1,9 @@
 import { reconcileSchedules } from '@integrador/integrador';
-import { isTenantPaused } from '@integrador/queue';
-import { createFilial, issueApiKey } from '@integrador/store';
+import { createRedis, isTenantPaused } from '@integrador/queue';
+import { createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
+import { Worker } from 'bullmq';
 import { DashboardHarness } from './support/dashboard-harness';
 
 const asKey = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -362,6 +364,73 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       headers: { cookie },
     });
     expect(forged.body).not.toContain('xss');
+  });
+
+  it("refuses an operator's retry of a failed delivery job whose delivery was delivered since, in one language (API and dashboard)", async () => {
+    // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
+    const entregaId = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 40);
+    const jobId = `whd-${entregaId}`;
+    const queue = h.producer.queue('webhook');
+    await queue.add(
+      'webhook.deliver' as never,
+      { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA } as never,
+      { jobId, attempts: 1 } as never,
+    );
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'webhook',
+      async () => {
+        throw new Error('HTTP 500');
+      },
+      { connection, prefix: h.prefix },
+    );
+    try {
+      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'webhook',
+      jobId,
+      nomeJob: 'webhook.deliver',
+      integracaoId: null,
+      parametros: { entregaId },
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: null,
+    });
+    // Before, the retry was taken and its job POSTed the delivered body again.
+    const v1 = await h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' } });
+    expect([v1.statusCode, v1.json().error]).toEqual([
+      409,
+      {
+        code: 'WEBHOOK_ALREADY_DELIVERED',
+        message: `o job webhook/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo`,
+      },
+    ]);
+    const dashboard = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { ...asKey(h.keyA), 'accept-language': 'en' },
+      payload: { jobs: [{ queue: 'webhook', id: jobId }] },
+    });
+    expect([dashboard.statusCode, dashboard.json().error]).toEqual([
+      409,
+      {
+        code: 'JOB_NOT_RETRYABLE',
+        message: `Job webhook/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again.`,
+      },
+    ]);
+    // Another tenant's key does not reach it; the job stays failed, its record too.
+    const b = await h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: asKey(h.keyB) });
+    expect(b.statusCode).toBe(404);
+    expect(await queue.getJobState(jobId)).toBe('failed');
+    const stored = await h.database.db.selectFrom('registro_jobs').select('estado').where('job_id', '=', jobId).executeTakeFirstOrThrow();
+    expect(stored.estado).toBe('falhou');
   });
 
   it("answers a cancelled delivery's reason as its code beside the words (motivo)", async () => {
