@@ -227,7 +227,7 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       .select(['status', 'recuperacao'])
       .where('id', '=', failedA)
       .executeTakeFirstOrThrow();
-    expect(claimed).toEqual({ status: 'pendente', recuperacao: (job?.data as { recuperacao?: string }).recuperacao });
+    expect(claimed).toEqual({ status: 'pendente', recuperacao: (job?.data as { recuperacao?: string } | undefined)?.recuperacao });
     expect(resend.json().jobId).toBe(`whv-${failedA}-${claimed.recuperacao}`);
     // A recover now leaves it to the resend's job (one attempt between them).
     const whileClaimed = await h.app.inject({
@@ -404,7 +404,11 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       erro: null,
     });
     // Before, the retry was taken and its job POSTed the delivered body again.
-    const v1 = await h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' } });
+    const v1 = await h.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/webhook/${jobId}/retry`,
+      headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' },
+    });
     expect([v1.statusCode, v1.json().error]).toEqual([
       409,
       {

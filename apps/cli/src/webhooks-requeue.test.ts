@@ -58,7 +58,7 @@ describe('integrador webhooks requeue-pending', () => {
 
   const jobs = async () => (await redis.keys(`${prefix}:webhook:wh*`)).sort();
 
-  it("job retry of a failed delivery job whose delivery was delivered since refuses it, in one language; another empresa does not see it", async () => {
+  it('job retry of a failed delivery job whose delivery was delivered since refuses it, in one language; another empresa does not see it', async () => {
     const { empresaId, entregaId } = await orphan('RetryEntregue');
     // Its first job failed for good; a resend delivered it since.
     await database.db.updateTable('webhook_entregas').set({ status: 'entregue', tentativas: 2 }).where('id', '=', entregaId).execute();
@@ -66,7 +66,11 @@ describe('integrador webhooks requeue-pending', () => {
     const queue = new Queue('webhook', queueOptions(redis, prefix));
     const jobId = `whd-${entregaId}`;
     try {
-      await queue.add('webhook.deliver' as never, { tenant: { empresaId, filialId: null }, entregaId } as never, { jobId, attempts: 1 } as never);
+      await queue.add(
+        'webhook.deliver' as never,
+        { tenant: { empresaId, filialId: null }, entregaId } as never,
+        { jobId, attempts: 1 } as never,
+      );
       const worker = new Worker(
         'webhook',
         async () => {
@@ -76,7 +80,8 @@ describe('integrador webhooks requeue-pending', () => {
       );
       for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
       await worker.close();
-      const retry = (empresa: number, ...extra: string[]) => runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresa), ...extra], env);
+      const retry = (empresa: number, ...extra: string[]) =>
+        runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresa), ...extra], env);
       // Before, the job was retried and POSTed the delivered body again.
       expect(await retry(empresaId)).toMatchObject({
         code: 1,

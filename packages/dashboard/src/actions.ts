@@ -2,7 +2,6 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import { enqueueIntegrationRun, NoScheduleError, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
 import { CLICK_TO_CALL_NO_RETRY, isQueueName, type TenantRef, WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
-import { deliveryRetryRefusal } from '@integrador/webhooks';
 import {
   assertChangeableBy,
   type CrmDatabase,
@@ -17,6 +16,7 @@ import {
   type RegistroJob,
   recordAudit,
 } from '@integrador/store';
+import { deliveryRetryRefusal } from '@integrador/webhooks';
 import type { Redis } from 'ioredis';
 import type { Viewer } from './access';
 
@@ -125,7 +125,9 @@ export class JobStateError extends Error {
   ) {
     super(`job ${job} is ${estado}: ${action} applies to a failed job only`);
     this.code =
-      action === 'retry' && (estado === CLICK_TO_CALL_NO_RETRY || estado === WEBHOOK_DELIVERED_NO_RETRY) ? 'JOB_NOT_RETRYABLE' : 'JOB_NOT_FAILED';
+      action === 'retry' && (estado === CLICK_TO_CALL_NO_RETRY || estado === WEBHOOK_DELIVERED_NO_RETRY)
+        ? 'JOB_NOT_RETRYABLE'
+        : 'JOB_NOT_FAILED';
   }
 }
 

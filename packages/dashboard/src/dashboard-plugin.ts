@@ -307,7 +307,9 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     app.get('/dashboard/login', async (request, reply) => {
       const { lang } = request.query as { lang?: string };
       const locale = pickLocale(lang, undefined, request.headers['accept-language']);
-      return reply.type('text/html').send(loginPage(locale, loginCsrfToken(request, reply, secure), undefined, chosenLocale(lang) !== undefined));
+      return reply
+        .type('text/html')
+        .send(loginPage(locale, loginCsrfToken(request, reply, secure), undefined, chosenLocale(lang) !== undefined));
     });
     app.post(
       '/dashboard/login',
@@ -328,7 +330,14 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
           reply
             .status(status)
             .type('text/html')
-            .send(loginPage(locale, loginCsrfToken(request, reply, secure), text, chosenLocale((request.query as { lang?: unknown }).lang) !== undefined));
+            .send(
+              loginPage(
+                locale,
+                loginCsrfToken(request, reply, secure),
+                text,
+                chosenLocale((request.query as { lang?: unknown }).lang) !== undefined,
+              ),
+            );
         // Login CSRF: only a form this dashboard rendered (its token in the form and the login cookie) logs in.
         if (!loginCsrfValid(request, body._csrf)) return page(403, messages(locale).loginCsrf);
         const login = typeof body.login === 'string' ? body.login.slice(0, 100) : '';

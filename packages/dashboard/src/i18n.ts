@@ -255,8 +255,8 @@ const PT = {
       : action === 'retry' && estado === WEBHOOK_DELIVERED_NO_RETRY
         ? `O job ${job} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo.`
         : action === 'retry'
-        ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
-        : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
+          ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
+          : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
   allStates: 'todos',
   timeZone: (zone: string) => `Datas no fuso ${zone}`,
@@ -589,8 +589,8 @@ const EN: Messages = {
       : action === 'retry' && estado === WEBHOOK_DELIVERED_NO_RETRY
         ? `Job ${job} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again.`
         : action === 'retry'
-        ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
-        : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
+          ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
+          : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
   allStates: 'all',
   timeZone: (zone) => `Times in ${zone}`,

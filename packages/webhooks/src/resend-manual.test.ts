@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { retryFailedJob } from '@integrador/queue';
+import { timestampValue } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
-import { timestampValue } from '@integrador/store';
 import { recoverableEntregasSince } from './deliveries.repository';
 import { deliveryRetryRefusal } from './delivery-job';
 import { ownJobId, requeueOrphanedDeliveries } from './orphan-sweep';
@@ -180,7 +180,11 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
   it('a failed delivery whose resend finds its endpoint disabled is cancelled for it (a recover sends it), not left pendente', async () => {
     const { empresaId, endpointId, entregaIds } = await withDeliveries('DesativadoFalhou', 1);
     const [id] = entregaIds as [number];
-    await database.db.updateTable('webhook_entregas').set({ status: 'falhou', tentativas: 1, ultimo_erro: 'HTTP 500' }).where('id', '=', id).execute();
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'falhou', tentativas: 1, ultimo_erro: 'HTTP 500' })
+      .where('id', '=', id)
+      .execute();
     const caller = { empresaId, filialId: null };
     const jobId = await resendDelivery(database.db, queues.producer, caller, endpointId, id);
     await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
@@ -221,7 +225,9 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     await deliverUntil(async () => (await Promise.all(entregaIds.map(entrega))).every((r) => r.status === 'entregue'));
     const [first, second] = await Promise.all(rows.map((row) => queues.producer.queue('webhook').getJob(ownJobId(row))));
     // The API, the CLI and the dashboard ask deliveryRetryRefusal: the retry is refused, the job left failed.
-    expect(await retryFailedJob(first as NonNullable<typeof first>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db))).toEqual({
+    expect(
+      await retryFailedJob(first as NonNullable<typeof first>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db)),
+    ).toEqual({
       retried: false,
       state: 'failed',
       notRetryable: 'webhook-delivered',
@@ -244,12 +250,15 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     const caller = { empresaId, filialId: null };
     // The operator disables the endpoint between the resend's check and its claim (the claim's job is added first).
     const producer = Object.create(queues.producer) as typeof queues.producer;
-    producer.enqueue = async (...args: Parameters<typeof queues.producer.enqueue>) => {
+    producer.enqueue = (async (...args: Parameters<typeof queues.producer.enqueue>) => {
       await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
       return queues.producer.enqueue(...args);
-    };
+    }) as typeof queues.producer.enqueue;
     // Before, it answered 202 with an unclaimed whr- job.
-    await expect(resendDelivery(database.db, producer, caller, endpointId, id)).rejects.toMatchObject({ code: 'WEBHOOK_DISABLED', status: 409 });
+    await expect(resendDelivery(database.db, producer, caller, endpointId, id)).rejects.toMatchObject({
+      code: 'WEBHOOK_DISABLED',
+      status: 409,
+    });
     expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
     const jobs = await queues.producer.queue('webhook').getJobs(['waiting', 'delayed', 'prioritized']);
     expect(jobs.filter((job) => (job.data as { entregaId?: number }).entregaId === id)).toEqual([]);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import { WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
+import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import { assertChangeableBy, type CrmDatabase, changeableBy, type Tenant, withoutConnectionsFileDetail } from '@integrador/store';
 import { deliveryRetryRefusal } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
