@@ -1,9 +1,7 @@
 import { reconcileSchedules } from '@integrador/integrador';
-import { createRedis, isTenantPaused } from '@integrador/queue';
+import { isTenantPaused } from '@integrador/queue';
 import { createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
-import { Worker } from 'bullmq';
 import { DashboardHarness } from './support/dashboard-harness';
 
 const asKey = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -370,26 +368,9 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
     const entregaId = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 40);
     const jobId = `whd-${entregaId}`;
+    const data = { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA };
+    await h.failJobs('webhook', 'webhook.deliver', [{ jobId, data }]);
     const queue = h.producer.queue('webhook');
-    await queue.add(
-      'webhook.deliver' as never,
-      { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA } as never,
-      { jobId, attempts: 1 } as never,
-    );
-    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    const worker = new Worker(
-      'webhook',
-      async () => {
-        throw new Error('HTTP 500');
-      },
-      { connection, prefix: h.prefix },
-    );
-    try {
-      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
     await recordJobEvent(h.database.db, {
       empresaId: h.empresaA,
       filialId: null,
