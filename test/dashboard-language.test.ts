@@ -41,9 +41,9 @@ describe('dashboard: the chosen language is kept; English dates unambiguous', ()
     expect(plain.body).toMatch(/<td>\d\d\/\d\d\/\d{4},? \d\d:\d\d:\d\d<\/td><\/tr>/);
   });
 
-  // L1 (trial): an English login page (Accept-Language: en) led to pt-BR pages once logged in.
-  it("goes on in the login page's language after the login: the English form keeps English", async () => {
-    const form = await h.app.inject({ method: 'GET', url: '/dashboard/login', headers: { 'accept-language': 'en-US,en;q=0.9' } });
+  // L1 (trial): an English login page chosen with ?lang=en led to pt-BR pages once logged in.
+  it("goes on in the login page's chosen language after the login: ?lang=en keeps English", async () => {
+    const form = await h.app.inject({ method: 'GET', url: '/dashboard/login?lang=en' });
     expect(form.body).toContain('<html lang="en">');
     const action = /<form method="post" action="([^"]+)"/.exec(form.body)?.[1] ?? '';
     const login = await h.postLogin({ login: 'opa', senha: PASSWORD }, { url: action });
@@ -54,6 +54,23 @@ describe('dashboard: the chosen language is kept; English dates unambiguous', ()
     expect(kept).toBe('integrador_idioma=en');
     const overview = await h.app.inject({ url: '/dashboard', headers: { cookie: `${session}; ${kept}` } });
     expect(overview.body).toContain('<html lang="en">');
+  });
+
+  // rev10a L2: the browser's Accept-Language shows the login page in English, but once the operator is known, the
+  // operator's saved preference (pt-BR) wins: before, the English form wrote English as a choice.
+  it("an English login page by Accept-Language only leaves the operator's saved preference to decide", async () => {
+    const english = { 'accept-language': 'en-US,en;q=0.9' };
+    const form = await h.app.inject({ method: 'GET', url: '/dashboard/login', headers: english });
+    expect(form.body).toContain('<html lang="en">');
+    const action = /<form method="post" action="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    expect(action).toBe('/dashboard/login');
+    const login = await h.postLogin({ login: 'opa', senha: PASSWORD }, { url: action });
+    expect(login.statusCode).toBe(302);
+    const setCookies = [login.headers['set-cookie'] ?? []].flat();
+    const session = setCookies.find((c) => c.startsWith('integrador_sessao='))?.split(';')[0] ?? '';
+    expect(langCookie(login.headers['set-cookie'])).not.toBe('integrador_idioma=en');
+    const overview = await h.app.inject({ url: '/dashboard', headers: { cookie: session, ...english } });
+    expect(overview.body).toContain('<html lang="pt-BR">');
   });
 
   it('sets no cookie for an API key', async () => {

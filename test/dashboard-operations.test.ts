@@ -1,6 +1,6 @@
 import { reconcileSchedules } from '@integrador/integrador';
 import { isTenantPaused } from '@integrador/queue';
-import { createFilial, issueApiKey } from '@integrador/store';
+import { createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
 import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness } from './support/dashboard-harness';
@@ -220,7 +220,23 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(resend.statusCode).toBe(202);
     const job = await h.producer.getJob('webhook', resend.json().jobId);
     expect(job?.data).toMatchObject({ entregaId: failedA, endpointId: endpointA, manual: true, tenant: { empresaId: h.empresaA } });
-    // The resend claimed the delivery (pending under its job: a recover now leaves it to that job); its attempt failed.
+    // The resend claimed the delivery: pending under its job, the row naming the job's claim.
+    const claimed = await h.database.db
+      .selectFrom('webhook_entregas')
+      .select(['status', 'recuperacao'])
+      .where('id', '=', failedA)
+      .executeTakeFirstOrThrow();
+    expect(claimed).toEqual({ status: 'pendente', recuperacao: (job?.data as { recuperacao?: string } | undefined)?.recuperacao });
+    expect(resend.json().jobId).toBe(`whv-${failedA}-${claimed.recuperacao}`);
+    // A recover now leaves it to the resend's job (one attempt between them).
+    const whileClaimed = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/recover`,
+      headers: asKey(h.keyA),
+      payload: { since: new Date(Date.now() - 3600_000).toISOString() },
+    });
+    expect(whileClaimed.json()).toEqual({ recovered: 0, falhou: 0, cancelada: 0 });
+    // Its attempt failed (no delivery worker runs here: the row is set as that attempt leaves it).
     await h.database.db.updateTable('webhook_entregas').set({ status: 'falhou' }).where('id', '=', failedA).execute();
 
     const recover = await h.app.inject({
@@ -354,6 +370,60 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       headers: { cookie },
     });
     expect(forged.body).not.toContain('xss');
+  });
+
+  it("refuses an operator's retry of a failed delivery job whose delivery was delivered since, in one language (API and dashboard)", async () => {
+    // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
+    const entregaId = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 40);
+    const jobId = `whd-${entregaId}`;
+    const data = { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA };
+    await h.failJobs('webhook', 'webhook.deliver', [{ jobId, data }]);
+    const queue = h.producer.queue('webhook');
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'webhook',
+      jobId,
+      nomeJob: 'webhook.deliver',
+      integracaoId: null,
+      parametros: { entregaId },
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: null,
+    });
+    // Before, the retry was taken and its job POSTed the delivered body again.
+    const v1 = await h.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/webhook/${jobId}/retry`,
+      headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' },
+    });
+    expect([v1.statusCode, v1.json().error]).toEqual([
+      409,
+      {
+        code: 'WEBHOOK_ALREADY_DELIVERED',
+        message: `o job webhook/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo`,
+      },
+    ]);
+    const dashboard = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { ...asKey(h.keyA), 'accept-language': 'en' },
+      payload: { jobs: [{ queue: 'webhook', id: jobId }] },
+    });
+    expect([dashboard.statusCode, dashboard.json().error]).toEqual([
+      409,
+      {
+        code: 'JOB_NOT_RETRYABLE',
+        message: `Job webhook/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again.`,
+      },
+    ]);
+    // Another tenant's key does not reach it; the job stays failed, its record too.
+    const b = await h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: asKey(h.keyB) });
+    expect(b.statusCode).toBe(404);
+    expect(await queue.getJobState(jobId)).toBe('failed');
+    const stored = await h.database.db.selectFrom('registro_jobs').select('estado').where('job_id', '=', jobId).executeTakeFirstOrThrow();
+    expect(stored.estado).toBe('falhou');
   });
 
   it("answers a cancelled delivery's reason as its code beside the words (motivo)", async () => {

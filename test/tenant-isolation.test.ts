@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createJobRecorder, createRedis, type JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa, type DialectName, issueApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -119,6 +119,8 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
       prefix,
       concurrency: 2,
       logger,
+      // The job records the API words failures from (their parameters, in the reader's language).
+      observer: createJobRecorder(database, logger, { flushMs: 1, startDelayMs: 0 }),
     });
   });
 
@@ -180,6 +182,42 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
     for (const job of jobs) expect(await failedReason(job.jobId)).toMatch(/found no record|dependencias|has spaces/);
     expect(calls()).toBe(before);
     expect(await contaB()).toMatchObject({ id_erp: 'B-ORIGINAL', empresa_id: empresaB });
+  });
+
+  it('a run finding no record never shows a secret-named parameter: its failure lists it masked', async () => {
+    const run = await post('/v1/integrations/19/run', { contaId: CONTA_B.id, senha: 'SegredoDoRun9' });
+    expect(run.statusCode).toBe(202);
+    const jobId = run.json().jobId as string;
+    expect(await failedReason(jobId)).toMatch(/found no record/);
+    expect(await failedReason(jobId)).not.toContain('SegredoDoRun9');
+    for (let i = 0; i < 200; i++) {
+      const record = await database.db
+        .selectFrom('registro_jobs')
+        .select('erro_codigo')
+        .where('job_id', '=', jobId)
+        .where('estado', '=', 'falhou')
+        .executeTakeFirst();
+      if (record?.erro_codigo) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // The failure's values and message as recorded (the job's own parameters are stored as given and masked when shown).
+    const stored = await database.db
+      .selectFrom('registro_jobs')
+      .select(['parametros', 'erro_mensagem'])
+      .where('job_id', '=', jobId)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(stored.parametros as string).$erro.parametros).toBe(`contaId=${CONTA_B.id}, senha=••••••`);
+    expect(stored.erro_mensagem).not.toContain('SegredoDoRun9');
+    for (const lang of ['pt-BR', 'en']) {
+      const job = await app.inject({
+        method: 'GET',
+        url: `/v1/jobs/set/${jobId}`,
+        headers: { authorization: `Bearer ${keyA}`, 'accept-language': lang },
+      });
+      // Before, the NO_RECORDS list read `contaId=…, senha=SegredoDoRun9`.
+      expect(job.json().failedReasonText).toContain(`contaId=${CONTA_B.id}, senha=••••••`);
+      expect(job.body).not.toContain('SegredoDoRun9');
+    }
   });
 
   it("a CRM event naming B's conta by its id: A cannot see the row — every candidate skipped (ROW_NOT_VISIBLE), no job", async () => {

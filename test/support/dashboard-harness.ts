@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConnectionsFile, parseAddressAllowlist } from '@integrador/connections';
 import { normalizePhone } from '@integrador/cti';
 import { reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
+import type { QueueName } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
 import {
@@ -324,19 +325,28 @@ export class DashboardHarness {
    * (recordSetJob writes those): what the dashboard's retry and discard act on.
    */
   async failSetJobs(jobIds: readonly string[], integracaoId = 19): Promise<void> {
-    const queue = this.producer.queue('set');
+    const data = { tenant: { empresaId: this.empresaA, filialId: null }, integracaoId };
+    await this.failJobs(
+      'set',
+      'integration.run',
+      jobIds.map((jobId) => ({ jobId, data })),
+    );
+  }
+
+  /** Jobs of a queue failed for good in BullMQ (one attempt; a worker failing each at once, then closed), without records. */
+  async failJobs(queueName: QueueName, name: string, jobs: readonly { jobId: string; data: unknown }[]): Promise<void> {
+    const queue = this.producer.queue(queueName);
     const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
     const worker = new Worker(
-      'set',
+      queueName,
       async () => {
         throw new Error('recusado');
       },
       { connection, prefix: this.prefix },
     );
     try {
-      const data = { tenant: { empresaId: this.empresaA, filialId: null }, integracaoId };
-      for (const jobId of jobIds) await queue.add('integration.run' as never, data as never, { jobId, attempts: 1 } as never);
-      for (const jobId of jobIds)
+      for (const { jobId, data } of jobs) await queue.add(name as never, data as never, { jobId, attempts: 1 } as never);
+      for (const { jobId } of jobs)
         for (let i = 0; i < 200 && (await queue.getJob(jobId))?.finishedOn === undefined; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       await worker.close();

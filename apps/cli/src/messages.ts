@@ -156,6 +156,7 @@ export interface Messages {
   jobRetried: (queue: string, jobId: string) => string;
   jobNotFailed: (queue: string, jobId: string, state: string) => string;
   jobNotRetryable: (queue: string, jobId: string) => string;
+  jobAlreadyDelivered: (queue: string, jobId: string) => string;
   jobNotFound: (queue: string, jobId: string, empresaId: number) => string;
   invalidQueue: (queue: string) => string;
   consultaHeader: string;
@@ -355,6 +356,8 @@ const ptBR: Messages = {
     `o job ${queue}/${jobId} está ${jobStateName('pt-BR', state)}; só um job que falhou pode ser reprocessado`,
   jobNotRetryable: (queue, jobId) =>
     `o job ${queue}/${jobId} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo`,
+  jobAlreadyDelivered: (queue, jobId) =>
+    `o job ${queue}/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -550,6 +553,8 @@ const en: Messages = {
   jobNotFailed: (queue, jobId, state) => `job ${queue}/${jobId} is ${state}; only a failed job can be retried`,
   jobNotRetryable: (queue, jobId) =>
     `job ${queue}/${jobId} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again`,
+  jobAlreadyDelivered: (queue, jobId) =>
+    `job ${queue}/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again`,
   jobNotFound: (queue, jobId, empresaId) => `job ${queue}/${jobId} does not exist for empresa ${empresaId}`,
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',

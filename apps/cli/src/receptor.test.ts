@@ -143,9 +143,10 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     expect(result.stderr).toBe(
       `erro: a consulta da integração #19 (SET-WS-CONTAS) não encontrou nenhum registro com contaId=999 na empresa ${empresa}: confira o valor (registros de outra empresa não contam)\n`,
     );
-    const english = await cli('preview', 19, '-p', 'contaId=999', '--lang', 'en');
+    // A secret-named parameter is listed masked (it was shown as given).
+    const english = await cli('preview', 19, '-p', 'contaId=999', '-p', 'senha=SegredoDoPreview', '--lang', 'en');
     expect(english.stderr).toBe(
-      `error: the consulta of integracao #19 (SET-WS-CONTAS) found no record with contaId=999 in empresa ${empresa}: check the value (records of another empresa do not count)\n`,
+      `error: the consulta of integracao #19 (SET-WS-CONTAS) found no record with contaId=999, senha=•••••• in empresa ${empresa}: check the value (records of another empresa do not count)\n`,
     );
   });
 

@@ -1,8 +1,8 @@
-import { createRedis, waitUntilReady } from '@integrador/queue';
+import { createRedis, queueOptions, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startPrivateRedis, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { cliEnv, runCli } from '../test/run-cli';
 
 // F20: after a Redis restore a pending delivery has no job; `webhooks requeue-pending --empresa` gives it one, for that
@@ -57,6 +57,48 @@ describe('integrador webhooks requeue-pending', () => {
   }
 
   const jobs = async () => (await redis.keys(`${prefix}:webhook:wh*`)).sort();
+
+  it('job retry of a failed delivery job whose delivery was delivered since refuses it, in one language; another empresa does not see it', async () => {
+    const { empresaId, entregaId } = await orphan('RetryEntregue');
+    // Its first job failed for good; a resend delivered it since.
+    await database.db.updateTable('webhook_entregas').set({ status: 'entregue', tentativas: 2 }).where('id', '=', entregaId).execute();
+    const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const queue = new Queue('webhook', queueOptions(redis, prefix));
+    const jobId = `whd-${entregaId}`;
+    try {
+      await queue.add(
+        'webhook.deliver' as never,
+        { tenant: { empresaId, filialId: null }, entregaId } as never,
+        { jobId, attempts: 1 } as never,
+      );
+      const worker = new Worker(
+        'webhook',
+        async () => {
+          throw new Error('HTTP 500');
+        },
+        { connection: workerRedis, prefix },
+      );
+      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
+      await worker.close();
+      const retry = (empresa: number, ...extra: string[]) =>
+        runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresa), ...extra], env);
+      // Before, the job was retried and POSTed the delivered body again.
+      expect(await retry(empresaId)).toMatchObject({
+        code: 1,
+        stderr: `erro: o job webhook/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo\n`,
+      });
+      expect(await retry(empresaId, '--lang', 'en')).toMatchObject({
+        code: 1,
+        stderr: `error: job webhook/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again\n`,
+      });
+      expect((await retry(empresaId + 1000)).stderr).toContain(`o job webhook/${jobId} não existe para a empresa ${empresaId + 1000}`);
+      expect(await queue.getJobState(jobId)).toBe('failed');
+    } finally {
+      await queue.remove(jobId);
+      await queue.close();
+      workerRedis.disconnect();
+    }
+  });
 
   it("re-enqueues the empresa's orphaned delivery once, and no other empresa's", async () => {
     const a = await orphan('RequeueA');

@@ -228,7 +228,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
           connections: deps.connections,
         }),
       );
-      await v1.register(flowsRoutes(deps.producer, deps.redis));
+      await v1.register(flowsRoutes(deps.producer, deps.redis, deps.database));
       await v1.register(integrationConfigRoutes(deps.database));
       await v1.register(
         receptorRoutes({

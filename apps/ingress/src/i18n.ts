@@ -101,6 +101,11 @@ const MESSAGES = {
       'o job {queue}/{id} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo',
     en: 'job {queue}/{id} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again',
   },
+  WEBHOOK_ALREADY_DELIVERED: {
+    'pt-BR':
+      'o job {queue}/{id} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo',
+    en: 'job {queue}/{id} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again',
+  },
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',

@@ -1,6 +1,6 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { enqueueIntegrationRun, NoScheduleError, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
-import { CLICK_TO_CALL_NO_RETRY, isQueueName, type TenantRef } from '@integrador/jobs';
+import { CLICK_TO_CALL_NO_RETRY, isQueueName, type TenantRef, WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import {
   assertChangeableBy,
@@ -16,6 +16,7 @@ import {
   type RegistroJob,
   recordAudit,
 } from '@integrador/store';
+import { deliveryRetryRefusal } from '@integrador/webhooks';
 import type { Redis } from 'ioredis';
 import type { Viewer } from './access';
 
@@ -112,7 +113,10 @@ export function jobActionsFor(estado: EstadoRegistroJob): JobAction[] {
 export class JobStateError extends Error {
   override name = 'JobStateError';
   readonly statusCode = 409;
-  /** JOB_NOT_RETRYABLE for a kind that takes no operator retry (a click-to-call), as the /v1 API and the CLI answer it. */
+  /**
+   * JOB_NOT_RETRYABLE for a kind that takes no operator retry (a click-to-call) or a webhook delivery job whose delivery
+   * was delivered since, as the /v1 API and the CLI refuse them.
+   */
   readonly code: 'JOB_NOT_FAILED' | 'JOB_NOT_RETRYABLE';
   constructor(
     readonly action: JobAction,
@@ -120,7 +124,10 @@ export class JobStateError extends Error {
     readonly estado: string,
   ) {
     super(`job ${job} is ${estado}: ${action} applies to a failed job only`);
-    this.code = action === 'retry' && estado === CLICK_TO_CALL_NO_RETRY ? 'JOB_NOT_RETRYABLE' : 'JOB_NOT_FAILED';
+    this.code =
+      action === 'retry' && (estado === CLICK_TO_CALL_NO_RETRY || estado === WEBHOOK_DELIVERED_NO_RETRY)
+        ? 'JOB_NOT_RETRYABLE'
+        : 'JOB_NOT_FAILED';
   }
 }
 
@@ -170,7 +177,7 @@ async function applyToJobs(
       const restore = () => (relabel ? markJobRecords(db, [record.id], record.estado, 'aguardando_retentativa') : Promise.resolve());
       let outcome: Awaited<ReturnType<typeof retryFailedJob>>;
       try {
-        outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
+        outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix, undefined, deliveryRetryRefusal(db));
       } catch (error) {
         await restore().catch(() => undefined);
         throw error;
@@ -179,7 +186,8 @@ async function applyToJobs(
         // A failed record whose job is already on its way again (another request retried it first): the
         // aguardando_retentativa label is right, and putting falhou back would show it failed while it waits in Redis.
         if (!(relabel && PENDING_STATES.has(outcome.state))) await restore();
-        // A kind that takes no operator retry (a click-to-call) is refused as such, not as "in another state".
+        // A kind that takes no operator retry (a click-to-call), or a webhook delivery delivered since, is refused as
+        // such, not as "in another state".
         state = outcome.notRetryable ?? outcome.state;
       }
     } else {

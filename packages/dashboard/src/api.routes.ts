@@ -161,7 +161,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         schema: {
           tags,
           summary:
-            'Retry failed jobs: a selection, or every one matching a filter (up to 5000; with `expected`, another count: 409 BULK_COUNT_CHANGED); one named job that has not failed: 409 JOB_NOT_FAILED; a failed click-to-call (no operator retry: the click has expired): 409 JOB_NOT_RETRYABLE',
+            'Retry failed jobs: a selection, or every one matching a filter (up to 5000; with `expected`, another count: 409 BULK_COUNT_CHANGED); one named job that has not failed: 409 JOB_NOT_FAILED; a failed click-to-call (no operator retry: the click has expired), or a webhook delivery job whose delivery was delivered since: 409 JOB_NOT_RETRYABLE',
           response: { 200: ActionResultResponse, ...actionErrors, 409: ErrorBody },
           body: {
             type: 'object',

@@ -176,7 +176,12 @@ function errorHandler(
       .header('retry-after', String(error.retryAfterSeconds))
       .type('text/html')
       .send(
-        loginPage(locale, loginCsrfToken(request, reply, error.secureCookies), messages(locale).tooManyLogins(error.retryAfterSeconds)),
+        loginPage(
+          locale,
+          loginCsrfToken(request, reply, error.secureCookies),
+          messages(locale).tooManyLogins(error.retryAfterSeconds),
+          chosenLocale((request.query as { lang?: unknown } | undefined)?.lang) !== undefined,
+        ),
       );
   }
   const locale = pickLocale(
@@ -300,8 +305,11 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     app.get('/dashboard/live.js', async (_request, reply) => reply.type('application/javascript').send(LIVE_JS));
     app.get('/dashboard/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLE_CSS));
     app.get('/dashboard/login', async (request, reply) => {
-      const locale = pickLocale((request.query as { lang?: string }).lang, undefined, request.headers['accept-language']);
-      return reply.type('text/html').send(loginPage(locale, loginCsrfToken(request, reply, secure)));
+      const { lang } = request.query as { lang?: string };
+      const locale = pickLocale(lang, undefined, request.headers['accept-language']);
+      return reply
+        .type('text/html')
+        .send(loginPage(locale, loginCsrfToken(request, reply, secure), undefined, chosenLocale(lang) !== undefined));
     });
     app.post(
       '/dashboard/login',
@@ -322,7 +330,14 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
           reply
             .status(status)
             .type('text/html')
-            .send(loginPage(locale, loginCsrfToken(request, reply, secure), text));
+            .send(
+              loginPage(
+                locale,
+                loginCsrfToken(request, reply, secure),
+                text,
+                chosenLocale((request.query as { lang?: unknown }).lang) !== undefined,
+              ),
+            );
         // Login CSRF: only a form this dashboard rendered (its token in the form and the login cookie) logs in.
         if (!loginCsrfValid(request, body._csrf)) return page(403, messages(locale).loginCsrf);
         const login = typeof body.login === 'string' ? body.login.slice(0, 100) : '';
@@ -370,9 +385,10 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
           path: '/dashboard',
           maxAgeSeconds: Math.floor(ttl / 1000),
         });
-        // The login page's language (its ?lang=, which the page's form carries when it showed English, by choice or by
-        // Accept-Language) goes on after the login, kept as a choice; a login page in pt-BR leaves the operator's
-        // preference to decide (a language another operator chose in this browser is not this one's).
+        // The login page's language chosen with its ?lang= (which the page's form carries when English was chosen) goes
+        // on after the login, kept as a choice; a login page in pt-BR, or in English only by the browser's
+        // Accept-Language, leaves the operator's saved preference to decide (a language another operator chose in this
+        // browser is not this one's either).
         const loginLanguage = chosenLocale((request.query as { lang?: unknown } | undefined)?.lang);
         if (loginLanguage) writeCookie(reply, LANG_COOKIE, loginLanguage, { secure: deps.secureCookies ?? false, path: '/dashboard' });
         else clearLanguage(reply, deps);

@@ -32,6 +32,12 @@ export interface JobDefinition<S extends TSchema = TSchema> {
 /** The noOperatorRetry of a click-to-call: the refusal the API, the CLI and the dashboard word. */
 export const CLICK_TO_CALL_NO_RETRY = 'click-to-call';
 
+/**
+ * The refusal of an operator's retry of a webhook delivery job whose delivery was delivered since (a resend, a recover):
+ * nothing to send again (webhooks deliveryRetryRefusal; the API, the CLI and the dashboard word it).
+ */
+export const WEBHOOK_DELIVERED_NO_RETRY = 'webhook-delivered';
+
 const transient: JobPolicy = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
 function define<S extends TSchema>(

@@ -10,6 +10,7 @@ export {
   jobDefinition,
   jobNames,
   RETENTION,
+  WEBHOOK_DELIVERED_NO_RETRY,
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
 export {

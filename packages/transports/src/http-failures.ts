@@ -26,7 +26,6 @@ const NETWORK_CODES = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
-/** The guard's refusal, a timeout, an abort or a network failure; undefined for anything else. */
 /** The innermost cause's message (`connect ECONNREFUSED 127.0.0.1:8080`): the network's own words, no wrapping. */
 function innermostMessage(error: unknown): string | undefined {
   let current = error;
@@ -36,6 +35,7 @@ function innermostMessage(error: unknown): string | undefined {
   return current.message.replace(/^could not exchange with \S+: /, '').replace(/^Error: /, '');
 }
 
+/** The guard's refusal, a timeout, an abort or a network failure; undefined for anything else. */
 export function connectionFailure(error: unknown, context: FailureContext): OutboundAddressError | TransientTransportError | undefined {
   const { exchange } = context;
   const outbound = findOutboundAddressError(error);

@@ -428,7 +428,10 @@ export async function deliverOnce(
     }
     if (!endpoint?.ativo) {
       await giveBack();
-      if (!manual) await cancelEntrega(db, empresaId, entrega.id, endpoint ? 'ENDPOINT_DISABLED' : 'ENDPOINT_DELETED');
+      // A claimed job (a recover's, or a resend's: it restarted the row pending) settles the row it claimed, as an
+      // automatic one does; only a resend job of before the claims leaves the row as it found it.
+      if (!manual || recoverId !== undefined)
+        await cancelEntrega(db, empresaId, entrega.id, endpoint ? 'ENDPOINT_DISABLED' : 'ENDPOINT_DELETED');
       return { kind: 'skipped', reason: 'endpoint_inactive' };
     }
     // An endpoint saved as http:// before the operator required HTTPS: refused here too, not only when saved.

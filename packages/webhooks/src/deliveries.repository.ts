@@ -502,21 +502,22 @@ async function updateFailedEntregas(db: Db, failures: readonly FailureRecord[]):
 }
 
 /**
- * Cancels a pending delivery of the empresa (its endpoint was disabled or deleted); the reason's code is kept in
- * ultimo_erro, worded when shown (deliveryErrorMessage, outcome-wording.ts), and tells a recover which ones to send again.
+ * Settles a pending delivery of the empresa whose endpoint was disabled or deleted: cancelled, the reason's code kept in
+ * ultimo_erro, worded when shown (deliveryErrorMessage, outcome-wording.ts), which tells a recover which ones to send
+ * again. One that reached its receiver before (a delivered delivery a resend claimed pending, `entregue_em` set) goes
+ * back to `entregue` instead: a delivered delivery is never cancelled, so no recover sends it again.
  */
 export async function cancelEntrega(db: Db, empresaId: number, id: number, reason: CancelReason): Promise<void> {
-  await db
+  const now = timestampValue(db, new Date());
+  const pending = db
     .updateTable('webhook_entregas')
-    .set({
-      status: 'cancelada',
-      ultimo_erro: reason,
-      proxima_tentativa_em: null,
-      atualizado_em: timestampValue(db, new Date()),
-    })
     .where('empresa_id', '=', empresaId)
     .where('id', '=', id)
-    .where('status', '=', 'pendente')
+    .where('status', '=', 'pendente');
+  await pending.set({ status: 'entregue', proxima_tentativa_em: null, atualizado_em: now }).where('entregue_em', 'is not', null).execute();
+  await pending
+    .set({ status: 'cancelada', ultimo_erro: reason, proxima_tentativa_em: null, atualizado_em: now })
+    .where('entregue_em', 'is', null)
     .execute();
 }
 

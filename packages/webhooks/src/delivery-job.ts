@@ -1,5 +1,8 @@
+import { WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
+import type { Database } from '@integrador/store';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Kysely } from 'kysely';
 import { type DeliveryDeps, type DeliveryOutcome, deliverOnce } from './deliver';
 import { type Entrega, hasManualAttemptFrom, loadEntrega } from './deliveries.repository';
 import { WebhookError } from './errors';
@@ -22,10 +25,11 @@ type DeliverPayload = {
 
 /**
  * An operator's retry of a failed delivery job (the failures page, alone or in bulk; `job retry`; the jobs API) whose
- * delivery is no longer pending (it was given up, or delivered): the delivery is resent as the Webhooks page's resend
- * does (resendDelivery: one manual attempt, claimed so that a concurrent recover or resend does not send it too), and
- * this job ends. Before, the job ran again, found the row not pending and did nothing. Undefined when this run is not
- * such a retry (the job goes on as usual).
+ * delivery was given up (`falhou`): the delivery is resent as the Webhooks page's resend does (resendDelivery: one
+ * manual attempt, claimed so that a concurrent recover or resend does not send it too), and this job ends. A delivery
+ * delivered since (a resend, a recover) or cancelled is not sent again: the job ends having done nothing (the retry
+ * itself is refused for a delivered one: deliveryRetryRefusal). Undefined when this run is not such a retry (the job
+ * goes on as usual).
  */
 async function resentByOperator(
   deps: DeliveryDeps,
@@ -36,6 +40,7 @@ async function resentByOperator(
   const { empresaId } = payload.tenant;
   const entrega = await deps.store.load(empresaId, payload.entregaId);
   if (!entrega || entrega.status === 'pendente') return undefined;
+  if (entrega.status !== 'falhou') return { kind: 'skipped', reason: 'already_done' };
   return resendNow(deps.db, deps.producer, empresaId, entrega);
 }
 
@@ -74,6 +79,21 @@ async function handOverResend(deps: DeliveryDeps, payload: DeliverPayload & { re
   if (entrega.status !== 'pendente') return resendNow(db, producer, empresaId, entrega);
   const { busy } = await handPendingResend(db, producer, entrega);
   return busy ? { kind: 'wait', untilMs: Date.now() + HAND_OVER_CHECK_MS, reason: 'attempt' } : RESENT;
+}
+
+/**
+ * The refusal of an operator's retry (retryFailedJob's RetryRefusal: the API, the CLI, the dashboard) of a failed
+ * delivery job whose delivery was delivered since (a resend, a recover): nothing is sent again, and the retry says so
+ * (WEBHOOK_DELIVERED_NO_RETRY). Any other job, or a delivery in another state, is retried as usual.
+ */
+export function deliveryRetryRefusal(db: Kysely<Database>): (job: Pick<Job, 'queueName' | 'name' | 'data'>) => Promise<string | undefined> {
+  return async (job) => {
+    if (job.queueName !== 'webhook' || job.name !== 'webhook.deliver') return undefined;
+    const { tenant, entregaId } = job.data as Partial<DeliverPayload>;
+    if (typeof tenant?.empresaId !== 'number' || typeof entregaId !== 'number') return undefined;
+    const entrega = await loadEntrega(db, tenant.empresaId, entregaId);
+    return entrega?.status === 'entregue' ? WEBHOOK_DELIVERED_NO_RETRY : undefined;
+  };
 }
 
 /**

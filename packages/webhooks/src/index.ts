@@ -2,7 +2,7 @@ export { installCaptureTriggers, removeCaptureTriggers } from './capture-trigger
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
 export { type DeliveryDeps, type DeliveryEvents, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
 export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
-export { runDeliveryJob } from './delivery-job';
+export { deliveryRetryRefusal, runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { countEndpointsByEmpresa, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';

@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { retryFailedJob } from '@integrador/queue';
+import { timestampValue } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
-import { ownJobId } from './orphan-sweep';
+import { recoverableEntregasSince } from './deliveries.repository';
+import { deliveryRetryRefusal } from './delivery-job';
+import { ownJobId, requeueOrphanedDeliveries } from './orphan-sweep';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
 import { endpointWithDeliveries, deliverUntil as runWorkerUntil } from './test/deliveries';
-import { recoverDeliveries, resendDelivery } from './webhooks.service';
+import { patchEndpoint, recoverDeliveries, resendDelivery } from './webhooks.service';
 
 // An operator's resend, by every path (the engine's resendDelivery behind the API, the CLI and the dashboard; an
 // operator's retry of a delivery job, alone or in bulk), records its attempt as `manual`, and a resend racing a recover
@@ -222,5 +225,122 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
       expect(received.filter((w) => w === `msg_Corrida${dialect}${i}`)).toHaveLength(1);
       expect(await origins(id)).toHaveLength(1);
     }
+  });
+
+  /** Marks the deliveries delivered once (as their first attempt did). */
+  const markDelivered = (ids: readonly number[]) =>
+    database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'entregue', tentativas: 1, entregue_em: timestampValue(database.db, new Date()) } as never)
+      .where('id', 'in', ids)
+      .execute();
+  const jobEnded = (jobId: string) => async () => {
+    const state = await (await queues.producer.getJob('webhook', jobId))?.getState();
+    return state === 'completed' || state === 'failed';
+  };
+
+  it('a delivered delivery whose resend finds its endpoint disabled stays entregue: never cancelled, never recovered', async () => {
+    answer = 200;
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('Desativado', 1);
+    const [id] = entregaIds as [number];
+    await markDelivered([id]);
+    const caller = { empresaId, filialId: null };
+    const jobId = await resendDelivery(database.db, queues.producer, caller, endpointId, id);
+    // Disabled before the resend's job runs (it waited on the open breaker, or the queue was backed up).
+    await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
+    await deliverUntil(jobEnded(jobId));
+    // Before, the row stayed pendente; the orphan sweep's job then cancelled it, and a recover sent it again.
+    expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
+    await requeueOrphanedDeliveries(database.db, queues.producer, { empresaId, now: new Date(Date.now() + 11 * 60_000) });
+    await patchEndpoint(database.db, settings, caller, endpointId, { ativo: true });
+    expect(await recoverableEntregasSince(database.db, empresaId, endpointId, new Date(0))).toEqual([]);
+    expect(received.filter((w) => w === `msg_Desativado${dialect}0`)).toHaveLength(0);
+  });
+
+  it('a failed delivery whose resend finds its endpoint disabled is cancelled for it (a recover sends it), not left pendente', async () => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('DesativadoFalhou', 1);
+    const [id] = entregaIds as [number];
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'falhou', tentativas: 1, ultimo_erro: 'HTTP 500' })
+      .where('id', '=', id)
+      .execute();
+    const caller = { empresaId, filialId: null };
+    const jobId = await resendDelivery(database.db, queues.producer, caller, endpointId, id);
+    await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
+    await deliverUntil(jobEnded(jobId));
+    expect(await entrega(id)).toEqual({ status: 'cancelada', tentativas: 1 });
+    await patchEndpoint(database.db, settings, caller, endpointId, { ativo: true });
+    expect(await recoverableEntregasSince(database.db, empresaId, endpointId, new Date(0))).toEqual([
+      expect.objectContaining({ id, status: 'cancelada' }),
+    ]);
+  });
+
+  it('a delivered delivery whose resend fails stays entregue', async () => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('ReenvioFalha', 1);
+    const [id] = entregaIds as [number];
+    await markDelivered([id]);
+    answer = 500;
+    const jobId = await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
+    await deliverUntil(jobEnded(jobId));
+    expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 2 });
+    expect(await origins(id)).toEqual(['2:manual']);
+  });
+
+  it("an operator's retry of a given-up job whose delivery a resend delivered since sends nothing again", async () => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('JaEntregue', 2);
+    const rows = await database.db.selectFrom('webhook_entregas').selectAll().where('id', 'in', entregaIds).orderBy('id').execute();
+    for (const row of rows)
+      await queues.producer.enqueue(
+        'webhook',
+        'webhook.deliver',
+        { tenant: { empresaId, filialId: null }, entregaId: Number(row.id), endpointId },
+        { jobId: ownJobId(row) },
+      );
+    answer = 500;
+    await deliverUntil(async () => (await Promise.all(entregaIds.map(entrega))).every((r) => r.status === 'falhou'));
+    // Resent from the Webhooks page and delivered; their failed jobs stay on the failures page.
+    answer = 200;
+    for (const id of entregaIds) await resendDelivery(database.db, queues.producer, { empresaId, filialId: null }, endpointId, id);
+    await deliverUntil(async () => (await Promise.all(entregaIds.map(entrega))).every((r) => r.status === 'entregue'));
+    const [first, second] = await Promise.all(rows.map((row) => queues.producer.queue('webhook').getJob(ownJobId(row))));
+    // The API, the CLI and the dashboard ask deliveryRetryRefusal: the retry is refused, the job left failed.
+    expect(
+      await retryFailedJob(first as NonNullable<typeof first>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db)),
+    ).toEqual({
+      retried: false,
+      state: 'failed',
+      notRetryable: 'webhook-delivered',
+    });
+    // A retry that does not ask (a raw BullMQ retry, a retry racing the resend): the job runs and sends nothing.
+    expect(await retryFailedJob(second as NonNullable<typeof second>, queues.redis, queues.prefix)).toEqual({ retried: true });
+    await deliverUntil(async () => (await second?.getState()) === 'completed');
+    expect(await second?.getState()).toBe('completed');
+    for (const [i, id] of entregaIds.entries()) {
+      expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 2 });
+      // The first attempt and the resend's: before, the retry POSTed it a third time.
+      expect(received.filter((w) => w === `msg_JaEntregue${dialect}${i}`)).toHaveLength(2);
+    }
+  });
+
+  it('a resend whose claim finds the endpoint disabled meanwhile answers 409 WEBHOOK_DISABLED, queuing nothing', async () => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('CorridaDesativar', 1);
+    const [id] = entregaIds as [number];
+    await markDelivered([id]);
+    const caller = { empresaId, filialId: null };
+    // The operator disables the endpoint between the resend's check and its claim (the claim's job is added first).
+    const producer = Object.create(queues.producer) as typeof queues.producer;
+    producer.enqueue = (async (...args: Parameters<typeof queues.producer.enqueue>) => {
+      await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
+      return queues.producer.enqueue(...args);
+    }) as typeof queues.producer.enqueue;
+    // Before, it answered 202 with an unclaimed whr- job.
+    await expect(resendDelivery(database.db, producer, caller, endpointId, id)).rejects.toMatchObject({
+      code: 'WEBHOOK_DISABLED',
+      status: 409,
+    });
+    expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 1 });
+    const jobs = await queues.producer.queue('webhook').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((job) => (job.data as { entregaId?: number }).entregaId === id)).toEqual([]);
   });
 });

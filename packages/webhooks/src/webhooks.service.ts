@@ -284,8 +284,12 @@ export async function resendDelivery(
     if (await resendEntrega(db, producer, empresaId, endpointId, resendable, claim, { manual: true })) return `whv-${entrega.id}-${claim}`;
     // Claimed by someone else meanwhile (a recover, another resend) or no longer in that state: as it is now.
     const again = await loadEntrega(db, empresaId, entregaId);
-    // Unchanged: the claim does not take it (a cancellation for another reason, the endpoint disabled meanwhile).
-    if (again?.status === status && again.recuperacao === entrega.recuperacao && again.tentativas === entrega.tentativas) break;
+    // Unchanged: the claim does not take it — the endpoint disabled (or deleted) meanwhile, refused as before the
+    // claim (409, 404), or a cancellation for another reason (the fallback below).
+    if (again?.status === status && again.recuperacao === entrega.recuperacao && again.tentativas === entrega.tentativas) {
+      requireActive(await requireChangeableEndpoint(db, caller, endpointId));
+      break;
+    }
     entrega = again;
   }
   if (!entrega) throw new WebhookError('DELIVERY_NOT_FOUND', 404);

@@ -1,8 +1,9 @@
 import { loadConfig } from '@integrador/config';
-import { isQueueName } from '@integrador/jobs';
+import { isQueueName, WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
 import { retryFailedJob } from '@integrador/queue';
+import { deliveryRetryRefusal } from '@integrador/webhooks';
 import type { Command } from 'commander';
-import { type Cli, parseId, print, printJson } from '../cli-context';
+import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { withJobProducer } from '../queue-connection';
 
@@ -33,7 +34,12 @@ async function retryJob(cli: Cli, queue: string, jobId: string, options: RetryOp
       throw new CliError(cli.text.jobNotFound(queue, jobId, empresaId));
     }
     // The one retry rule (packages/queue), shared with the API route and the dashboard: a blocked flow resumes too.
-    const outcome = await retryFailedJob(job, producer.connection, config.keyPrefix, config.redisCommandTimeoutMs);
+    // A webhook delivery job whose delivery was delivered since is not retried (the database says so).
+    const outcome = await retryFailedJob(job, producer.connection, config.keyPrefix, config.redisCommandTimeoutMs, (failed) =>
+      queue === 'webhook' ? withDatabase((database) => deliveryRetryRefusal(database.db)(failed), config) : Promise.resolve(undefined),
+    );
+    if (!outcome.retried && outcome.notRetryable === WEBHOOK_DELIVERED_NO_RETRY)
+      throw new CliError(cli.text.jobAlreadyDelivered(queue, jobId));
     if (!outcome.retried && outcome.notRetryable) throw new CliError(cli.text.jobNotRetryable(queue, jobId));
     if (!outcome.retried) throw new CliError(cli.text.jobNotFailed(queue, jobId, outcome.state));
     if (options.json) printJson({ queue, jobId, state: 'waiting' });

@@ -1,6 +1,7 @@
 import { loadConfig } from '@integrador/config';
 import { loadConnections } from '@integrador/connections';
 import {
+  givenParametros,
   isPermanent,
   MissingVariableError,
   type PrepareContext,
@@ -75,8 +76,7 @@ async function throughReceptor<T>(
       if (err instanceof MissingVariableError) throw await missingVariable(cli, database.db, tenant, integracao, err);
       if (err instanceof TransientTransportError) throw new CliError(cli.text.receptorUnavailable(err.message), { cause: err });
       if ((err as { code?: unknown }).code === 'NO_RECORDS') {
-        const given = Object.entries(args.parametros).map(([name, value]) => `${name}=${value}`);
-        throw new CliError(cli.text.noRecords(labelOf(integracao), given.join(', '), runTenant.empresaId), { cause: err });
+        throw new CliError(cli.text.noRecords(labelOf(integracao), givenParametros(args.parametros), runTenant.empresaId), { cause: err });
       }
       if (isPermanent(err)) throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
       throw err;

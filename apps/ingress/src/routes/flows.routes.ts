@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
 import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
-import { assertChangeableBy, changeableBy, type Tenant, withoutConnectionsFileDetail } from '@integrador/store';
+import { assertChangeableBy, type CrmDatabase, changeableBy, type Tenant, withoutConnectionsFileDetail } from '@integrador/store';
+import { deliveryRetryRefusal } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
@@ -37,8 +39,10 @@ function timely<T>(operation: Promise<T>, what: string): Promise<T> {
  * GET /v1/flows/blocked lists the tenant's dependency flows that wait on a failed prerequisite;
  * POST /v1/jobs/:queue/:id/retry retries one of the tenant's failed jobs (a blocked flow resumes from it).
  */
-export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginAsyncTypebox {
+export function flowsRoutes(producer: JobProducer, redis: Redis, database: CrmDatabase): FastifyPluginAsyncTypebox {
   const prefix = () => producer.queue('set').opts.prefix ?? '';
+  // A webhook delivery job whose delivery was delivered since is not retried (409 WEBHOOK_ALREADY_DELIVERED).
+  const refusal = deliveryRetryRefusal(database.db);
   return async (app) => {
     app.get(
       '/flows/blocked',
@@ -90,7 +94,9 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
         if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
         // A retry changes the job: a filial key reads the empresa-wide jobs but retries only its own filial's (403 FILIAL_SCOPE).
         assertChangeableBy(request.tenant, jobTenant(job)?.filialId ?? null, `job ${queue}/${id}`);
-        const outcome = await retryFailedJob(job, redis, prefix());
+        const outcome = await retryFailedJob(job, redis, prefix(), undefined, refusal);
+        if (!outcome.retried && outcome.notRetryable === WEBHOOK_DELIVERED_NO_RETRY)
+          throw new HttpError(409, 'WEBHOOK_ALREADY_DELIVERED', { queue, id });
         // A kind that takes no operator retry (a click-to-call: a new click is the one useful action).
         if (!outcome.retried && outcome.notRetryable) throw new HttpError(409, 'JOB_NOT_RETRYABLE', { queue, id });
         if (!outcome.retried) {

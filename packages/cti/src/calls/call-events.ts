@@ -330,6 +330,11 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   return [{ kind: 'fim', ligacaoId, semInicio: true }, undefined];
 }
 
+/** How far back a ring reaches (the hand-over's and the repeated starts' window): TRANSFER_WINDOW_MS, or CTI_RING_TIMEOUT_MS when shorter. */
+function ringWindowMs(deps: Pick<CallEventDeps, 'ringTimeoutMs'>): number {
+  return Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS);
+}
+
 /**
  * The other legs of a call (closeOtherLegs), once the number's call on one ramal is paired with its end: that number's
  * calls still ringing on other ramais are taken off those ramais' screen pops, closed as "outro ramal atendeu" when
@@ -350,8 +355,7 @@ async function handOver(
   handedOverAt: Date,
 ) {
   if (phone.kind !== 'nacional' && phone.kind !== 'local') return;
-  const windowMs = Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS);
-  const closed = await closeOtherLegs(deps.db, empresaId, ramal, number, handedOverAt, windowMs);
+  const closed = await closeOtherLegs(deps.db, empresaId, ramal, number, handedOverAt, ringWindowMs(deps));
   const encerradoEm = handedOverAt.toISOString();
   for (const call of closed) {
     const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
@@ -379,7 +383,7 @@ async function handOverFrom(deps: CallEventDeps, call: CallRow, phone: Normalize
  */
 async function supersedeOlderStarts(deps: CallEventDeps, row: LoggedCall | undefined): Promise<void> {
   if (!row || row.direcao === 'saida') return;
-  const closed = await closeRepeatedStarts(deps.db, row, Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS));
+  const closed = await closeRepeatedStarts(deps.db, row, ringWindowMs(deps));
   const encerradoEm = new Date(timestampMs(row.inicio) ?? Date.now()).toISOString();
   for (const call of closed) {
     const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };

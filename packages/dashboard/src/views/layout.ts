@@ -83,13 +83,17 @@ function languageSwitch(viewer: Viewer) {
   return html`<a href="?${query.toString()}" id="idioma" lang="${other}">${other === 'en' ? 'English' : 'Português'}</a>`;
 }
 
-/** The login page (no session yet); `csrf` is the login form's token (its cookie's value). */
-export function loginPage(locale: 'pt-BR' | 'en', csrf: string, error?: string): string {
+/**
+ * The login page (no session yet); `csrf` is the login form's token (its cookie's value). `chosen`: its language came
+ * from the page's own `?lang=` (the operator's choice), which the form carries on to the pages after the login; one
+ * that came from the browser's Accept-Language is not carried: the operator's saved preference decides after the login.
+ */
+export function loginPage(locale: 'pt-BR' | 'en', csrf: string, error?: string, chosen = false): string {
   const t = messages(locale);
   return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">${new Raw(FAVICON)}<title>${t.login} · ${t.title}</title><link rel="stylesheet" href="/dashboard/style.css"></head>
 <body><main class="login"><h1>${t.title}</h1>
 ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
-<form method="post" action="/dashboard/login${locale === 'en' ? '?lang=en' : ''}"><input type="hidden" name="_csrf" value="${csrf}">
+<form method="post" action="/dashboard/login${chosen && locale === 'en' ? '?lang=en' : ''}"><input type="hidden" name="_csrf" value="${csrf}">
 <p><label>${t.loginField}<br><input name="login" autocomplete="username" required></label></p>
 <p><label>${t.password}<br><input name="senha" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${t.login}</button></p></form></main></body></html>`.value;

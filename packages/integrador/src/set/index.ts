@@ -9,7 +9,7 @@ export { connectionRetryOf } from './connection-retry';
 export type { HeldRecord } from './held-records';
 export { limitedTransport } from './limited-transport';
 export { PermanentError } from './permanent-error';
-export { type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet } from './prepare-set';
+export { givenParametros, type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet } from './prepare-set';
 export { type RecordInFlight, RecordsInFlightError } from './records-in-flight';
 export { previewSet, previewSetWithoutReceptor, runInfo } from './run-info';
 export { runSet, type SetRecordOutcome, type SetRunContext, type SetRunResult } from './run-set';

@@ -1,3 +1,4 @@
+import { isSecretName, SECRET_MASK } from '@integrador/logging';
 import type { Database, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { withCrmDatesAsText } from '../crm-dates';
@@ -98,21 +99,36 @@ export async function crmScopeOf(ctx: Pick<PrepareContext, 'db' | 'empresaId' | 
 }
 
 /**
- * Reads the records (consulta), resolves dependencias, builds components, maps campos and applies regras. Every CRM
- * statement is bound to the run's tenant: a record of another empresa is not found, like a missing one.
+ * A run's parameters as `name=value, …` (NO_RECORDS' message, the CLI's preview): a secret-named one (isSecretName:
+ * `senha`, `token`, `api_key`…) shows its mask, never its value, since this list is stored with the job's record and
+ * shown wherever its failure is. Empty when none has a plain value.
  */
+export function givenParametros(parametros: Readonly<Record<string, unknown>>): string {
+  return Object.entries(parametros)
+    .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
+    .map(([name, value]) => `${name}=${isSecretName(name) ? SECRET_MASK : String(value)}`)
+    .join(', ');
+}
+
+/** The parameters as JSON, a secret-named one's value masked (BullMQ's failedReason keeps this message as it is). */
+function maskedJson(parametros: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(parametros, (name, value) => (name !== '' && isSecretName(name) ? SECRET_MASK : value));
+}
+
 /**
  * NO_RECORDS' values, worded as `preview` words them (the catalogue's one wording): the integration, the parameters
  * given and the empresa the consulta was bound to. None given: the catalogue's wording without values.
  */
 function noRecordsParams(integracao: { id: number; nome: string }, ctx: PrepareContext): Record<string, string | number> | undefined {
-  const given = Object.entries(ctx.parametros)
-    .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
-    .map(([name, value]) => `${name}=${String(value)}`);
-  if (given.length === 0) return undefined;
-  return { integracao: `#${integracao.id} (${integracao.nome})`, parametros: given.join(', '), empresa: ctx.empresaId };
+  const given = givenParametros(ctx.parametros);
+  if (given === '') return undefined;
+  return { integracao: `#${integracao.id} (${integracao.nome})`, parametros: given, empresa: ctx.empresaId };
 }
 
+/**
+ * Reads the records (consulta), resolves dependencias, builds components, maps campos and applies regras. Every CRM
+ * statement is bound to the run's tenant: a record of another empresa is not found, like a missing one.
+ */
 export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   const { integracao, compiled } = ctx.definition;
   // What can be judged before any I/O is judged now: the receptor's answer could not be read with a bad list.
@@ -124,7 +140,7 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   if (rows.length === 0) {
     throw new PermanentError(
       'NO_RECORDS',
-      `consulta of integracao #${integracao.id} (${integracao.nome}) found no record for ${JSON.stringify(ctx.parametros)}`,
+      `consulta of integracao #${integracao.id} (${integracao.nome}) found no record for ${maskedJson(ctx.parametros)}`,
       { params: noRecordsParams(integracao, ctx) },
     );
   }

@@ -16,5 +16,5 @@ export { addValidatedFlow } from './flow-producer';
 export { buildFlowTree, CHILD_FAILURE_OPTIONS, type FlowNodeInput, type FlowNodeRef } from './flow-tree';
 export { emptyFlowValues, type FlowStepValues, type FlowValues, flowValuesOf, mergeFlowValues } from './flow-values';
 export { jobKey, parseJobKey } from './job-keys';
-export { type RetryOutcome, retryFailedJob } from './retry-failed-job';
+export { type RetryOutcome, type RetryRefusal, retryFailedJob } from './retry-failed-job';
 export { startWedgeGuard, type WedgeGuard, type WedgeGuardOptions } from './wedge-guard';

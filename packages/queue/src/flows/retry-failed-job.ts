@@ -8,9 +8,16 @@ import { dropBlocked } from './blocked-index';
 
 /**
  * What a retry request found: the job was failed and runs again, or it was in another state and was left alone, or its
- * kind takes no operator retry (`notRetryable`: the catalogue's noOperatorRetry, e.g. a click-to-call).
+ * kind takes no operator retry (`notRetryable`: the catalogue's noOperatorRetry, e.g. a click-to-call, or the caller's
+ * RetryRefusal, e.g. a webhook delivery delivered since).
  */
 export type RetryOutcome = { retried: true } | { retried: false; state: string; notRetryable?: string };
+
+/**
+ * Why this failed job should not run again although its kind takes retries (its work was done since by other means):
+ * a code the callers word, or undefined to retry it. Asked only of a failed job.
+ */
+export type RetryRefusal = (job: Job) => Promise<string | undefined>;
 
 /**
  * Retries a failed job from its first attempt (the API's, CLI's and dashboard's one retry rule); a dependency flow
@@ -19,10 +26,17 @@ export type RetryOutcome = { retried: true } | { retried: false; state: string; 
  * was held back under releases it (packages/integrador set/held-records.ts); BullMQ's own retries, a stalled job's
  * re-run and a delay (paused tenant, limits) keep the count.
  */
-export async function retryFailedJob(job: Job, redis: Redis, prefix: string, deadlineMs = 2000): Promise<RetryOutcome> {
+export async function retryFailedJob(
+  job: Job,
+  redis: Redis,
+  prefix: string,
+  deadlineMs = 2000,
+  refusal?: RetryRefusal,
+): Promise<RetryOutcome> {
   const state = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
   if (state !== 'failed') return { retried: false, state };
-  const notRetryable = isQueueName(job.queueName) ? jobDefinition(job.queueName, job.name)?.noOperatorRetry : undefined;
+  const notRetryable =
+    (isQueueName(job.queueName) ? jobDefinition(job.queueName, job.name)?.noOperatorRetry : undefined) ?? (await refusal?.(job));
   if (notRetryable) return { retried: false, state, notRetryable };
   try {
     await withRedisDeadline(countOperatorRetry(job), deadlineMs, 'count retry');
