@@ -160,7 +160,8 @@ export async function migrationStatus(database: CrmDatabase): Promise<MigrationS
   if (applied.length > 0) {
     const names = new Set(known.map((m) => m.name));
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
-    unknown = rows.map((r) => r.name).filter((name) => !names.has(name));
+    // A renumbered migration's old name is no newer hub's: `migrate` renames it (its new name is listed as pending).
+    unknown = rows.map((r) => r.name).filter((name) => !names.has(name) && !RENUMBERED.some(({ from }) => from === name));
   }
   return { applied, pending, unknown };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { migrateTo, migrateToLatest, migrationStatus } from '../migrate';
+import { assertSchemaCurrent, migrateTo, migrateToLatest, migrationStatus, SchemaBehindError } from '../migrate';
 import { createEmpresa } from '../tenants.repository';
 
 // Migration 026 keeps each oportunidade's criacao from the bodies still stored when it runs (the first one that carried
@@ -51,6 +51,8 @@ describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
     // As main left a database between wh4 and fixrev9a: 027-webhook-registros applied, the migrations after it not.
     await migrateTo(database, '026-webhook-registros');
     await sql`UPDATE kysely_migration SET name = '027-webhook-registros' WHERE name = '026-webhook-registros'`.execute(db);
+    // Until migrated, the apps that do not migrate say to run `integrador migrate`, not that a newer hub migrated it.
+    await expect(assertSchemaCurrent(database)).rejects.toBeInstanceOf(SchemaBehindError);
     expect(await migrateToLatest(database)).toEqual(['027-execucoes-chave-binaria']);
     const status = await migrationStatus(database);
     expect(status).toMatchObject({ pending: [], unknown: [] });
