@@ -514,7 +514,9 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       async (request) => {
         const q = request.query;
         const empresaId = request.tenant.empresaId;
-        const telefone = q.telefone === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, q.telefone);
+        // An unencoded '+' arrives as a space (`?telefone=+1 212…` is ' 1 212…', read as DDD 21): restored as the listener does.
+        const given = restoreTelefonePlus({ telefone: q.telefone }).telefone as string | undefined;
+        const telefone = given === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, given);
         // A text no rule reads as a number would match nothing: said so, not answered with an empty page.
         if (telefone?.kind === 'invalido')
           throw new HttpError(400, 'CTI_INVALID_PHONE_FILTER', { field: 'querystring.telefone', value: q.telefone ?? '' });
