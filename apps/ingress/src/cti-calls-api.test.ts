@@ -91,7 +91,10 @@ describe('CTI call log API and listener HEAD', () => {
       expect(listedIds((await list(`?telefone=${encodeURIComponent('+1 212 555 0100')}`)).json())).toEqual([ids.foreign]);
       expect(listedIds((await list(`?telefone=${encodeURIComponent('(21) 2555-0100')}`)).json())).toEqual([ids.rio]);
     } finally {
-      await database.db.deleteFrom('ligacoes').where('id', 'in', [ids.foreign ?? 0, ids.rio ?? 0]).execute();
+      await database.db
+        .deleteFrom('ligacoes')
+        .where('id', 'in', [ids.foreign ?? 0, ids.rio ?? 0])
+        .execute();
     }
   });
 

@@ -89,7 +89,9 @@ describe('CTI tokens in URLs no route matches', () => {
 
   it("counts and logs no refusal for a HEAD (a PBX's health check of the bare URL, an unknown tenant or file)", async () => {
     const refusedCounts = async () =>
-      (await ingress.app.inject({ url: '/metrics' })).body.split('\n').filter((line) => line.startsWith('integrador_cti_listener_refused_total'));
+      (await ingress.app.inject({ url: '/metrics' })).body
+        .split('\n')
+        .filter((line) => line.startsWith('integrador_cti_listener_refused_total'));
     const before = await refusedCounts();
     lines.length = 0;
     const start = '/wconnect/WConnect_WSDL_ConsultaRamal.php';

@@ -26,8 +26,7 @@ function isRamal(value: string): boolean {
  * - `Local/201@from-internal-00000001;1`: the extension before `@context` (and `;n`, the half of the pair);
  * - `SIP/201@pbx` (a dial string naming the host): the part before `@`.
  */
-const CHANNEL =
-  /^(?:(?:PJSIP|SIP)\/([^@;/\s]+?)(?:-[0-9a-f]{8})?|(?:IAX2|DAHDI)\/([^@;/\s]+?)(?:-\d+)?|Local\/([^@;/\s]+))(?:[@;].*)?$/i;
+const CHANNEL = /^(?:(?:PJSIP|SIP)\/([^@;/\s]+?)(?:-[0-9a-f]{8})?|(?:IAX2|DAHDI)\/([^@;/\s]+?)(?:-\d+)?|Local\/([^@;/\s]+))(?:[@;].*)?$/i;
 
 /** The extension a channel names (`SIP/3502` → `3502`), or the text itself when it is not a channel. */
 export function channelExtension(text: string): string {

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
 import { assertSchemaCurrent, migrateTo, migrateToLatest, migrationStatus, SchemaBehindError } from '../migrate';
 import { createEmpresa } from '../tenants.repository';
 
