@@ -1,8 +1,8 @@
 import { connectionUsableBy } from '@integrador/integrador';
 import { type ConnectionTestResult, testConnection } from '@integrador/sources';
 import { type ConexaoIntegracao, findTenantConexao, listIntegracoes, listTenantConexoes } from '@integrador/store';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, seesTenant, type Viewer } from './access';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { canAct, seesTenant, type Viewer, viewerOf } from './access';
 import { auditAction } from './actions';
 import type { DashboardDeps } from './deps';
 import { formId } from './form-input';
@@ -16,11 +16,6 @@ import { layout } from './views/layout';
 interface ShownTest {
   conexaoId: number;
   result: ConnectionTestResult;
-}
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
-  return request.viewer;
 }
 
 /** Where the connections file stands on a row's nome_conexao for its empresa: defined, missing, or another's. */
