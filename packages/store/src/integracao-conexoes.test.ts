@@ -49,7 +49,7 @@ describe.each(ALL_DIALECTS)('listConexoesOfEmpresas on %s', (dialect) => {
     // The same as each empresa's own reads.
     for (const empresaId of [a, b]) {
       expect(both.get(empresaId)?.conexoes).toEqual(await listTenantConexoes(db, empresaId));
-      expect(both.get(empresaId)?.integracoes).toEqual(await listIntegracoes(db, { empresaId, filialId: null }));
+      expect(both.get(empresaId)?.integracoes).toEqual(await listIntegracoes(db, { empresaId, filialId: null, nome: '' }));
     }
 
     // Only the empresas asked for: C, which shares shared_b, is not read, nor is A for B alone.
