@@ -82,6 +82,22 @@ describe('CTI call log API and listener HEAD', () => {
     expect(listedIds((await list('?telefone=11987654321', keyOutra)).json())).toEqual([ids.theirs]);
   });
 
+  it("reads an unencoded '+' in the telefone filter as the listener does: another country's number, not DDD 21", async () => {
+    await seedCall(acme, 'foreign', '+1 212 555 0100', '2026-11-15T12:00:00Z');
+    await seedCall(acme, 'rio', '(21) 2555-0100', '2026-11-15T13:00:00Z');
+    try {
+      // '+1 212 555 0100' sent as typed: the query string's '+' is a space.
+      expect(listedIds((await list('?telefone=+1%20212%20555%200100')).json())).toEqual([ids.foreign]);
+      expect(listedIds((await list(`?telefone=${encodeURIComponent('+1 212 555 0100')}`)).json())).toEqual([ids.foreign]);
+      expect(listedIds((await list(`?telefone=${encodeURIComponent('(21) 2555-0100')}`)).json())).toEqual([ids.rio]);
+    } finally {
+      await database.db
+        .deleteFrom('ligacoes')
+        .where('id', 'in', [ids.foreign ?? 0, ids.rio ?? 0])
+        .execute();
+    }
+  });
+
   it('refuses a telefone no rule reads as a number with a 400 naming the field', async () => {
     const res = await list('?telefone=123456');
     expect(res.statusCode).toBe(400);

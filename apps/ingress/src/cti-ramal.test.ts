@@ -104,6 +104,9 @@ describe('CTI routes: the listener file and the ramal', () => {
       ['SIP/204', '204'],
       ['PJSIP/3501-0000001a', '3501'],
       ['Local/201@from-internal', '201'],
+      // Only Asterisk's suffix is dropped: an extension named with a '-' is not cut at it (it was read as ramal SIP).
+      ['SIP/SIP-200', 'SIP-200'],
+      ['PJSIP/SIP-200-0000001a', 'SIP-200'],
     ] as const) {
       const telefone = `119876${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
       const listened = await ingress.app.inject({

@@ -86,4 +86,29 @@ describe('CTI tokens in URLs no route matches', () => {
     expect(metrics).toContain(`integrador_cti_listener_refused_total{reason="address-not-allowed",empresa_id="${outra}"} 1`);
     expect(metrics).toContain('integrador_cti_listener_refused_total{reason="bad-parameters",empresa_id="1"} 1');
   });
+
+  it("counts and logs no refusal for a HEAD (a PBX's health check of the bare URL, an unknown tenant or file)", async () => {
+    const refusedCounts = async () =>
+      (await ingress.app.inject({ url: '/metrics' })).body
+        .split('\n')
+        .filter((line) => line.startsWith('integrador_cti_listener_refused_total'));
+    const before = await refusedCounts();
+    lines.length = 0;
+    const start = '/wconnect/WConnect_WSDL_ConsultaRamal.php';
+    const heads = [
+      { url: `/t/${token}${start}`, status: 400 },
+      { url: `/t/${token}${start}`, status: 400 },
+      { url: `/t/${token}${start}?ramal=201`, status: 400 },
+      { url: `/t/ctk_${'y'.repeat(30)}${start}?ramal=201&telefone=11987654321`, status: 404 },
+      { url: `/t/${token}/wconnect/outro.php`, status: 404 },
+    ];
+    for (const { url, status } of heads) {
+      expect({ url, status: (await ingress.app.inject({ method: 'HEAD', url })).statusCode }).toEqual({ url, status });
+    }
+    expect(lines.filter((line) => line.msg === 'cti listener refused a pbx request')).toEqual([]);
+    expect(await refusedCounts()).toEqual(before);
+    // The GET the bare HEAD stands for is still a refusal, counted.
+    expect((await ingress.app.inject({ url: `/t/${token}${start}` })).statusCode).toBe(400);
+    expect(await refusedCounts()).not.toEqual(before);
+  });
 });

@@ -25,6 +25,44 @@ describe('ramalOf', () => {
     ]);
   });
 
+  it("drops only Asterisk's own channel suffix: an extension name holding a '-' stays whole", () => {
+    const read = (values: string[]) => values.map((value) => [value, ramalOf(value)]);
+    expect(
+      read([
+        'SIP/SIP-200',
+        'PJSIP/SIP-200-0000001a',
+        'SIP/SIP-200-0000001A',
+        'PJSIP/ramal-201-0000001a',
+        'PJSIP/201-0000001a',
+        'PJSIP/201-ffffffff',
+        'IAX2/201-12345',
+        'DAHDI/201-1',
+        'Local/201@ctx',
+        'Local/201@from-internal-00000001;1',
+        'Local/SIP-200@from-internal-0000002b;2',
+        'SIP/201@pbx.example.com',
+        'SIP-200',
+        'PJSIP/201-000001a',
+      ]),
+    ).toEqual([
+      ['SIP/SIP-200', 'SIP-200'],
+      ['PJSIP/SIP-200-0000001a', 'SIP-200'],
+      ['SIP/SIP-200-0000001A', 'SIP-200'],
+      ['PJSIP/ramal-201-0000001a', 'ramal-201'],
+      ['PJSIP/201-0000001a', '201'],
+      ['PJSIP/201-ffffffff', '201'],
+      ['IAX2/201-12345', '201'],
+      ['DAHDI/201-1', '201'],
+      ['Local/201@ctx', '201'],
+      ['Local/201@from-internal-00000001;1', '201'],
+      ['Local/SIP-200@from-internal-0000002b;2', 'SIP-200'],
+      ['SIP/201@pbx.example.com', '201'],
+      ['SIP-200', 'SIP-200'],
+      // Seven hex digits are no Asterisk suffix: part of the peer's name.
+      ['PJSIP/201-000001a', '201-000001a'],
+    ]);
+  });
+
   it('names no ramal for spaces inside, control characters, other signs, another technology or over 20 characters', () => {
     for (const value of [
       '20 1',

@@ -16,21 +16,28 @@ function isRamal(value: string): boolean {
 }
 
 /**
- * An Asterisk channel naming an extension: `SIP/201`, `PJSIP/201-0000001a` (the channel's unique suffix), `IAX2/201`,
- * `DAHDI/201`, `Local/201@contexto`; the extension is the part after the technology, before `-` or `@`. PBXs put it
- * where a bare extension is expected (a dialplan passing ${CHANNEL}), and it is the caller id form normalizePhone reads.
+ * An Asterisk channel naming an extension, as a dialplan passes ${CHANNEL} or a dial string where a bare extension is
+ * expected (and the caller id form normalizePhone reads). Only Asterisk's own suffix is dropped, so an extension name
+ * holding a `-` (`SIP-200`, which the ramal rule allows) stays whole:
+ * - `SIP/201-0000001a`, `PJSIP/201-0000001a`: chan_sip and chan_pjsip name a channel `<tech>/<peer>-%08x`, a `-` and
+ *   8 hex digits (docs.asterisk.org: `SIP/george-0000003b`); `SIP/201` (a dial string) has none;
+ * - `IAX2/201-5`, `DAHDI/201-1`: a `-` and a decimal call number (`IAX2/%s-%d`), so an IAX2 or DAHDI peer whose own
+ *   name ends in `-` and digits cannot be told from its suffix and loses it;
+ * - `Local/201@from-internal-00000001;1`: the extension before `@context` (and `;n`, the half of the pair);
+ * - `SIP/201@pbx` (a dial string naming the host): the part before `@`.
  */
-const CHANNEL = /^(?:SIP|PJSIP|IAX2|DAHDI|Local)\/([^-@/\s]+)(?:[-@].*)?$/i;
+const CHANNEL = /^(?:(?:PJSIP|SIP)\/([^@;/\s]+?)(?:-[0-9a-f]{8})?|(?:IAX2|DAHDI)\/([^@;/\s]+?)(?:-\d+)?|Local\/([^@;/\s]+))(?:[@;].*)?$/i;
 
 /** The extension a channel names (`SIP/3502` → `3502`), or the text itself when it is not a channel. */
 export function channelExtension(text: string): string {
-  return CHANNEL.exec(text)?.[1] ?? text;
+  const channel = CHANNEL.exec(text);
+  return channel ? (channel[1] ?? channel[2] ?? channel[3] ?? text) : text;
 }
 
 /**
  * The ramal a value given by a PBX, an agent or an operator names, or undefined when it names none: surrounding spaces
  * are dropped (`'201 '`, a padded form field or a `+` left in a URL) and a channel is read for its extension
- * (`PJSIP/201-0000001a` → `201`); what remains must be a ramal (`isRamal`). Without this, `'201 '` or `SIP/201` was
+ * (`PJSIP/201-0000001a` → `201`, `PJSIP/SIP-200-0000001a` → `SIP-200`); what remains must be a ramal (`isRamal`). Without this, `'201 '` or `SIP/201` was
  * refused at the listener (the PBX's call event lost: PBXs do not retry a 400) while the agent's ramal was 201.
  */
 export function ramalOf(value: string): string | undefined {

@@ -44,6 +44,15 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The viewer of a request the auth hook let through (every dashboard route but the login's): a 401 if there is none,
+ * which only a route registered outside the hook would meet.
+ */
+export function viewerOf(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
+  return request.viewer;
+}
+
 function scopeOf(operador: Operador): TenantScope {
   return operador.papel === 'admin' ? 'all' : operador.empresas;
 }

@@ -1,6 +1,6 @@
 import { countJobRecords, customerSearchNeedsEmpresa, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, sendError, type Viewer } from './access';
+import { canAct, sendError, viewerOf } from './access';
 import {
   BULK_LIMIT,
   BulkCountChangedError,
@@ -66,10 +66,6 @@ const JobRefs = {
 // The bulk retry acts on the failed ones: its filter has no estado.
 // The bulk retry's filter is the search's, `estado` included (only its failed states are retried: retryMatching).
 const FilterSchema = { type: 'object', additionalProperties: false, properties: FILTER_PROPERTIES } as const;
-
-function viewerOf(request: FastifyRequest): Viewer {
-  return request.viewer as Viewer;
-}
 
 /** Leitores read only: every action answers 403 for them. */
 function refuseReader(request: FastifyRequest, reply: FastifyReply): boolean {

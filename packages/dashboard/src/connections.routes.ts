@@ -1,8 +1,8 @@
 import { connectionUsableBy } from '@integrador/integrador';
 import { type ConnectionTestResult, testConnection } from '@integrador/sources';
-import { type ConexaoIntegracao, findTenantConexao, listIntegracoes, listTenantConexoes } from '@integrador/store';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, seesTenant, type Viewer } from './access';
+import { type ConexaoIntegracao, findTenantConexao, listConexoesOfEmpresas } from '@integrador/store';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { canAct, seesTenant, type Viewer, viewerOf } from './access';
 import { auditAction } from './actions';
 import type { DashboardDeps } from './deps';
 import { formId } from './form-input';
@@ -16,11 +16,6 @@ import { layout } from './views/layout';
 interface ShownTest {
   conexaoId: number;
   result: ConnectionTestResult;
-}
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
-  return request.viewer;
 }
 
 /** Where the connections file stands on a row's nome_conexao for its empresa: defined, missing, or another's. */
@@ -50,12 +45,16 @@ export function connectionsRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const t = messages(viewer.locale);
       const act = canAct(viewer);
       const sections = [];
-      for (const { id, nome } of await visibleEmpresas(deps, viewer)) {
+      const empresas = await visibleEmpresas(deps, viewer);
+      // Two statements for every empresa the viewer sees (an admin sees them all), each row bound to its empresa.
+      const listed = await listConexoesOfEmpresas(
+        deps.database.db,
+        empresas.map(({ id }) => Number(id)),
+        viewer.filialId,
+      );
+      for (const { id, nome } of empresas) {
         const empresa = { id: Number(id), nome };
-        const [conexoes, integracoes] = await Promise.all([
-          listTenantConexoes(deps.database.db, empresa.id),
-          listIntegracoes(deps.database.db, { empresaId: empresa.id, filialId: viewer.filialId, nome }),
-        ]);
+        const { conexoes, integracoes } = listed.get(empresa.id) ?? { conexoes: [], integracoes: [] };
         if (!conexoes.length) continue;
         sections.push(html`<section data-empresa="${empresa.id}"><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>${t.name}</th><th>${t.connectionKind}</th><th>${t.connectionFile}</th><th>${t.integrations}</th><th></th></tr></thead><tbody>
 ${conexoes.map((c) => {

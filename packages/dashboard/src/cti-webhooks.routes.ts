@@ -27,7 +27,7 @@ import {
   webhookMessage,
 } from '@integrador/webhooks';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, seesTenant, sendError, type Viewer } from './access';
+import { canAct, seesTenant, sendError, type Viewer, viewerOf } from './access';
 import { auditAction } from './actions';
 import {
   actionErrors,
@@ -75,11 +75,6 @@ const date = (query: Query, key: 'desde' | 'ate', timeZone: string) => {
 const refuseFilter = (field: string): never => {
   throw new FieldRefusedError(field, 'date');
 };
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
-  return request.viewer;
-}
 
 /** The tenant a request is about: the one asked for when the viewer sees it, else the viewer's first; undefined otherwise. */
 function tenantOf(viewer: Viewer, requested: unknown): number | undefined {

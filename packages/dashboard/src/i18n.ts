@@ -273,7 +273,7 @@ const PT = {
   noIntegration: 'sem integração',
   customerSearchNeedsEmpresa:
     'A busca pelo nome ou CNPJ/CPF de um cliente procura dentro de uma empresa: escolha a empresa no filtro para encontrar as falhas do cliente. Em todas as empresas, o texto foi procurado só nas próprias falhas (parâmetros e mensagens).',
-  groupsShown: (groups: number) => `${groups} ${groups === 1 ? 'grupo' : 'grupos'} nesta página`,
+  groupsShown: (groups: number) => `${plural(groups, 'grupo', 'grupos')} nesta página`,
   moreGroups: (from: number, to: number) =>
     `Há mais grupos do que estes: esta página mostra os grupos ${from}–${to}, os vistos por último primeiro. Veja os demais em "Próximas →" ou filtre.`,
   groupsTooLarge: (max: number) =>
@@ -615,7 +615,7 @@ const EN: Messages = {
   noIntegration: 'no integration',
   customerSearchNeedsEmpresa:
     "Searching by a customer's name or CNPJ/CPF looks within one tenant: choose the tenant in the filter to find the customer's failures. Across every tenant the text was searched only in the failures themselves (parameters and messages).",
-  groupsShown: (groups) => `${groups} ${groups === 1 ? 'group' : 'groups'} on this page`,
+  groupsShown: (groups) => `${plural(groups, 'group', 'groups')} on this page`,
   moreGroups: (from, to) =>
     `There are more groups than these: this page shows groups ${from}–${to}, the ones seen last first. See the others with "Next →" or filter.`,
   groupsTooLarge: (max) =>

@@ -14,7 +14,7 @@ import {
   searchJobRecords,
 } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, type Viewer } from './access';
+import { canAct, type Viewer, viewerOf } from './access';
 import {
   type ActionResult,
   BULK_LIMIT,
@@ -69,11 +69,6 @@ import {
 } from './views/pages';
 
 type Query = Record<string, string | undefined>;
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
-  return request.viewer;
-}
 
 function page(
   reply: FastifyReply,

@@ -8,8 +8,8 @@ import {
   validationLimits,
 } from '@integrador/integrador';
 import { findServicoEndpoint, listServicosEndpoint } from '@integrador/store';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, seesTenant, type Viewer } from './access';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { canAct, seesTenant, type Viewer, viewerOf } from './access';
 import { auditAction } from './actions';
 import type { DashboardDeps } from './deps';
 import { formId } from './form-input';
@@ -29,11 +29,6 @@ interface ShownValidation {
   servicoId: number;
   ok: boolean;
   eventos: EventoValidation[];
-}
-
-function viewerOf(request: FastifyRequest): Viewer {
-  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
-  return request.viewer;
 }
 
 function validationBlock(viewer: Viewer, shown: ShownValidation): Raw {

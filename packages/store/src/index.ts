@@ -69,6 +69,7 @@ export {
   type IntegracaoDetail,
   type IntegracaoWithPause,
   type IntegradorConfiguration,
+  listConexoesOfEmpresas,
   listIntegracoes,
   listIntegracoesWithPause,
   listTenantConexoes,

@@ -136,6 +136,70 @@ export function listTenantConexoes(db: Kysely<Database>, empresaId: number): Pro
   return tenantConexoesQuery(db, empresaId).selectAll('c').orderBy('c.id').execute();
 }
 
+/** Each empresa's connections (tenantConexoesQuery's rule) and the integrações it reads, as the Conexões page lists them. */
+export interface EmpresaConexoes {
+  conexoes: ConexaoIntegracao[];
+  integracoes: Integracao[];
+}
+
+/**
+ * listTenantConexoes and listIntegracoes of several empresas (a dashboard viewer's), in two statements whatever their
+ * number instead of two per empresa: each connection row is paired with the empresa whose configuration may see it
+ * (its own, or a shared one an integracao of that empresa names), each integracao with its own empresa; `filialId`
+ * reads the integrações as whereReadableBy does. Only the empresas asked for are read; one with no connection is absent.
+ */
+export async function listConexoesOfEmpresas(
+  db: Kysely<Database>,
+  empresaIds: readonly number[],
+  filialId: number | null,
+): Promise<Map<number, EmpresaConexoes>> {
+  const byEmpresa = new Map<number, EmpresaConexoes>();
+  if (empresaIds.length === 0) return byEmpresa;
+  const ids = [...empresaIds];
+  const [conexoes, integracoes] = await Promise.all([
+    db
+      .selectFrom(['empresas as e', 'conexao_integracao as c'])
+      .where('e.id', 'in', ids)
+      .where((eb) =>
+        eb.or([
+          eb('c.empresa_id', '=', eb.ref('e.id')),
+          eb.and([
+            eb('c.empresa_id', 'is', null),
+            eb.exists(
+              eb
+                .selectFrom('integracao as i')
+                .select('i.id')
+                .whereRef('i.empresa_id', '=', 'e.id')
+                .whereRef('i.conexao_integracao_id', '=', 'c.id'),
+            ),
+          ]),
+        ]),
+      )
+      .selectAll('c')
+      .select('e.id as para_empresa_id')
+      .orderBy('e.id')
+      .orderBy('c.id')
+      .execute(),
+    db
+      .selectFrom('integracao')
+      .selectAll()
+      .where('empresa_id', 'in', ids)
+      .where(whereReadableBy({ filialId }))
+      .orderBy('empresa_id')
+      .orderBy('ordem')
+      .orderBy('id')
+      .execute(),
+  ]);
+  for (const { para_empresa_id, ...conexao } of conexoes) {
+    const empresaId = Number(para_empresa_id);
+    const entry = byEmpresa.get(empresaId) ?? { conexoes: [], integracoes: [] };
+    entry.conexoes.push(conexao);
+    byEmpresa.set(empresaId, entry);
+  }
+  for (const integracao of integracoes) byEmpresa.get(Number(integracao.empresa_id))?.integracoes.push(integracao);
+  return byEmpresa;
+}
+
 /** One conexao_integracao row by id, when the empresa's configuration may see it (tenantConexoesQuery); else undefined. */
 export function findTenantConexao(db: Kysely<Database>, empresaId: number, id: number): Promise<ConexaoIntegracao | undefined> {
   return tenantConexoesQuery(db, empresaId).selectAll('c').where('c.id', '=', id).executeTakeFirst();

@@ -100,9 +100,31 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
   });
 }
 
+/**
+ * Migrations renumbered after main had applied them under another name, never in a release: `027-webhook-registros`
+ * became `026-webhook-registros` (no gap in the unreleased list). A database migrated in between records the old name,
+ * which Kysely refuses as unknown (a NewerSchemaError advising a newer version) while the new name's up() would create
+ * webhook_registros a second time. Only these known pairs are renamed, and only when the new name is not recorded.
+ */
+const RENUMBERED: readonly { from: string; to: string }[] = [{ from: '027-webhook-registros', to: '026-webhook-registros' }];
+
+async function renameRenumbered(database: CrmDatabase, m: Migrator): Promise<void> {
+  // No migration applied: kysely_migration may not exist yet, and nothing was recorded under an old name.
+  if (!(await m.getMigrations()).some((known) => known.executedAt !== undefined)) return;
+  for (const { from, to } of RENUMBERED) {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration WHERE name IN (${from}, ${to})`.execute(database.db);
+    const names = rows.map((row) => row.name);
+    if (names.includes(from) && !names.includes(to)) {
+      await sql`UPDATE kysely_migration SET name = ${to} WHERE name = ${from}`.execute(database.db);
+    }
+  }
+}
+
 /** Brings the CRM database to the latest schema; returns the names of the migrations applied now. */
 export async function migrateToLatest(database: CrmDatabase): Promise<string[]> {
-  const { error, results }: MigrationResultSet = await migrator(database).migrateToLatest();
+  const m = migrator(database);
+  await renameRenumbered(database, m);
+  const { error, results }: MigrationResultSet = await m.migrateToLatest();
   if (error) {
     const unknown = UNKNOWN_EXECUTED.exec((error as Error).message)?.[1];
     if (unknown) throw new NewerSchemaError(unknown, { cause: error });
@@ -140,7 +162,8 @@ export async function migrationStatus(database: CrmDatabase): Promise<MigrationS
   if (applied.length > 0) {
     const names = new Set(known.map((m) => m.name));
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
-    unknown = rows.map((r) => r.name).filter((name) => !names.has(name));
+    // A renumbered migration's old name is no newer hub's: `migrate` renames it (its new name is listed as pending).
+    unknown = rows.map((r) => r.name).filter((name) => !names.has(name) && !RENUMBERED.some(({ from }) => from === name));
   }
   return { applied, pending, unknown };
 }

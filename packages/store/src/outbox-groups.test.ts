@@ -1,6 +1,6 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { CONTA } from '../../../test/fixtures/set-ws-contas';
 import { Coalescer } from './coalescer';
 import {
@@ -19,6 +19,23 @@ import { outboxGroupsOf } from './outbox-groups';
 import type { Database } from './schema';
 import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
 import { createEmpresa } from './tenants.repository';
+
+/**
+ * Waits until another session's statement waits on a lock `holder`'s open transaction holds (PostgreSQL's
+ * pg_blocking_pids): the claim has reached the row another run inserted, so committing now is the race under test
+ * (a fixed sleep let the COMMIT win on a loaded machine, and the claim then saw a committed row).
+ */
+async function blockedBy(holder: PoolClient): Promise<void> {
+  for (;;) {
+    // pg_stat_activity is read once per transaction unless cleared, and the holder's transaction stays open.
+    await holder.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await holder.query<{ waiting: number }>(
+      'SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))',
+    );
+    if ((rows[0]?.waiting ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 const exchange = { url: 'http://erp/g5', requisicao: '<req/>', resposta: '<resp/>', statusHttp: 200, duracaoMs: 12, erro: null };
 
@@ -104,7 +121,7 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
         [a.empresaId, a.integracaoId, a.chave, a.jobId],
       );
       const claims = Promise.allSettled([a, b].map((key) => outboxGroupsOf(own).claim(key)));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await blockedBy(client);
       await client.query('COMMIT');
       const [claimA, claimB] = await claims;
       // Never read as this run's interrupted attempt (created false, enviando: an outcome unknown): it is in flight.
@@ -141,7 +158,7 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
           (row) => row,
           (err: unknown) => err,
         );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await blockedBy(client);
       await client.query('COMMIT');
       const refused = await claim;
       expect(refused).toBeInstanceOf(RecordBusyError);

@@ -131,9 +131,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
       const kind = LISTENERS.get(request.params.file);
       const seen = { host: request.headers.host, via: request.params.token === undefined ? ('host' as const) : ('path' as const) };
+      // A HEAD records nothing, its refusals included: a PBX's health check HEADs the bare URL (no ramal, no telefone),
+      // and counting it would fill integrador_cti_listener_refused_total and the warn line with what is no PBX request.
+      const note: ListenerRefusals['note'] = request.method === 'HEAD' ? () => {} : (reason, details) => refusals.note(reason, details);
       // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
       if (!kind) {
-        refusals.note('unknown-file', { ...seen, address: request.socket.remoteAddress });
+        note('unknown-file', { ...seen, address: request.socket.remoteAddress });
         throw new HttpError(404, 'NOT_FOUND');
       }
       const listened: ListenerRequest = {
@@ -152,12 +155,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         admit: (empresaId) => admit(request, reply, empresaId),
       };
       // A HEAD (PBXs' health checks) is answered as its GET would be — status and headers, no body (Node sends none for
-      // HEAD) — and records nothing: no event, no pop, no rate-limit token.
+      // HEAD) — and records nothing: no event, no pop, no rate-limit token, no refusal.
       const outcome = request.method === 'HEAD' ? await listener.probe(listened) : await listener.accept(listened);
       if (outcome.status === 404) {
         if (outcome.reason === 'address-not-allowed')
-          refusals.note('address-not-allowed', { ...seen, empresaId: outcome.empresaId, address: outcome.address });
-        else refusals.note('unknown-tenant', { ...seen, address: request.socket.remoteAddress });
+          note('address-not-allowed', { ...seen, empresaId: outcome.empresaId, address: outcome.address });
+        else note('unknown-tenant', { ...seen, address: request.socket.remoteAddress });
         throw new HttpError(404, 'NOT_FOUND');
       }
       if (outcome.status === 400) {
@@ -169,7 +172,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           .toLowerCase();
         // A text body without the parameters (XML, free text): the sender needs the ways the listener takes them.
         const unsupported = type?.startsWith('text/') === true && outcome.faults.every((fault) => fault.problem === 'missing');
-        refusals.note(unsupported ? 'unsupported-media' : 'bad-parameters', { ...seen, empresaId: outcome.empresaId, fields });
+        note(unsupported ? 'unsupported-media' : 'bad-parameters', { ...seen, empresaId: outcome.empresaId, fields });
         if (unsupported)
           return reply.status(415).send({
             error: {
@@ -512,7 +515,9 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       async (request) => {
         const q = request.query;
         const empresaId = request.tenant.empresaId;
-        const telefone = q.telefone === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, q.telefone);
+        // An unencoded '+' arrives as a space (`?telefone=+1 212…` is ' 1 212…', read as DDD 21): restored as the listener does.
+        const given = restoreTelefonePlus({ telefone: q.telefone }).telefone as string | undefined;
+        const telefone = given === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, given);
         // A text no rule reads as a number would match nothing: said so, not answered with an empty page.
         if (telefone && phoneFilterFor(telefone, empresaId).kind === 'invalido')
           throw new HttpError(400, 'CTI_INVALID_PHONE_FILTER', { field: 'querystring.telefone', value: q.telefone ?? '' });

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { findCallByEvent, insertCall, setCallCustomer, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
 import { storedKey, storedNumber } from '../calls/call-number';
 import { CtiError } from '../cti-error';
-import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
+import { EXTENSION_TEXT, type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers, findCallersIfIndexed } from '../phone/phone-index';
 import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
@@ -83,7 +83,7 @@ export async function admitClickToCall(
   const params = { field: 'body.numero', value: numero };
   // More digits than the tenant's extensions, fewer than a number without its DDD: an extension longer than the ramal
   // length (PBXs do use 5-digit extensions; the default is 4) — said so, with the setting that takes it.
-  if (/^[\d\s().*#-]+$/.test(numero) && phone.digits.length > settings.ramalLength && phone.digits.length < 8) {
+  if (EXTENSION_TEXT.test(numero) && phone.digits.length > settings.ramalLength && phone.digits.length < 8) {
     const digits = String(phone.digits.length);
     throw new CtiError(
       'CTI_NUMBER_TOO_SHORT',

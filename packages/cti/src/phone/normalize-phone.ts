@@ -22,8 +22,8 @@ export interface NormalizeOptions {
   ramalLength?: number;
 }
 
-/** The text of an extension: digits, spaces and the signs a dial string holds. */
-const EXTENSION_TEXT = /^[\d\s().*#-]+$/;
+/** The text of an extension: digits, spaces and the signs a dial string holds (click-to-call's number reads it too). */
+export const EXTENSION_TEXT = /^[\d\s().*#-]+$/;
 
 const last8 = (national: string) => national.slice(-8);
 

@@ -85,7 +85,8 @@ export function setRegistroEmVooMigration(dialect: DialectName): Migration {
       if (dialect === 'mysql') {
         await db.schema.dropIndex('integracao_execucoes_em_voo').on('integracao_execucoes').execute();
         await db.schema.alterTable('integracao_execucoes').dropColumn('registro_em_voo').execute();
-        // `registro` takes the table's collation back (as 020's down()); fails if records differing only by case exist.
+        // `registro` takes the table's collation back (as 020's down()); it cannot fail on records differing only by
+        // case: the one unique index on it (integracao_execucoes_em_voo) is dropped just above.
         const { rows } = await sql<{ collation: string }>`SELECT TABLE_COLLATION AS collation FROM information_schema.TABLES
           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'integracao_execucoes'`.execute(db);
         const collation = rows[0]?.collation ?? 'utf8mb4_general_ci';

@@ -1,5 +1,6 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { migrateTo, migrateToLatest } from '../migrate';
+import { sql } from 'kysely';
+import { assertSchemaCurrent, migrateTo, migrateToLatest, migrationStatus, SchemaBehindError } from '../migrate';
 import { createEmpresa } from '../tenants.repository';
 
 // Migration 026 keeps each oportunidade's criacao from the bodies still stored when it runs (the first one that carried
@@ -43,5 +44,20 @@ describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
     await migrateTo(database, '025-mensagens-registro');
     expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('webhook_registros');
     await migrateToLatest(database);
+  });
+
+  it('takes a database that recorded this migration under its old name, 027-webhook-registros: renamed, not run again', async () => {
+    const { db } = database;
+    // As main left a database between wh4 and fixrev9a: 027-webhook-registros applied, the migrations after it not.
+    await migrateTo(database, '026-webhook-registros');
+    await sql`UPDATE kysely_migration SET name = '027-webhook-registros' WHERE name = '026-webhook-registros'`.execute(db);
+    // Until migrated, the apps that do not migrate say to run `integrador migrate`, not that a newer hub migrated it.
+    await expect(assertSchemaCurrent(database)).rejects.toBeInstanceOf(SchemaBehindError);
+    expect(await migrateToLatest(database)).toEqual(['027-execucoes-chave-binaria']);
+    const status = await migrationStatus(database);
+    expect(status).toMatchObject({ pending: [], unknown: [] });
+    expect(status.applied.map((row) => row.name)).toContain('026-webhook-registros');
+    // Run again: nothing to rename, nothing to apply.
+    expect(await migrateToLatest(database)).toEqual([]);
   });
 });
