@@ -51,6 +51,13 @@ function withoutValue<Code extends string>(
   ) as Record<Code, Record<Locale, string>>;
 }
 
+/**
+ * An ERP's answer refusing the login itself (Senior G5's "Usuário ou senha inválidos"), in pt-BR or English: a push's
+ * RECEPTOR_LOGIN_REFUSED and a web-service connection test read it alike.
+ */
+export const RECEPTOR_LOGIN_REFUSAL =
+  /usu[aá]rio ou senha inv[aá]lid|senha inv[aá]lida|invalid (user(name)? or password|credentials|password)/i;
+
 export const JOB_FAILURE_REASONS = defineCatalogue({
   // Not failures: a job moved to delayed on purpose waits without using an attempt (delayed-reason.ts).
   JOB_DELAYED: {

@@ -1,4 +1,5 @@
 import { maskUrlsInText } from '@integrador/logging';
+import { RECEPTOR_LOGIN_REFUSAL } from '@integrador/queue';
 import {
   type Execucao,
   markSending,
@@ -136,9 +137,6 @@ function refusalReasons(err: unknown, integracao: SetRunContext['definition']['i
 }
 
 /** Sends one record and records the receptor's answer (status enviado) before anything is written back. */
-/** An ERP's answer refusing the login itself (Senior G5's "Usuário ou senha inválidos"), in pt-BR or English. */
-const LOGIN_REFUSAL = /usu[aá]rio ou senha inv[aá]lid|senha inv[aá]lida|invalid (user(name)? or password|credentials|password)/i;
-
 async function send(
   ctx: SetRunContext,
   execucao: Execucao,
@@ -207,7 +205,7 @@ async function send(
     await recordTentativa(ctx, execucao, attempt, { status, mensagem: message, valores: reading.values });
     // The ERP refusing the connection's login (Senior answers tipoRetorno 2 "Usuário ou senha inválidos"): a credentials
     // fault of the connection, not of the record, worded with the connection's name and where its password comes from.
-    if (reading.code === undefined && LOGIN_REFUSAL.test(message)) {
+    if (reading.code === undefined && RECEPTOR_LOGIN_REFUSAL.test(message)) {
       const conexao = ctx.definition.conexao?.nome_conexao ?? integracao.nome;
       throw new PermanentError('RECEPTOR_LOGIN_REFUSED', message, { params: { conexao, rawDetail: message } });
     }
