@@ -14,13 +14,13 @@ export const SENIOR_CUSTOMER_SERVICE_PATH = '/g5-senior-services/sapiens_Synccom
 /** The largest answer read: a login refusal or a "customer not found" is a few hundred bytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-/** What the ERP said to the login: accepted, refused (its words), or no such service at that address (HTTP 404). */
+/** What the ERP said to the login: accepted, refused (its words), or no such service at that address (no SOAP answer). */
 export type WebServiceLogin =
   | { readonly outcome: 'accepted' }
   | { readonly outcome: 'refused'; readonly detail: string }
   | { readonly outcome: 'noService'; readonly path: string };
 
-/** An answer that is neither a login verdict nor a missing service (a fault, a 500): the step fails with its words. */
+/** A SOAP answer that is no login verdict (a fault about something else): the step fails with its words. */
 export class WebServiceAnswerError extends Error {
   override name = 'WebServiceAnswerError';
 }
@@ -87,7 +87,9 @@ export async function webServiceLogin(connection: WebServiceConnection, timeoutM
   const answer = await post(url, envelope(connection), connection, timeoutMs);
   const text = answerText(answer.body);
   if (refusal.test(text)) return { outcome: 'refused', detail: text };
-  if (answer.status === 404) return { outcome: 'noService', path: SENIOR_CUSTOMER_SERVICE_PATH };
+  // No SOAP answer at all (a 404, a web page): no G5 service there to log in to.
+  if (answer.status === 404 || !/<(?:\w+:)?Envelope\b/.test(answer.body))
+    return { outcome: 'noService', path: SENIOR_CUSTOMER_SERVICE_PATH };
   if (answer.status === 200 && /obterClienteResponse/.test(answer.body)) return { outcome: 'accepted' };
   throw new WebServiceAnswerError(`HTTP ${answer.status}: ${text}`);
 }
