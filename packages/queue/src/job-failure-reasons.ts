@@ -428,6 +428,19 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu com o status HTTP {status}',
     en: 'the webhook delivery was given up after {tentativas} attempt(s): the receiver answered with HTTP status {status}',
   },
+  // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
+  // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a
+  // parameter to give (trial M3). Without a near name: MISSING_VARIABLE_UNKNOWN below.
+  MISSING_VARIABLE: {
+    'pt-BR':
+      'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (quis dizer #{sugestao}#?): corrija a grafia em {onde}',
+    en: 'integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (did you mean #{sugestao}#?): fix the spelling in {onde}',
+  },
+  MISSING_VARIABLE_UNKNOWN: {
+    'pt-BR':
+      'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (nem parâmetro, nem coluna da consulta, nem dependência): confira a grafia ou informe-o nos parâmetros da execução',
+    en: "integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (no parameter, consulta column or dependency): check the spelling or give it in the run's parameters",
+  },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',
@@ -468,14 +481,16 @@ export function jobFailureLabel(
   values?: Readonly<Record<string, string | number>> | null,
 ): string | undefined {
   if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
-    const text = JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
+    // A missing variable with no near name has its own wording (no "did you mean").
+    const worded = code === 'MISSING_VARIABLE' && values.sugestao === undefined ? 'MISSING_VARIABLE_UNKNOWN' : code;
+    const text = JOB_FAILURE_REASONS_WITH_VALUES.message(locale, worded, values);
     if (!/\{\w+\}/.test(text)) return text;
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
 
-/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa). */
-const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS']);
+/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa; MISSING_VARIABLE the integration, column and variable). */
+const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS', 'MISSING_VARIABLE']);
 
 /**
  * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message
