@@ -203,6 +203,47 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(sent()).toHaveLength(1);
   });
 
+  it('a campo_crm typo (#fantazia#) fails naming the integration, the campos_integracao row and the nearest column, one language each (trial M3)', async () => {
+    const campo = await database.db
+      .selectFrom('campos_integracao')
+      .select(['id', 'campo_crm'])
+      .where('integracao_id', '=', 19)
+      .executeTakeFirstOrThrow();
+    const typo = campo.campo_crm.replace('#fantasia#', '#fantazia#');
+    expect(typo).not.toBe(campo.campo_crm);
+    await database.db.updateTable('campos_integracao').set({ campo_crm: typo }).where('id', '=', campo.id).execute();
+    const callsBefore = erp.requests.count;
+    const failed = await runToEnd(19, { contaId: CONTA.id });
+    expect(failed.state).toBe('failed');
+    expect(failed.job.attemptsMade).toBe(1);
+    expect(erp.requests.count).toBe(callsBefore);
+    const jobId = String(failed.job.id);
+    for (let i = 0; i < 200; i++) {
+      const record = await database.db
+        .selectFrom('registro_jobs')
+        .select('erro_codigo')
+        .where('job_id', '=', jobId)
+        .where('estado', '=', 'falhou')
+        .executeTakeFirst();
+      if (record?.erro_codigo) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const status = async (language: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/v1/jobs/set/${jobId}`,
+          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
+        })
+      ).json() as { failedReasonText: string };
+    expect((await status('pt-BR')).failedReasonText).toBe(
+      `a integração SET-WS-CONTAS usa #fantazia# em campos_integracao #${campo.id}, e nada lhe dá valor (quis dizer #fantasia#?): corrija a grafia em campos_integracao #${campo.id}`,
+    );
+    expect((await status('en')).failedReasonText).toBe(
+      `integracao SET-WS-CONTAS uses #fantazia# in campos_integracao #${campo.id}, and nothing gives it a value (did you mean #fantasia#?): fix the spelling in campos_integracao #${campo.id}`,
+    );
+  });
+
   it("a receptor on loopback refused by the hub's outbound guard (OUTBOUND_ALLOW_LOOPBACK off) is the guard's failure, not the receptor's: its code, its words, the setting that opens it", async () => {
     const callsBefore = erp.requests.count;
     allowLoopbackOutbound(false);

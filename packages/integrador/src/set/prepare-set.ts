@@ -69,6 +69,9 @@ function placeMissing<T>(integracao: Integracao, values: Readonly<Record<string,
     return work();
   } catch (err) {
     if (!(err instanceof MissingVariableError) || err.params) throw err;
+    // A value of that name that is null (a column of the record left empty) is no typo: the engine's words stay.
+    const lower = err.variable.toLowerCase();
+    if (Object.keys(values).some((name) => name.toLowerCase() === lower)) throw err;
     const onde = err.campoId === undefined ? 'link' : `campos_integracao #${err.campoId}`;
     const sugestao = nearestVariable(err.variable, Object.keys(values));
     throw err.inIntegration({ integracao: integracao.nome, onde, ...(sugestao ? { sugestao } : {}) });
