@@ -135,6 +135,38 @@ describe('dashboard action answers', () => {
     expect(foreignRun.statusCode).toBe(404);
   });
 
+  it('a schedule pause and a run now answer in words that fit: the integration paused, the job queued (trial L2)', async () => {
+    const { cookie, csrf } = await h.login('admin');
+    const get = await h.scheduledGet('GET-FLASH-L2', '0 3 * * *');
+    const infoFlash = (body: string) => unescapeHtml(/<div class="flash " role="status">([^<]*)<\/div>/.exec(body)?.[1] ?? '');
+    const post = (url: string, fields: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie },
+        payload: { _csrf: csrf, empresa: String(h.empresaA), integracao: String(get.id), ...fields },
+      });
+    const run = await post('/dashboard/acoes/executar', {});
+    expect([run.statusCode, flashOf(run.body)]).toEqual([302, undefined]);
+    const location = run.headers.location as string;
+    expect(location).toMatch(new RegExp(`^/dashboard/agendamentos\\?executada=${get.id}&job=get%2F`));
+    const job = decodeURIComponent(/job=([^&]+)/.exec(location)?.[1] ?? '');
+    expect(infoFlash((await h.app.inject({ url: location, headers: { cookie } })).body)).toBe(
+      `Execução da integração #${get.id} enfileirada: job ${job}.`,
+    );
+    expect(infoFlash((await h.app.inject({ url: `${location}&lang=en`, headers: { cookie } })).body)).toBe(
+      `Run of integracao #${get.id} queued: job ${job}.`,
+    );
+    for (const [modo, text] of [
+      ['pausar', `Agendamento da integração #${get.id} pausado.`],
+      ['retomar', `Agendamento da integração #${get.id} retomado.`],
+    ] as const) {
+      const answer = await post('/dashboard/acoes/agendamento', { modo });
+      expect(answer.statusCode).toBe(302);
+      expect(infoFlash((await h.app.inject({ url: answer.headers.location as string, headers: { cookie } })).body)).toBe(text);
+    }
+  });
+
   it('a form action with a malformed job, integration, empresa, endpoint or delivery id answers 400 in the page, never a 500', async () => {
     const { cookie, csrf } = await h.login('admin');
     const a = String(h.empresaA);

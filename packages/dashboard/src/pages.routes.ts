@@ -512,7 +512,7 @@ ${items.map(
         return reply.redirect(`/dashboard/agendamentos?recusado=${err.code}&integracao=${err.integracaoId}`);
       }
       if (!ok) return sendStatusPage(reply, viewer, 404);
-      return reply.redirect('/dashboard/agendamentos?feito=1');
+      return reply.redirect(`/dashboard/agendamentos?${body.modo === 'pausar' ? 'pausado' : 'retomado'}=${integracaoId}`);
     });
 
     app.post('/dashboard/acoes/empresa', async (request, reply) => {
@@ -535,9 +535,11 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const run = await runNow(deps, viewer, formId(body, 'empresa'), formId(body, 'integracao'));
+      const integracaoId = formId(body, 'integracao');
+      const run = await runNow(deps, viewer, formId(body, 'empresa'), integracaoId);
       if (!run) return sendStatusPage(reply, viewer, 404);
-      return reply.redirect(`/dashboard/agendamentos?feito=1`);
+      // The flash names the job it queued, so the operator can follow it (trial L2).
+      return reply.redirect(`/dashboard/agendamentos?executada=${integracaoId}&job=${encodeURIComponent(`${run.queue}/${run.jobId}`)}`);
     });
   };
 }
@@ -568,6 +570,10 @@ function scheduleFlash(
   // A tenant paused or resumed: named from the empresas the viewer sees (an id of another tenant's words nothing).
   const tenant = empresas.find((e) => String(e.id) === (query.pausada ?? query.retomada));
   if (tenant) return (query.pausada ? t.tenantPausedDone : t.tenantResumedDone)(`${tenant.nome} (#${tenant.id})`);
+  const paused = query.pausado ?? query.retomado;
+  if (paused && /^\d{1,10}$/.test(paused)) return t.scheduleDone(Number(paused), query.pausado !== undefined);
+  if (query.executada && /^\d{1,10}$/.test(query.executada) && query.job && /^[a-z]+\/[\w:.-]{1,200}$/.test(query.job))
+    return t.runQueued(Number(query.executada), query.job);
   return query.feito !== undefined ? t.done(1) : undefined;
 }
 
