@@ -167,6 +167,26 @@ describe('dashboard action answers', () => {
     }
   });
 
+  it("an operator of one empresa typing another empresa's id gets one answer on every page: the not-found page, 404 (trial L5)", async () => {
+    const b = await h.login('opb');
+    const a = h.empresaA;
+    for (const url of [
+      `/dashboard/falhas?empresa=${a}`,
+      `/dashboard/agendamentos?empresa=${a}`,
+      `/dashboard/ligacoes?empresa=${a}`,
+      `/dashboard/webhooks?empresa=${a}`,
+      '/dashboard/jobs/set/no-such-job',
+    ]) {
+      for (const [lang, text] of [
+        ['pt-BR', 'Não encontrado.'],
+        ['en', 'Not found.'],
+      ] as const) {
+        const answer = await h.app.inject({ url: `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`, headers: { cookie: b.cookie } });
+        expect([url, answer.statusCode, /<p id="nao-encontrado">([^<]*)<\/p>/.exec(answer.body)?.[1]]).toEqual([url, 404, text]);
+      }
+    }
+  });
+
   it('a form action with a malformed job, integration, empresa, endpoint or delivery id answers 400 in the page, never a 500', async () => {
     const { cookie, csrf } = await h.login('admin');
     const a = String(h.empresaA);

@@ -270,6 +270,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       // The calls page opens on the viewer's first tenant; the webhooks page on every tenant the viewer sees (an
       // operator's endpoints may all be in another tenant than the first), unless one is asked for.
       const asked = empresas.find((e) => e.id === requested)?.id;
+      // Another empresa's id (or none there is) is the dashboard's one not-found page, as on the other pages (trial L5).
+      if (requested !== undefined && asked === undefined) return sendStatusPage(reply, viewer, 404);
       const empresaId = kind === 'webhooks' ? asked : (asked ?? empresas[0]?.id);
       // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
       const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;

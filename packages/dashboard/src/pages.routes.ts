@@ -309,11 +309,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const { fila, id } = request.params as { fila: string; id: string };
       const detail = await jobDetail(deps.database, deps.producer, viewer, fila, id, preview);
       const t = messages(viewer.locale);
-      if (!detail)
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: t.notFound, active: '', body: html`` }));
+      if (!detail) return sendStatusPage(reply, viewer, 404);
       return page(
         reply,
         viewer,
