@@ -1,5 +1,5 @@
 import { createRedis } from '@integrador/queue';
-import { type EstadoRegistroJob, findJobRecord } from '@integrador/store';
+import { type EstadoRegistroJob, findJobRecord, setTenantPaused } from '@integrador/store';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { Worker } from 'bullmq';
 import { seniorG5ConnectionsYaml } from './fixtures/senior-g5';
@@ -184,6 +184,30 @@ describe('dashboard action answers', () => {
         const answer = await h.app.inject({ url: `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`, headers: { cookie: b.cookie } });
         expect([url, answer.statusCode, /<p id="nao-encontrado">([^<]*)<\/p>/.exec(answer.body)?.[1]]).toEqual([url, 404, text]);
       }
+    }
+  });
+
+  it('the webhooks page says the empresa is paused, so a resend there waits for its resume; its schedules offer no row pause (trial L3)', async () => {
+    const { cookie } = await h.login('opa');
+    const get = await h.scheduledGet('GET-PAUSA-L3', '0 4 * * *');
+    const row = async () =>
+      /<tr><td>GET-PAUSA-L3[\s\S]*?<\/tr>/.exec((await h.app.inject({ url: '/dashboard/agendamentos', headers: { cookie } })).body)?.[0] ??
+      '';
+    expect(await row()).toContain('value="pausar"');
+    const url = `/dashboard/webhooks?empresa=${h.empresaA}`;
+    expect((await h.app.inject({ url, headers: { cookie } })).body).not.toContain('id="empresas-pausadas"');
+    await setTenantPaused(h.database.db, h.empresaA, true, 'test');
+    try {
+      const paused = await row();
+      expect(paused).toContain('<td>pausado com a empresa (retome a empresa)</td>');
+      expect(paused).not.toContain('value="pausar"');
+      expect(paused).toContain(`value="${get.id}"`);
+      const body = (await h.app.inject({ url, headers: { cookie } })).body;
+      expect(body).toMatch(
+        /<p class="flash err" id="empresas-pausadas">Empresas pausadas \(agendamentos parados; jobs na fila só rodam quando forem retomadas\):/,
+      );
+    } finally {
+      await setTenantPaused(h.database.db, h.empresaA, false, 'test');
     }
   });
 

@@ -39,9 +39,10 @@ import { html, type Raw } from './html';
 import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
-import { visibleEmpresas } from './pages.routes';
+import { pausedEmpresas, visibleEmpresas } from './pages.routes';
 import { customerNames, usuarioNames } from './queries';
 import { sendStatusPage } from './status-page';
+import { pausedNotice } from './views/confirm';
 import { type CallExtras, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
 import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
@@ -314,7 +315,9 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
                 flash: { text: webhooks.refused, error: true },
               }),
             );
-        body = webhooks.body;
+        // A paused empresa takes no delivery, a resend included, until it is resumed: said above its endpoints (trial L3).
+        const paused = (await pausedEmpresas(deps, viewer)).filter((e) => empresaId === undefined || e.id === empresaId);
+        body = html`${pausedNotice(viewer, paused)}${webhooks.body}`;
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
       const shown = refused ? { text: refused, error: true } : answer ? { text: answer.text } : flash ? { text: flash } : undefined;

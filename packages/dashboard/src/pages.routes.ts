@@ -346,9 +346,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 ${items.map(
   (
     s,
-  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : pausedWithTenant(s) ? t.pausedWithTenant : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)}${s.lastRun.error === null ? '' : html` <span class="erro-motivo">${s.lastRun.errorReason ?? t.unwordedFailure}</span>${technicalDetails(viewer, '', s.lastRun.errorDetail)}`}` : '—'}</td>
-<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled') : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled' && !pausedWithTenant(s)) : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }
@@ -573,6 +573,11 @@ function scheduleFlash(
   return query.feito !== undefined ? t.done(1) : undefined;
 }
 
+/** A schedule paused only because its whole empresa is: no row pause to offer, the empresa's resume is what runs it (trial L3). */
+function pausedWithTenant(s: { status: string; schedulePaused: boolean }): boolean {
+  return s.status === 'paused' && !s.schedulePaused;
+}
+
 /** Run now, and pause or resume, for one schedule row: no pause without a cron (nothing to pause; a resume stays offered). */
 function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number, paused: boolean, scheduled: boolean) {
   const t = messages(viewer.locale);
@@ -659,8 +664,8 @@ export async function visibleEmpresas(deps: DashboardDeps, viewer: Viewer) {
   return query.orderBy('id').execute();
 }
 
-/** The paused empresas among those the viewer sees (the overview's and the failures list's notice). */
-async function pausedEmpresas(deps: DashboardDeps, viewer: Viewer): Promise<Array<{ id: number; nome: string }>> {
+/** The paused empresas among those the viewer sees (the overview's, the failures list's and the webhooks page's notice). */
+export async function pausedEmpresas(deps: DashboardDeps, viewer: Viewer): Promise<Array<{ id: number; nome: string }>> {
   const paused = new Set(await listPausedTenants(deps.database.db));
   if (paused.size === 0) return [];
   return (await visibleEmpresas(deps, viewer)).filter((e) => paused.has(Number(e.id))).map((e) => ({ id: Number(e.id), nome: e.nome }));

@@ -430,16 +430,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
   // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
   // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a
-  // parameter to give (trial M3). Without a near name: MISSING_VARIABLE_UNKNOWN below.
+  // parameter to give (trial M3). Without a near name: MISSING_VARIABLE_WITHOUT_GUESS below.
   MISSING_VARIABLE: {
     'pt-BR':
       'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (quis dizer #{sugestao}#?): corrija a grafia em {onde}',
     en: 'integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (did you mean #{sugestao}#?): fix the spelling in {onde}',
-  },
-  MISSING_VARIABLE_UNKNOWN: {
-    'pt-BR':
-      'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (nem parâmetro, nem coluna da consulta, nem dependência): confira a grafia ou informe-o nos parâmetros da execução',
-    en: "integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (no parameter, consulta column or dependency): check the spelling or give it in the run's parameters",
   },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
@@ -471,6 +466,15 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
 });
 
+// MISSING_VARIABLE placed but with no value's name near it: no "did you mean", the two fixes said instead.
+const MISSING_VARIABLE_WITHOUT_GUESS = defineCatalogue({
+  MISSING_VARIABLE: {
+    'pt-BR':
+      'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (nem parâmetro, nem coluna da consulta, nem dependência): confira a grafia ou informe-o nos parâmetros da execução',
+    en: "integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (no parameter, consulta column or dependency): check the spelling or give it in the run's parameters",
+  },
+});
+
 /**
  * The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none);
  * with the failure's values (registro_jobs' `parametros.failure`) when its wording names one.
@@ -482,8 +486,10 @@ export function jobFailureLabel(
 ): string | undefined {
   if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
     // A missing variable with no near name has its own wording (no "did you mean").
-    const worded = code === 'MISSING_VARIABLE' && values.sugestao === undefined ? 'MISSING_VARIABLE_UNKNOWN' : code;
-    const text = JOB_FAILURE_REASONS_WITH_VALUES.message(locale, worded, values);
+    const text =
+      code === 'MISSING_VARIABLE' && values.sugestao === undefined
+        ? MISSING_VARIABLE_WITHOUT_GUESS.message(locale, code, values)
+        : JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
     if (!/\{\w+\}/.test(text)) return text;
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
