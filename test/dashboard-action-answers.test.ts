@@ -1,5 +1,5 @@
 import { createRedis } from '@integrador/queue';
-import { type EstadoRegistroJob, findJobRecord } from '@integrador/store';
+import { type EstadoRegistroJob, findJobRecord, setTenantPaused } from '@integrador/store';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { Worker } from 'bullmq';
 import { seniorG5ConnectionsYaml } from './fixtures/senior-g5';
@@ -133,6 +133,82 @@ describe('dashboard action answers', () => {
       payload: { _csrf: other.csrf, empresa: String(h.empresaA), integracao: '19' },
     });
     expect(foreignRun.statusCode).toBe(404);
+  });
+
+  it('a schedule pause and a run now answer in words that fit: the integration paused, the job queued (trial L2)', async () => {
+    const { cookie, csrf } = await h.login('admin');
+    const get = await h.scheduledGet('GET-FLASH-L2', '0 3 * * *');
+    const infoFlash = (body: string) => unescapeHtml(/<div class="flash " role="status">([^<]*)<\/div>/.exec(body)?.[1] ?? '');
+    const post = (url: string, fields: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie },
+        payload: { _csrf: csrf, empresa: String(h.empresaA), integracao: String(get.id), ...fields },
+      });
+    const run = await post('/dashboard/acoes/executar', {});
+    expect([run.statusCode, flashOf(run.body)]).toEqual([302, undefined]);
+    const location = run.headers.location as string;
+    expect(location).toMatch(new RegExp(`^/dashboard/agendamentos\\?executada=${get.id}&job=get%2F`));
+    const job = decodeURIComponent(/job=([^&]+)/.exec(location)?.[1] ?? '');
+    expect(infoFlash((await h.app.inject({ url: location, headers: { cookie } })).body)).toBe(
+      `Execução da integração #${get.id} enfileirada: job ${job}.`,
+    );
+    expect(infoFlash((await h.app.inject({ url: `${location}&lang=en`, headers: { cookie } })).body)).toBe(
+      `Run of integracao #${get.id} queued: job ${job}.`,
+    );
+    for (const [modo, text] of [
+      ['pausar', `Agendamento da integração #${get.id} pausado.`],
+      ['retomar', `Agendamento da integração #${get.id} retomado.`],
+    ] as const) {
+      const answer = await post('/dashboard/acoes/agendamento', { modo });
+      expect(answer.statusCode).toBe(302);
+      expect(infoFlash((await h.app.inject({ url: answer.headers.location as string, headers: { cookie } })).body)).toBe(text);
+    }
+  });
+
+  it("an operator of one empresa typing another empresa's id gets one answer on every page: the not-found page, 404 (trial L5)", async () => {
+    const b = await h.login('opb');
+    const a = h.empresaA;
+    for (const url of [
+      `/dashboard/falhas?empresa=${a}`,
+      `/dashboard/agendamentos?empresa=${a}`,
+      `/dashboard/ligacoes?empresa=${a}`,
+      `/dashboard/webhooks?empresa=${a}`,
+      '/dashboard/jobs/set/no-such-job',
+    ]) {
+      for (const [lang, text] of [
+        ['pt-BR', 'Não encontrado.'],
+        ['en', 'Not found.'],
+      ] as const) {
+        const answer = await h.app.inject({ url: `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`, headers: { cookie: b.cookie } });
+        expect([url, answer.statusCode, /<p id="nao-encontrado">([^<]*)<\/p>/.exec(answer.body)?.[1]]).toEqual([url, 404, text]);
+      }
+    }
+  });
+
+  it('the webhooks page says the empresa is paused, so a resend there waits for its resume; its schedules offer no row pause (trial L3)', async () => {
+    const { cookie } = await h.login('opa');
+    const get = await h.scheduledGet('GET-PAUSA-L3', '0 4 * * *');
+    const row = async () =>
+      /<tr><td>GET-PAUSA-L3[\s\S]*?<\/tr>/.exec((await h.app.inject({ url: '/dashboard/agendamentos', headers: { cookie } })).body)?.[0] ??
+      '';
+    expect(await row()).toContain('value="pausar"');
+    const url = `/dashboard/webhooks?empresa=${h.empresaA}`;
+    expect((await h.app.inject({ url, headers: { cookie } })).body).not.toContain('id="empresas-pausadas"');
+    await setTenantPaused(h.database.db, h.empresaA, true, 'test');
+    try {
+      const paused = await row();
+      expect(paused).toContain('<td>pausado com a empresa (retome a empresa)</td>');
+      expect(paused).not.toContain('value="pausar"');
+      expect(paused).toContain(`value="${get.id}"`);
+      const body = (await h.app.inject({ url, headers: { cookie } })).body;
+      expect(body).toMatch(
+        /<p class="flash err" id="empresas-pausadas">Empresas pausadas \(agendamentos parados; jobs na fila só rodam quando forem retomadas\):/,
+      );
+    } finally {
+      await setTenantPaused(h.database.db, h.empresaA, false, 'test');
+    }
   });
 
   it('a form action with a malformed job, integration, empresa, endpoint or delivery id answers 400 in the page, never a 500', async () => {

@@ -75,7 +75,7 @@ describe('dashboard in a browser', () => {
 
     await fixPassword();
     await page.click('button:has-text("Reprocessar")');
-    await page.waitForSelector('text=Ação registrada: 1 job(s).');
+    await page.waitForSelector('text=Ação registrada: 1 job.');
     await h.waitForRecord(failed as string, 'concluido');
     await page.reload();
     expect(await page.locator('#estado').innerText()).toContain('concluído');
@@ -90,7 +90,7 @@ describe('dashboard in a browser', () => {
     await page.waitForSelector('#confirmacao');
     expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 2 job(s)');
     await page.click('#confirmar');
-    await page.waitForSelector('text=Ação registrada: 2 job(s).');
+    await page.waitForSelector('text=Ação registrada: 2 jobs.');
     await h.waitForRecord(a as string, 'concluido');
     await h.waitForRecord(b as string, 'concluido');
 
@@ -157,7 +157,7 @@ describe('dashboard in a browser', () => {
     await page.locator('tr[data-entrega] details').first().click();
     await shot(page, 'webhooks');
     await page.locator('tr[data-entrega] button:has-text("Reenviar")').first().click();
-    await page.waitForSelector('text=Ação registrada: 1 entrega(s) de webhook.');
+    await page.waitForSelector('text=Ação registrada: 1 entrega de webhook.');
 
     await page.click('text=Auditoria');
     const audit = await page.locator('tbody').innerText();

@@ -57,8 +57,8 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     expect(confirmed.statusCode).toBe(302);
     expect(confirmed.headers.location).toBe('/dashboard/jobs/set/confirm-discard?feito=1&acao=discard');
     expect(await h.producer.getJob('set', 'confirm-discard')).toBeUndefined();
-    expect(flashOf(await get(cookie, confirmed.headers.location as string))).toBe('1 job(s) descartado(s).');
-    expect(flashOf(await get(cookie, `${confirmed.headers.location}&lang=en`))).toBe('1 job(s) discarded.');
+    expect(flashOf(await get(cookie, confirmed.headers.location as string))).toBe('1 job descartado.');
+    expect(flashOf(await get(cookie, `${confirmed.headers.location}&lang=en`))).toBe('1 job discarded.');
     // A confirmation's `voltar` of another site is not followed.
     const away = await post(cookie, '/dashboard/acoes/descartar', {
       _csrf: csrf,

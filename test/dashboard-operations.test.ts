@@ -133,7 +133,11 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(own.calls.map((c: { empresa_id: number }) => c.empresa_id)).toEqual([h.empresaB]);
 
     const opb = await h.login('opb');
-    const page = await h.app.inject({ url: `/dashboard/ligacoes?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } });
+    // Another empresa's id: the not-found page (trial L5), nothing of A's; B's own page lists B's calls only.
+    const foreign = await h.app.inject({ url: `/dashboard/ligacoes?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain('a1.mp3');
+    const page = await h.app.inject({ url: '/dashboard/ligacoes', headers: { cookie: opb.cookie } });
     expect(page.body).toContain('b1.mp3');
     expect(page.body).not.toContain('a1.mp3');
     const opa = await h.login('opa');
@@ -197,7 +201,11 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(crossRecover.statusCode).toBe(404);
     expect((await h.app.inject({ url: `/dashboard/api/webhooks?empresa=${h.empresaA}`, headers: b })).statusCode).toBe(404);
     const opb = await h.login('opb');
-    const pageB = (await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } })).body;
+    // Another empresa's id: the not-found page (trial L5), nothing of A's; B's own page lists B's endpoints only.
+    const foreign = await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain('CRM A');
+    const pageB = (await h.app.inject({ url: '/dashboard/webhooks', headers: { cookie: opb.cookie } })).body;
     expect(pageB).toContain('CRM B');
     expect(pageB).not.toContain('CRM A');
 

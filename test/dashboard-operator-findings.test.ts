@@ -280,7 +280,7 @@ describe('dashboard: operator trial findings', () => {
       'agendamento de SET-WS-CONTAS às 05/12/2026, 19:15',
     );
     await page.goto(`${h.url}/dashboard/webhooks?empresa=${h.empresaA}&feito=3`);
-    await page.waitForSelector('text=Ação registrada: 3 entrega(s) de webhook.');
+    await page.waitForSelector('text=Ação registrada: 3 entregas de webhook.');
   }, 60000);
 
   it("shows a schedule's last failure in one language, its English detail folded", async () => {

@@ -209,7 +209,7 @@ describe('dashboard at scale (trial 3)', () => {
     // Nothing was retried by showing the confirmation.
     expect(await (await queue.getJob('tok-14'))?.getState()).toBe('failed');
     await page.click('#confirmar');
-    await page.waitForSelector('text=Ação registrada: 1 job(s).');
+    await page.waitForSelector('text=Ação registrada: 1 job.');
     expect(await (await queue.getJob('tok-14'))?.getState()).toBe('waiting');
     expect(await (await queue.getJob('tok-140'))?.getState()).toBe('failed');
 

@@ -2,7 +2,7 @@ import { launchBrowser } from '@integrador/test-support/browser';
 import type { Browser, Page } from 'playwright-core';
 import { seniorG5ConnectionsYaml } from './fixtures/senior-g5';
 import { CONTA } from './fixtures/set-ws-contas';
-import { DashboardHarness } from './support/dashboard-harness';
+import { DashboardHarness, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
 
 /** A database password the connections file holds: never in a page, flash, audit row or answer. */
 const ERP_SECRET = 'senha-secreta-do-erp-d4';
@@ -187,9 +187,12 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
     expect(await row(page, ROW.alheia).innerText()).toContain('restrita a outra empresa');
     expect(await row(page, ROW.deB).count()).toBe(0);
 
-    // The ERP double answers: every step worked.
-    expect(await testRow(page, 3)).toContain('Conexão "senior_g5" ok');
+    // The ERP double answers, but the harness's file holds a wrong password: the login step says so, as a push would.
+    expect(await testRow(page, 3)).toContain(
+      'A conexão "senior_g5" falhou: o ERP recusou o login da conexão senior_g5: confira o usuário e a senha',
+    );
     expect(await page.locator('#teste-conexao[data-conexao="3"] li[data-passo=reachability]').getAttribute('class')).toBe('concluido');
+    expect(await page.locator('#teste-conexao[data-conexao="3"] li.falhou').getAttribute('data-passo')).toBe('login');
 
     // Loopback the entry does not open: the outbound guard's refusal, worded, before any driver connects.
     expect(await testRow(page, ROW.guarded)).toContain('A conexão "erp_guarded" falhou');
@@ -232,6 +235,9 @@ describe('dashboard: grouped failures paged, customer search bounded, connection
     );
     expect(audited.every((a) => Number(a.empresa_id) === h.empresaA && a.autor === 'opa')).toBe(true);
     expect(JSON.stringify(audited)).not.toContain(ERP_SECRET);
+    expect(JSON.stringify(audited)).not.toContain(WRONG_ERP_PASSWORD);
+    const senior = audited.find((a) => a.alvo === 'conexao/3 (senior_g5)')?.detalhe;
+    expect(typeof senior === 'string' ? JSON.parse(senior) : senior).toEqual({ ok: false, codigo: 'RECEPTOR_LOGIN_REFUSED' });
   }, 120000);
 
   it('Testar conexão: another tenant’s connection id is not found, a leitor has no button, a bad id is a 400', async () => {

@@ -148,6 +148,58 @@ describe('all-in-one fleet (npm start)', () => {
     });
   }, 180_000);
 
+  it('refuses a connections file with a typo at once, worded in the configured language, starting no app (trial M2)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
+    const file = path.join(dataDir, 'connections.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'connections:',
+        '  senior_g5:',
+        '    tipo: webservise',
+        '    baseUrl: http://127.0.0.1:8080',
+        '    user: integrador',
+        '    password: segredo-do-arquivo',
+        '  erp_db:',
+        '    tipo: database',
+        '    driver: postgres',
+        '    host: 127.0.0.1',
+        '    database: erp',
+        '    user: erp',
+        '    pasword: segredo-do-arquivo',
+      ].join('\n'),
+    );
+    const env = { REDIS_URL: TEST_REDIS_URL, DATA_DIR: dataDir, KEY_PREFIX: testPrefix(), LOG_LEVEL: 'info', METRICS_PORT: '0' };
+    for (const [lang, banner, tipo, pasword] of [
+      [
+        'pt-BR',
+        'A frota não foi iniciada: o arquivo de conexões (CONNECTIONS_FILE) tem problemas; corrija-os e inicie de novo:',
+        `arquivo de conexões ${file}: conexão "senior_g5": campo "tipo": esperado um de webservice, database, api (ou um sinônimo como ws, banco de dados), recebido "webservise"`,
+        `arquivo de conexões ${file}: conexão "erp_db": campo "pasword": campo desconhecido; esperado um de`,
+      ],
+      [
+        'en',
+        'The fleet was not started: the connections file (CONNECTIONS_FILE) has problems; fix them and start again:',
+        `connections file ${file}: connection "senior_g5": field "tipo": expected one of webservice, database, api`,
+        `connections file ${file}: connection "erp_db": field "pasword": unknown field; expected one of`,
+      ],
+    ] as const) {
+      const fleet = spawnCompiledApp('fleet', { ...env, PORT: String(await freePort()), CONNECTIONS_FILE: file, INTEGRADOR_LANG: lang });
+      try {
+        expect(await exitWithin(fleet, 30000)).toBe(1);
+        const lines = fleet.stderr.join('').trim().split('\n');
+        expect(lines[0]).toBe(banner);
+        expect(lines[1]).toContain(tipo);
+        expect(lines[2]).toContain(pasword);
+        expect(lines).toHaveLength(3);
+        expect(fleet.stderr.join('')).not.toContain('segredo-do-arquivo');
+        expect(fleet.lines.filter((line) => line.msg === 'app started' || line.msg === 'app exited, restarting')).toEqual([]);
+      } finally {
+        if (fleet.child.exitCode === null) signalGroup(-(fleet.child.pid as number), 'SIGKILL');
+      }
+    }
+  }, 90_000);
+
   // This suite's own ports (3290–3299): a fleet on 3290 with its workers' metrics on 3291–3294.
   const PORT = 3290;
   const METRICS_PORT = 3291;

@@ -6,7 +6,6 @@ import { createDatabaseTransport, OutboundAddressError } from '@integrador/trans
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server } from './fixtures/senior-g5';
 import { addInfoWsCliente, addReceptorIntegration, CONTA, type ReceptorIntegration, seedSetWsContas } from './fixtures/set-ws-contas';
-import { recordedFailureCode } from './support/integration-run';
 import { type RestReceptor, type SetPipeline, type SetReceptors, startSetPipeline, startSetReceptors } from './support/set-receptors';
 
 describe('SET receptors beyond SOAP, components, INFO and preview', () => {
@@ -74,6 +73,33 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.job.attemptsMade).toBe(1);
     expect(failed.job.failedReason).toMatch(reason);
   }
+
+  /** The failure code worker-set recorded for the job, once its recorder wrote it (it writes in batches). */
+  async function recordedCode(jobId: string): Promise<string | null | undefined> {
+    let record: { codigo: string | null } | undefined;
+    for (let i = 0; i < 200 && !record?.codigo; i++) {
+      record = await database.db
+        .selectFrom('registro_jobs')
+        .select('erro_codigo as codigo')
+        .where('job_id', '=', jobId)
+        .where('estado', '=', 'falhou')
+        .executeTakeFirst();
+      if (!record?.codigo) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return record?.codigo;
+  }
+
+  /** The job's failure as GET /v1/jobs/set/:id words it in `language`. */
+  const failedReasonText = async (jobId: string, language: string) =>
+    (
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/v1/jobs/set/${jobId}`,
+          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
+        })
+      ).json() as { failedReasonText: string }
+    ).failedReasonText;
 
   const idErp = async () =>
     (await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
@@ -204,6 +230,30 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(sent()).toHaveLength(1);
   });
 
+  it('a campo_crm typo (#fantazia#) fails naming the integration, the campos_integracao row and the nearest column, one language each (trial M3)', async () => {
+    const campo = await database.db
+      .selectFrom('campos_integracao')
+      .select(['id', 'campo_crm'])
+      .where('integracao_id', '=', 19)
+      .executeTakeFirstOrThrow();
+    const typo = campo.campo_crm.replace('#fantasia#', '#fantazia#');
+    expect(typo).not.toBe(campo.campo_crm);
+    await database.db.updateTable('campos_integracao').set({ campo_crm: typo }).where('id', '=', campo.id).execute();
+    const callsBefore = erp.requests.count;
+    const failed = await runToEnd(19, { contaId: CONTA.id });
+    expect(failed.state).toBe('failed');
+    expect(failed.job.attemptsMade).toBe(1);
+    expect(erp.requests.count).toBe(callsBefore);
+    const jobId = String(failed.job.id);
+    expect(await recordedCode(jobId)).toBe('MISSING_VARIABLE');
+    expect(await failedReasonText(jobId, 'pt-BR')).toBe(
+      `a integração SET-WS-CONTAS usa #fantazia# em campos_integracao #${campo.id}, e nada lhe dá valor (quis dizer #fantasia#?): corrija a grafia em campos_integracao #${campo.id}`,
+    );
+    expect(await failedReasonText(jobId, 'en')).toBe(
+      `integracao SET-WS-CONTAS uses #fantazia# in campos_integracao #${campo.id}, and nothing gives it a value (did you mean #fantasia#?): fix the spelling in campos_integracao #${campo.id}`,
+    );
+  });
+
   it("a receptor on loopback refused by the hub's outbound guard (OUTBOUND_ALLOW_LOOPBACK off) is the guard's failure, not the receptor's: its code, its words, the setting that opens it", async () => {
     const callsBefore = erp.requests.count;
     allowLoopbackOutbound(false);
@@ -218,17 +268,9 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.job.attemptsMade).toBe(1);
     expect(erp.requests.count).toBe(callsBefore);
     const jobId = String(failed.job.id);
-    expect(await recordedFailureCode(database.db, jobId)).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
-    const status = async (language: string) =>
-      (
-        await app.inject({
-          method: 'GET',
-          url: `/v1/jobs/set/${jobId}`,
-          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
-        })
-      ).json() as { failedReasonText: string };
-    const pt = (await status('pt-BR')).failedReasonText;
-    const en = (await status('en')).failedReasonText;
+    expect(await recordedCode(jobId)).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
+    const pt = await failedReasonText(jobId, 'pt-BR');
+    const en = await failedReasonText(jobId, 'en');
     expect(pt).toMatch(/^a proteção de saída do hub recusou o endereço 127\.0\.0\.1 .*OUTBOUND_ALLOW_LOOPBACK=true nos workers/);
     expect(en).toMatch(/^the hub's outbound guard refused the address 127\.0\.0\.1 .*OUTBOUND_ALLOW_LOOPBACK=true on the workers/);
     for (const text of [pt, en]) expect(text).not.toMatch(/confira usuário|check the user|receptor recusou|receptor refused/);

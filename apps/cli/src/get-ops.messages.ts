@@ -1,4 +1,4 @@
-import { defineTexts } from '@integrador/i18n';
+import { defineTexts, plural } from '@integrador/i18n';
 import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/integrador';
 import { localTime } from './local-time';
 import type { Locale } from './messages';
@@ -80,7 +80,8 @@ const ptBR: GetOpsMessages = {
     'pausa a empresa toda: os agendamentos GET param e os jobs na fila esperam, sem gastar tentativas, até retomar (pedidos continuam sendo aceitos)',
   tenantResume: 'retoma a empresa pausada: os agendamentos voltam e os jobs retidos rodam em seguida',
   tenantPaused: (empresaId, schedules) => `Empresa #${empresaId} pausada (${schedules} agendamento(s) GET parado(s)).`,
-  tenantResumed: (empresaId, released) => `Empresa #${empresaId} retomada (${released} job(s) retido(s) liberado(s)).`,
+  tenantResumed: (empresaId, released) =>
+    `Empresa #${empresaId} retomada (${plural(released, 'job retido liberado', 'jobs retidos liberados')}).`,
   filialScope: (what, filial) => `${what} pertence à empresa toda ou a outra filial; como a filial #${filial} só se alteram objetos dela`,
   noSchedules: 'Nenhuma integração GET nem serviço de endpoint.',
   scheduleLine: (e, tz) => {
@@ -135,7 +136,7 @@ const en: GetOpsMessages = {
     'pauses a whole empresa: its GET schedules stop and its queued jobs wait, using no attempt, until resumed (requests are still accepted)',
   tenantResume: 'resumes a paused empresa: its schedules come back and its held jobs run next',
   tenantPaused: (empresaId, schedules) => `Empresa #${empresaId} paused (${schedules} GET schedule(s) stopped).`,
-  tenantResumed: (empresaId, released) => `Empresa #${empresaId} resumed (${released} held job(s) released).`,
+  tenantResumed: (empresaId, released) => `Empresa #${empresaId} resumed (${plural(released, 'held job', 'held jobs')} released).`,
   filialScope: (what, filial) =>
     `${what} belongs to the whole empresa or to another filial; acting as filial #${filial} changes only its own objects`,
   noSchedules: 'No GET integrations and no endpoint services.',

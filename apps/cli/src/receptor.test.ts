@@ -170,6 +170,22 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     await nothingWritten();
   });
 
+  it('preview of a campo_crm typo (#fantazia#) names the row and the nearest column, in one language, advising no -p (trial M3)', async () => {
+    const campo = await database.db.selectFrom('campos_integracao').select('id').where('integracao_id', '=', 19).executeTakeFirstOrThrow();
+    const typo = JSON.stringify(SET_WS_CONTAS_CAMPO).replace('#fantasia#', '#fantazia#');
+    await database.db.updateTable('campos_integracao').set({ campo_crm: typo }).where('id', '=', campo.id).execute();
+    const result = await cli('preview', 19, '-p', `contaId=${CONTA.id}`);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `erro: a integração SET-WS-CONTAS usa #fantazia# em campos_integracao #${campo.id}, e nada lhe dá valor (quis dizer #fantasia#?): corrija a grafia em campos_integracao #${campo.id}\n`,
+    );
+    const english = await cli('preview', 19, '-p', `contaId=${CONTA.id}`, '--lang', 'en');
+    expect(english.stderr).toBe(
+      `error: integracao SET-WS-CONTAS uses #fantazia# in campos_integracao #${campo.id}, and nothing gives it a value (did you mean #fantasia#?): fix the spelling in campos_integracao #${campo.id}\n`,
+    );
+    await nothingWritten();
+  });
+
   it('preview of a step whose #var# an upstream step of its flow hands down says so, and how to give it', async () => {
     // A SET before #19 in its flow (#19.dependente) whose receptor returns codRep: a run gets it, a preview does not.
     await database.db

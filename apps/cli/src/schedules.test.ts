@@ -166,7 +166,7 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
     expect(tenantPause.stdout.trim()).toBe(`Empresa #${a} pausada (1 agendamento(s) GET parado(s)).`);
     expect(await schedulerIds()).not.toContain(schedulerIdOf(a, pullA));
     expect(await listA()).toEqual([expect.objectContaining({ status: 'paused', nextRunAt: null })]);
-    expect((await cli('tenant', 'resume', String(a))).stdout.trim()).toBe(`Empresa #${a} retomada (0 job(s) retido(s) liberado(s)).`);
+    expect((await cli('tenant', 'resume', String(a))).stdout.trim()).toBe(`Empresa #${a} retomada (0 jobs retidos liberados).`);
     expect(await schedulerIds()).toContain(schedulerIdOf(a, pullA));
   }, 300_000);
 

@@ -3,6 +3,7 @@ import '@integrador/runtime/hold-hangup';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { childEnvironment, loadConfigOrExit, preferredLocale } from '@integrador/config';
+import { ConnectionsFileError, loadConnections } from '@integrador/connections';
 import { DEFAULT_LOCALE } from '@integrador/i18n';
 import { createLogger } from '@integrador/logging';
 import { takeHeldHangup } from '@integrador/runtime/hold-hangup';
@@ -60,6 +61,18 @@ async function main(): Promise<void> {
   ]);
   if (taken) {
     portInUse(taken);
+    process.exit(1);
+  }
+
+  // Every app reads CONNECTIONS_FILE at start and refuses an invalid one: read here first, so a typo stops the fleet
+  // with its problems once, in the operator's language, instead of each app exiting and being restarted forever.
+  try {
+    await loadConnections({ connectionsFile: config.connectionsFile, secretSource: config.secretSource });
+  } catch (err) {
+    if (!(err instanceof ConnectionsFileError)) throw err;
+    const locale = preferredLocale() ?? DEFAULT_LOCALE;
+    logger.fatal({ file: err.file, problems: err.problems.length }, 'connections file invalid, fleet not started');
+    process.stderr.write(`${FLEET_MESSAGES.message(locale, 'CONNECTIONS_INVALID')}\n${err.localized(locale)}\n`);
     process.exit(1);
   }
 

@@ -3,6 +3,7 @@ import { defineCatalogue } from '@integrador/i18n';
 /** The fleet's own words to the operator who ran `npm start` (its log lines stay English JSON). */
 export const FLEET_MESSAGES = defineCatalogue<
   | 'PORT_IN_USE'
+  | 'CONNECTIONS_INVALID'
   | 'READY'
   | 'READY_PARTIAL'
   | 'READY_UNCHECKED'
@@ -15,6 +16,11 @@ export const FLEET_MESSAGES = defineCatalogue<
     'pt-BR':
       'porta {port} em uso (outra frota?): {variable} {port} já está ocupada em {host}; pare o processo que a usa ou escolha outra porta ({variable}). A frota não foi iniciada.',
     en: 'port {port} in use (another fleet?): {variable} {port} is already taken on {host}; stop the process using it or choose another port ({variable}). The fleet was not started.',
+  },
+  // Above the file's problems, one a line in the same language (ConnectionsFileError.localized).
+  CONNECTIONS_INVALID: {
+    'pt-BR': 'A frota não foi iniciada: o arquivo de conexões (CONNECTIONS_FILE) tem problemas; corrija-os e inicie de novo:',
+    en: 'The fleet was not started: the connections file (CONNECTIONS_FILE) has problems; fix them and start again:',
   },
   READY: {
     'pt-BR':

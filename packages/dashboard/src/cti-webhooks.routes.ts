@@ -47,9 +47,10 @@ import { html, type Raw } from './html';
 import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
-import { visibleEmpresas } from './pages.routes';
+import { pausedEmpresas, visibleEmpresas } from './pages.routes';
 import { customerNames, usuarioNames } from './queries';
 import { sendStatusPage } from './status-page';
+import { pausedNotice } from './views/confirm';
 import { type CallExtras, type CallsShown, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
 import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
@@ -326,6 +327,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       // Both pages open on every tenant the viewer sees (an operator's calls or endpoints may all be in another tenant
       // than the first), unless one is asked for.
       const empresaId = empresas.find((e) => e.id === requested)?.id;
+      // Another empresa's id (or none there is) is the dashboard's one not-found page, as on the other pages (trial L5).
+      if (requested !== undefined && empresaId === undefined) return sendStatusPage(reply, viewer, 404);
       // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
       const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;
       // The webhooks page's actions (resend, recover) count deliveries, not jobs.
@@ -355,7 +358,9 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
                 flash: { text: webhooks.refused, error: true },
               }),
             );
-        body = webhooks.body;
+        // A paused empresa takes no delivery, a resend included, until it is resumed: said above its endpoints (trial L3).
+        const paused = (await pausedEmpresas(deps, viewer)).filter((e) => empresaId === undefined || e.id === empresaId);
+        body = html`${pausedNotice(viewer, paused)}${webhooks.body}`;
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
       const shown = refused ? { text: refused, error: true } : answer ? { text: answer.text } : flash ? { text: flash } : undefined;

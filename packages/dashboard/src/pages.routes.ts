@@ -304,11 +304,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const { fila, id } = request.params as { fila: string; id: string };
       const detail = await jobDetail(deps.database, deps.producer, viewer, fila, id, preview);
       const t = messages(viewer.locale);
-      if (!detail)
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: t.notFound, active: '', body: html`` }));
+      if (!detail) return sendStatusPage(reply, viewer, 404);
       return page(
         reply,
         viewer,
@@ -345,9 +341,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 ${items.map(
   (
     s,
-  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : pausedWithTenant(s) ? t.pausedWithTenant : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)}${s.lastRun.error === null ? '' : html` <span class="erro-motivo">${s.lastRun.errorReason ?? t.unwordedFailure}</span>${technicalDetails(viewer, '', s.lastRun.errorDetail)}`}` : '—'}</td>
-<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled') : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled' && !pausedWithTenant(s)) : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }
@@ -507,7 +503,7 @@ ${items.map(
         return reply.redirect(`/dashboard/agendamentos?recusado=${err.code}&integracao=${err.integracaoId}`);
       }
       if (!ok) return sendStatusPage(reply, viewer, 404);
-      return reply.redirect('/dashboard/agendamentos?feito=1');
+      return reply.redirect(`/dashboard/agendamentos?${body.modo === 'pausar' ? 'pausado' : 'retomado'}=${integracaoId}`);
     });
 
     app.post('/dashboard/acoes/empresa', async (request, reply) => {
@@ -530,9 +526,11 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const run = await runNow(deps, viewer, formId(body, 'empresa'), formId(body, 'integracao'));
+      const integracaoId = formId(body, 'integracao');
+      const run = await runNow(deps, viewer, formId(body, 'empresa'), integracaoId);
       if (!run) return sendStatusPage(reply, viewer, 404);
-      return reply.redirect(`/dashboard/agendamentos?feito=1`);
+      // The flash names the job it queued, so the operator can follow it (trial L2).
+      return reply.redirect(`/dashboard/agendamentos?executada=${integracaoId}&job=${encodeURIComponent(`${run.queue}/${run.jobId}`)}`);
     });
   };
 }
@@ -563,7 +561,16 @@ function scheduleFlash(
   // A tenant paused or resumed: named from the empresas the viewer sees (an id of another tenant's words nothing).
   const tenant = empresas.find((e) => String(e.id) === (query.pausada ?? query.retomada));
   if (tenant) return (query.pausada ? t.tenantPausedDone : t.tenantResumedDone)(`${tenant.nome} (#${tenant.id})`);
+  const paused = query.pausado ?? query.retomado;
+  if (paused && /^\d{1,10}$/.test(paused)) return t.scheduleDone(Number(paused), query.pausado !== undefined);
+  if (query.executada && /^\d{1,10}$/.test(query.executada) && query.job && /^[a-z]+\/[\w:.-]{1,200}$/.test(query.job))
+    return t.runQueued(Number(query.executada), query.job);
   return query.feito !== undefined ? t.done(1) : undefined;
+}
+
+/** A schedule paused only because its whole empresa is: no row pause to offer, the empresa's resume is what runs it (trial L3). */
+function pausedWithTenant(s: { status: string; schedulePaused: boolean }): boolean {
+  return s.status === 'paused' && !s.schedulePaused;
 }
 
 /** Run now, and pause or resume, for one schedule row: no pause without a cron (nothing to pause; a resume stays offered). */
@@ -652,8 +659,8 @@ export async function visibleEmpresas(deps: DashboardDeps, viewer: Viewer) {
   return query.orderBy('id').execute();
 }
 
-/** The paused empresas among those the viewer sees (the overview's and the failures list's notice). */
-async function pausedEmpresas(deps: DashboardDeps, viewer: Viewer): Promise<Array<{ id: number; nome: string }>> {
+/** The paused empresas among those the viewer sees (the overview's, the failures list's and the webhooks page's notice). */
+export async function pausedEmpresas(deps: DashboardDeps, viewer: Viewer): Promise<Array<{ id: number; nome: string }>> {
   const paused = new Set(await listPausedTenants(deps.database.db));
   if (paused.size === 0) return [];
   return (await visibleEmpresas(deps, viewer)).filter((e) => paused.has(Number(e.id))).map((e) => ({ id: Number(e.id), nome: e.nome }));

@@ -9,7 +9,15 @@ import { layout } from './views/layout';
  * (by default: the viewer's role may not act).
  */
 export function sendStatusPage(reply: FastifyReply, viewer: Viewer, status: 403 | 404, text?: string): FastifyReply {
-  const flash = status === 403 ? { text: text ?? messages(viewer.locale).forbidden, error: true } : undefined;
+  const t = messages(viewer.locale);
+  // One not-found page for every URL the viewer may not see or that does not exist (another empresa's id, a job, a
+  // schedule): the same words and status whichever page was asked (trial L5).
+  if (status === 404)
+    return reply
+      .status(404)
+      .type('text/html')
+      .send(layout(viewer, { title: t.notFound, active: '', body: html`<p id="nao-encontrado">${t.notFound}</p>` }));
+  const flash = { text: text ?? t.forbidden, error: true };
   return reply
     .status(status)
     .type('text/html')

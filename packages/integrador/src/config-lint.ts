@@ -1,7 +1,7 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
-import { lintConsultaColumns, lintDependencyConsultaColumns, lintSetRecordIdentity, nearest } from './consulta-lint';
+import { lintConsultaColumns, lintDependencyConsultaColumns, lintSetRecordIdentity, nearestVariable } from './consulta-lint';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
@@ -297,7 +297,7 @@ function checkProvided(
   for (const variable of extractVariables(text)) {
     if (provided.has(variable)) continue;
     // The nearest name given (only the case differs, or a letter or two), as a misspelt column gets (trial L3).
-    const guess = [...provided].find((name) => name.toLowerCase() === variable.toLowerCase()) ?? nearest(variable, provided);
+    const guess = nearestVariable(variable, provided);
     report(
       place,
       'UNPROVIDED_VARIABLE',

@@ -63,6 +63,12 @@ export function nearest(column: string, columns: Iterable<string>): string | und
   return best?.name;
 }
 
+/** The name given nearest to an unprovided #variable#: only the case differs, or a letter or two (lint and runs alike). */
+export function nearestVariable(variable: string, names: Iterable<string>): string | undefined {
+  const given = [...names];
+  return given.find((name) => name.toLowerCase() === variable.toLowerCase()) ?? nearest(variable, given);
+}
+
 /**
  * A SET/INFO consulta's columns checked against the CRM tables as the database has them: a column that is not there
  * fails every push when the record is read, so lint names it (integration, column, table) ahead of time.

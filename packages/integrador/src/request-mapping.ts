@@ -79,7 +79,8 @@ interface Context {
   owners: Map<string, { campoId: number; kind: NodeKind }>;
   fields: MappedField[];
   omitted: OmittedField[];
-  missing: Set<string>;
+  /** Variables without a value, each with the campos_integracao row that first used it. */
+  missing: Map<string, number>;
   /** Every string leaf's shape, judged when the campos were compiled. */
   shapes: ReadonlyMap<string, LeafShape>;
 }
@@ -108,7 +109,7 @@ function variable(context: Context, name: string, campoId: number, path: string)
       [campoId],
       path,
     );
-  context.missing.add(name);
+  if (!context.missing.has(name)) context.missing.set(name, campoId);
   return { found: false };
 }
 
@@ -291,14 +292,14 @@ export function buildRequest(
     owners: new Map(),
     fields: [],
     omitted: [],
-    missing: new Set(),
+    missing: new Map(),
     shapes: campos.shapes,
   };
   const body: Record<string, unknown> = {};
   for (const { campoId, nodes } of campos.rows) {
     for (const [key, node] of nodes) place(context, body, key, node, campoId, key);
   }
-  const missing = [...context.missing];
-  if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
+  const [first] = context.missing;
+  if (first !== undefined) throw new MissingVariableError(first[0], [...context.missing.keys()], Object.keys(values), first[1]);
   return { body, fields: context.fields, omitted: context.omitted };
 }

@@ -42,18 +42,38 @@ export interface CompiledTemplate {
   variables: string[];
 }
 
+/** Where a missing #variable# was used, once the run knows it: the integration, its column, the nearest name given. */
+export interface MissingVariablePlace {
+  readonly integracao: string;
+  /** The column (or row) holding the variable: `campos_integracao #1`, `link`. */
+  readonly onde: string;
+  /** The value's name nearest to the variable (a misspelt column), when one is near enough. */
+  readonly sugestao?: string;
+}
+
 /** Thrown when a template uses a #variable# that has no value; nothing is compiled. */
 export class MissingVariableError extends Error {
   override name = 'MissingVariableError';
   readonly code = 'MISSING_VARIABLE';
   readonly permanent = true;
+  /** The values its reason is worded with (the job recorder keeps them), once placed (inIntegration). */
+  readonly params: Readonly<Record<string, string>> | undefined;
   constructor(
     readonly variable: string,
     readonly missing: readonly string[],
     readonly provided: readonly string[],
+    /** campos_integracao's id of the row using the variable (buildRequest), when a mapping row holds it. */
+    readonly campoId?: number,
+    place?: MissingVariablePlace,
   ) {
     const list = provided.length > 0 ? provided.join(', ') : 'none';
     super(`template variable #${variable}# has no value (missing: ${missing.join(', ')}; values given: ${list})`);
+    this.params = place ? { variavel: variable, ...place } : undefined;
+  }
+
+  /** The same failure, naming the integration and the column that uses the variable. */
+  inIntegration(place: MissingVariablePlace): MissingVariableError {
+    return new MissingVariableError(this.variable, this.missing, this.provided, this.campoId, place);
   }
 }
 

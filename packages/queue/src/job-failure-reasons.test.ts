@@ -85,6 +85,18 @@ describe('the job failure catalogue', () => {
     expect(jobFailureLabel('pt-BR', 'DEPENDENCY_UNRESOLVED')).toBe('uma dependência obrigatória da integração ficou sem valor');
   });
 
+  it('words a missing #variable# with its integration, column and nearest name, or the two fixes without one (trial M3)', () => {
+    const placed = { variavel: 'fantazia', integracao: 'SET-WS-CONTAS', onde: 'campos_integracao #1' };
+    expect(
+      jobFailureText('pt-BR', 'MISSING_VARIABLE', 'template variable #fantazia# has no value', { ...placed, sugestao: 'fantasia' }),
+    ).toBe(
+      'a integração SET-WS-CONTAS usa #fantazia# em campos_integracao #1, e nada lhe dá valor (quis dizer #fantasia#?): corrija a grafia em campos_integracao #1',
+    );
+    expect(jobFailureText('en', 'MISSING_VARIABLE', 'template variable #fantazia# has no value', placed)).toBe(
+      "integracao SET-WS-CONTAS uses #fantazia# in campos_integracao #1, and nothing gives it a value (no parameter, consulta column or dependency): check the spelling or give it in the run's parameters",
+    );
+  });
+
   it("words a connection failure from one entry: with the connection's name when the record keeps it, the same words without it otherwise", () => {
     for (const code of ['CONNECTION_NOT_FOUND', 'CONNECTION_FORBIDDEN'] as const)
       for (const locale of ['pt-BR', 'en'] as const) {

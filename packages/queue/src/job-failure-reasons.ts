@@ -51,6 +51,15 @@ function withoutValue<Code extends string>(
   ) as Record<Code, Record<Locale, string>>;
 }
 
+/**
+ * An ERP's answer refusing the login itself (Senior G5's whole answer "Usuário ou senha inválidos"), in pt-BR or
+ * English: a push's RECEPTOR_LOGIN_REFUSED and a web-service connection test read it alike. The answer as a whole, so a
+ * record-level refusal that only mentions a password ("A senha inválida do usuário do portal…", an ERP validating a
+ * field) stays the record's own refusal.
+ */
+export const RECEPTOR_LOGIN_REFUSAL =
+  /^\s*(?:usu[aá]rio ou senha inv[aá]lid[oa]s?|invalid (?:user(?:name)? or password|credentials))\s*[.!]?\s*$/i;
+
 export const JOB_FAILURE_REASONS = defineCatalogue({
   // Not failures: a job moved to delayed on purpose waits without using an attempt (delayed-reason.ts).
   JOB_DELAYED: {
@@ -421,6 +430,14 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu com o status HTTP {status}',
     en: 'the webhook delivery was given up after {tentativas} attempt(s): the receiver answered with HTTP status {status}',
   },
+  // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
+  // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a
+  // parameter to give (trial M3). Without a near name: MISSING_VARIABLE_WITHOUT_GUESS below.
+  MISSING_VARIABLE: {
+    'pt-BR':
+      'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (quis dizer #{sugestao}#?): corrija a grafia em {onde}',
+    en: 'integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (did you mean #{sugestao}#?): fix the spelling in {onde}',
+  },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',
@@ -451,6 +468,15 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
 });
 
+// MISSING_VARIABLE placed but with no value's name near it: no "did you mean", the two fixes said instead.
+const MISSING_VARIABLE_WITHOUT_GUESS = defineCatalogue({
+  MISSING_VARIABLE: {
+    'pt-BR':
+      'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (nem parâmetro, nem coluna da consulta, nem dependência): confira a grafia ou informe-o nos parâmetros da execução',
+    en: "integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (no parameter, consulta column or dependency): check the spelling or give it in the run's parameters",
+  },
+});
+
 /**
  * The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none);
  * with the failure's values (registro_jobs' `parametros.failure`) when its wording names one.
@@ -461,14 +487,18 @@ export function jobFailureLabel(
   values?: Readonly<Record<string, string | number>> | null,
 ): string | undefined {
   if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
-    const text = JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
+    // A missing variable with no near name has its own wording (no "did you mean").
+    const text =
+      code === 'MISSING_VARIABLE' && values.sugestao === undefined
+        ? MISSING_VARIABLE_WITHOUT_GUESS.message(locale, code, values)
+        : JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
     if (!/\{\w+\}/.test(text)) return text;
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
 
-/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa). */
-const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS']);
+/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa; MISSING_VARIABLE the integration, column and variable). */
+const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS', 'MISSING_VARIABLE']);
 
 /**
  * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message

@@ -10,6 +10,7 @@ import {
   runInfo,
   upstreamNames,
 } from '@integrador/integrador';
+import { jobFailureText } from '@integrador/queue';
 import { type Database, type DialectName, type Integracao, listIntegracoes, type Tenant } from '@integrador/store';
 import {
   createTransportFactory,
@@ -94,6 +95,8 @@ async function missingVariable(
   integracao: Integracao,
   err: MissingVariableError,
 ): Promise<CliError> {
+  // A variable near a value's name (#fantazia# for the column fantasia) is a typo in the column named: no -p to advise.
+  if (err.params?.sugestao) return new CliError(jobFailureText(cli.locale, err.code, err.message, err.params), { cause: err });
   const upstream = upstreamNames(await listIntegracoes(db, tenant), integracao.id).find((u) => u.name === err.variable);
   const from = upstream ? `#${upstream.integracaoId} (${upstream.nome})` : null;
   return new CliError(cli.text.missingVariable(labelOf(integracao), err.variable, from), { cause: err });

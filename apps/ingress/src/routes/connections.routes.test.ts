@@ -130,9 +130,17 @@ describe.each(ALL_DIALECTS)('POST /v1/connections/:name/test (%s CRM)', (dialect
     expect((await test('senior_g5', keyA)).statusCode).toBe(200);
   });
 
-  it('tests a web service by the reachability of its base URL', async () => {
+  it('tests a web service by the reachability of its base URL, saying a login it could not check', async () => {
     const body = (await test('senior_g5', keyA)).json();
-    expect(body).toMatchObject({ ok: true, kind: 'webservice', steps: [{ step: 'reachability', ok: true }] });
+    expect(body).toMatchObject({
+      ok: true,
+      kind: 'webservice',
+      steps: [
+        { step: 'reachability', ok: true },
+        { step: 'login', ok: true },
+      ],
+    });
+    expect(body.steps[1].message).toMatch(/^login não verificado: 127\.0\.0\.1 não tem o serviço de clientes do Senior G5/);
     expect(JSON.stringify(body)).not.toContain(PASSWORD);
   });
 

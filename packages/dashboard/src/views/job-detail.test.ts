@@ -104,3 +104,24 @@ describe('job page: a push accepted with nothing written back', () => {
     expect(shown).toContain('<p class="nota-execucao">Registro id7: aceito pelo receptor; sql_update não executado</p>');
   });
 });
+
+describe('job page: one count of attempts (trial L1)', () => {
+  const attempt = (tentativa: number) =>
+    ({
+      tentativa,
+      url: null,
+      requisicao: null,
+      resposta: null,
+      status_http: 200,
+      duracao_ms: 5,
+      erro: null,
+      criado_em: '2026-12-05T22:00:00.000Z',
+    }) as never;
+  it('counts the sends of a job retried by hand, and shows no empty error row once it completed', () => {
+    const done = { ...record('set', 'integration.run'), estado: 'concluido', tentativas: 1, max_tentativas: 12 } as RegistroJob;
+    const execucoes = [{ chave: 'set:19:j-1:id7', status: 'concluido', mensagem: null, nota: null, tentativas: [attempt(1), attempt(2)] }];
+    const page = jobBody(viewer('pt-BR'), { ...detail('set', 'integration.run', { execucoes }), record: done }).value;
+    expect(page).toContain('<td id="tentativas">2/12');
+    expect(page).not.toContain('id="erro"');
+  });
+});

@@ -480,6 +480,15 @@ function logSection(viewer: Viewer, logs: readonly string[]): Raw {
   )}</ol></section>`;
 }
 
+/**
+ * The job's attempts as the page counts them: a SET's sends listed below (#1, #2…) count too, so a job retried by hand
+ * (BullMQ counts its attempts again from 1) never reads "1" above two attempts of its record (trial L1).
+ */
+function attemptsShown(detail: JobDetail): number {
+  const sends = detail.execucoes.map((e) => Math.max(0, ...e.tentativas.map((a) => a.tentativa)));
+  return Math.max(detail.record.tentativas, ...sends);
+}
+
 export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const t = messages(viewer.locale);
   const r = detail.record;
@@ -494,9 +503,9 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${filialOf(r, names)}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${recovered ? 'concluido' : estado}" id="estado">${recovered ? t.recoveredDelivery : (jobStateWord(viewer.locale, estado) ?? estado)}${nextRunLine(viewer, r, estado, detail.live?.nextRunAt)}</td></tr>
-<tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
+<tr><th>${t.attempts}</th><td id="tentativas">${attemptsShown(detail)}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
-<tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
+${r.estado === 'concluido' && !r.erro_mensagem && !r.erro_codigo ? '' : html`<tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>`}
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>
 ${act && !changeableBy(viewer, r.empresa_filial_id) ? html`<p class="muted" id="sem-acoes">${t.notChangeableByFilial}</p>` : ''}

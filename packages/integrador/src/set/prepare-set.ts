@@ -1,12 +1,14 @@
 import { isSecretName, SECRET_MASK } from '@integrador/logging';
-import type { Database, DialectName } from '@integrador/store';
+import type { Database, DialectName, Integracao } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { nearestVariable } from '../consulta-lint';
 import { withCrmDatesAsText } from '../crm-dates';
 import { buildRequest, type MappedField } from '../request-mapping';
 import { assertReturnIndexes } from '../return-reader';
 import { applyRules } from '../rules';
 import { bindEngineValues, type CrmScope, runTenantOf, tenantTablesOf } from '../runs/tenant-scope';
 import { planValues } from '../set-plan';
+import { MissingVariableError } from '../template';
 import type { CompiledComponent, CompiledMapping, CompiledSetDefinition } from './compile-set';
 import { crmReadStatement, describeConsulta, readRows, runConsulta } from './consulta-rows';
 import { resolveDependencias } from './dependencies';
@@ -57,6 +59,24 @@ function mapWithRules(
   // After the regras (a regra `data` reads the Date itself): what is still a Date goes as the CRM's day / instant with
   // its offset, except to a database receptor (its driver binds the Date as the instant it is).
   return { body: datesAsText ? withCrmDatesAsText(ruled.body) : ruled.body, fields: mapped.fields };
+}
+
+/**
+ * Runs `work`, a MissingVariableError from it naming the integration, the column holding the variable and the value's
+ * name nearest to it (a misspelt column: "#fantazia#" for fantasia), as config lint names it (trial M3).
+ */
+function placeMissing<T>(integracao: Integracao, values: Readonly<Record<string, unknown>>, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (!(err instanceof MissingVariableError) || err.params) throw err;
+    // A value of that name that is null (a column of the record left empty) is no typo: the engine's words stay.
+    const lower = err.variable.toLowerCase();
+    if (Object.keys(values).some((name) => name.toLowerCase() === lower)) throw err;
+    const onde = err.campoId === undefined ? 'link' : `campos_integracao #${err.campoId}`;
+    const sugestao = nearestVariable(err.variable, Object.keys(values));
+    throw err.inIntegration({ integracao: integracao.nome, onde, ...(sugestao ? { sugestao } : {}) });
+  }
 }
 
 /** True for a value with nothing in it: null, blank text, or a list / object of such values only. */
@@ -153,8 +173,8 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
     const built: Record<string, unknown> = {};
     for (const component of compiled.components)
       built[component.definition.integracao.nome] = await buildComponent(ctx, scope, component, values);
-    const { body, fields } = mapWithRules(compiled, compiled.datesAsText, values, built);
-    const link = fillLink(integracao.link ?? '', values, integracao.id);
+    const { body, fields } = placeMissing(integracao, values, () => mapWithRules(compiled, compiled.datesAsText, values, built));
+    const link = placeMissing(integracao, values, () => fillLink(integracao.link ?? '', values, integracao.id));
     const identified = row.id !== undefined && row.id !== null;
     records.push({ key: identified ? `id${String(row.id)}` : String(index), identified, values, body, fields, link });
   }

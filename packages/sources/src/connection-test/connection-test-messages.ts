@@ -1,5 +1,6 @@
 import { addressRangeText, isLoopbackRange } from '@integrador/connections';
 import { type Catalogue, defineCatalogue, type Locale } from '@integrador/i18n';
+import { jobFailureText } from '@integrador/queue';
 import type { SourceErrorCode } from '../source-errors';
 
 /** The connection test speaks pt-BR by default and English on request. */
@@ -8,8 +9,8 @@ export type TestLocale = Locale;
 /** Values a message may name; never the password. */
 export type MessageParams = Readonly<Record<string, string | number | undefined>>;
 
-/** What was tested: a customer's database, or a web service / API base URL (the hints differ). */
-export type TestedKind = 'database' | 'http';
+/** What was tested: a customer's database, a Senior G5 web service, or an API base URL (the hints differ). */
+export type TestedKind = 'database' | 'webservice' | 'http';
 
 // Each failure says what to fix and who can fix it (the customer's IT, seed 000: firewall, credentials).
 const FAILURES = defineCatalogue<SourceErrorCode>({
@@ -79,7 +80,17 @@ const HTTP_FAILURES = defineCatalogue<Extract<SourceErrorCode, 'PORT_CLOSED' | '
   },
 });
 
-export type SuccessKey = 'reachability' | 'file' | 'tls' | 'login' | 'loginDsn' | 'query' | 'version' | 'versionUnknown';
+export type SuccessKey =
+  | 'reachability'
+  | 'file'
+  | 'tls'
+  | 'login'
+  | 'loginDsn'
+  | 'loginWebService'
+  | 'loginNotChecked'
+  | 'query'
+  | 'version'
+  | 'versionUnknown';
 
 const SUCCESSES = defineCatalogue<SuccessKey>({
   reachability: { 'pt-BR': '{host} aceitou a conexão na porta {port}', en: '{host} accepted the connection on port {port}' },
@@ -92,6 +103,15 @@ const SUCCESSES = defineCatalogue<SuccessKey>({
   loginDsn: {
     'pt-BR': 'login aceito pela fonte ODBC (DSN ou cadeia de conexão da entrada)',
     en: "login accepted by the ODBC source (the entry's DSN or connection string)",
+  },
+  loginWebService: {
+    'pt-BR': 'o ERP aceitou o login do usuário "{user}" (obterCliente do serviço de clientes, uma consulta que não altera nada)',
+    en: 'the ERP accepted the login of user "{user}" (obterCliente of the customer service, a query that changes nothing)',
+  },
+  // Said, not passed silently: the steps above it are all that was checked (trial M1).
+  loginNotChecked: {
+    'pt-BR': 'login não verificado: {host} não tem o serviço de clientes do Senior G5 ({path}); só o alcance do endereço foi verificado',
+    en: "login not checked: {host} has no Senior G5 customer service ({path}); only the address's reachability was checked",
   },
   query: { 'pt-BR': 'a consulta de teste ({sql}) respondeu', en: 'the test query ({sql}) answered' },
   version: { 'pt-BR': 'versão do servidor: {version}', en: 'server version: {version}' },
@@ -116,10 +136,17 @@ function render<Code extends string>(catalogue: Catalogue<Code>, locale: TestLoc
  * OutboundAddressError's) worded as every refusal words it.
  */
 export function failureMessage(code: SourceErrorCode, locale: TestLocale, given: MessageParams, kind: TestedKind): string {
+  // The ERP refusing a web service's login reads as a push refused for it does (RECEPTOR_LOGIN_REFUSED), its words after.
+  if (kind === 'webservice' && code === 'LOGIN_REFUSED') {
+    const detail = String(given.detail ?? '');
+    return jobFailureText(locale, 'RECEPTOR_LOGIN_REFUSED', detail, { conexao: String(given.name ?? '?'), rawDetail: detail });
+  }
   const params = typeof given.range === 'string' ? { ...given, range: addressRangeText(locale, given.range) } : given;
   if (code === 'ADDRESS_FORBIDDEN' && typeof given.range === 'string' && isLoopbackRange(given.range))
     return render(LOOPBACK_FAILURES, locale, code, params);
-  return kind === 'http' && HTTP_FAILURES.has(code) ? render(HTTP_FAILURES, locale, code, params) : render(FAILURES, locale, code, params);
+  return kind !== 'database' && HTTP_FAILURES.has(code)
+    ? render(HTTP_FAILURES, locale, code, params)
+    : render(FAILURES, locale, code, params);
 }
 
 // A step past a reachability that worked (the port accepted the connection) timing out: no firewall dropping packets,

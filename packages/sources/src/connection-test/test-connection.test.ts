@@ -3,7 +3,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ApiConnection, DatabaseConnection } from '@integrador/connections';
+import type { ApiConnection, DatabaseConnection, WebServiceConnection } from '@integrador/connections';
 import { Secret } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
 import { openAfter, startSilentListener } from '@integrador/test-support/silent-listener';
@@ -11,6 +11,7 @@ import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../../test/fixtures/senior-g5';
 import {
   databaseConnection,
   firebirdPassword,
@@ -409,5 +410,80 @@ describe('testConnection on web services and APIs', () => {
     expect(tls.error).toMatchObject({ code: 'TLS_FAILED' });
     expect(tls.error?.message).toMatch(/^the TLS handshake with 127\.0\.0\.1 failed/);
     expect(tls.error?.message).not.toMatch(/encrypt|trustServerCertificate/);
+  });
+});
+
+describe('testConnection on a Senior G5 web service (trial M1)', () => {
+  let erp: SeniorG5Server;
+  let plain: http.Server;
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    plain = http.createServer((_, response) => {
+      response.statusCode = 404;
+      response.end('not here');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await erp.close();
+    await new Promise((resolve) => plain.close(resolve));
+  });
+  const senior = (baseUrl: string, password: string): WebServiceConnection => ({
+    kind: 'webservice',
+    name: 'senior_g5',
+    baseUrl,
+    user: DEFAULT_CREDENTIALS.user,
+    password: new Secret(password),
+    encryption: 0,
+    timeoutMs: 2000,
+    allowPrivateNetwork: true,
+  });
+
+  it('logs in with a query that changes nothing and passes with the right password', async () => {
+    const before = erp.customers.size;
+    const result = await testConnection(senior(erp.url, DEFAULT_CREDENTIALS.password));
+    expect(stepsOf(result)).toEqual([
+      ['reachability', true],
+      ['login', true],
+    ]);
+    expect(result.steps[1]?.message).toBe(
+      'o ERP aceitou o login do usuário "integrador" (obterCliente do serviço de clientes, uma consulta que não altera nada)',
+    );
+    expect(erp.customers.size).toBe(before);
+  });
+
+  it('fails a wrong password as a push refused for it fails, never quoting the password', async () => {
+    for (const locale of ['pt-BR', 'en'] as const) {
+      const result = await testConnection(senior(erp.url, 'senha-errada'), { locale });
+      expect(result.ok).toBe(false);
+      expect(stepsOf(result)).toEqual([
+        ['reachability', true],
+        ['login', false],
+      ]);
+      expect(result.error?.code).toBe('RECEPTOR_LOGIN_REFUSED');
+      expect(result.error?.message).toMatch(
+        locale === 'en'
+          ? /^the ERP refused the login of connection senior_g5: check its user and password .*: Usuário ou senha inválidos$/
+          : /^o ERP recusou o login da conexão senior_g5: confira o usuário e a senha .*: Usuário ou senha inválidos$/,
+      );
+      expect(JSON.stringify(result)).not.toContain('senha-errada');
+    }
+  });
+
+  it('says the login was not checked when the address has no Senior G5 customer service', async () => {
+    const port = (plain.address() as net.AddressInfo).port;
+    const result = await testConnection(senior(`http://127.0.0.1:${port}`, 'x'), { locale: 'en' });
+    expect(result.ok).toBe(true);
+    expect(result.steps[1]).toMatchObject({ step: 'login', ok: true });
+    expect(result.steps[1]?.message).toBe(
+      "login not checked: 127.0.0.1 has no Senior G5 customer service (/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes); only the address's reachability was checked",
+    );
+  });
+
+  it('does not log in to an address the outbound guard refuses', async () => {
+    const calls = erp.requests.count;
+    const result = await testConnection({ ...senior(erp.url, DEFAULT_CREDENTIALS.password), allowPrivateNetwork: false });
+    expect(result.error?.code).toBe('ADDRESS_FORBIDDEN');
+    expect(erp.requests.count).toBe(calls);
   });
 });

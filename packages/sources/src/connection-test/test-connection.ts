@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
-import { assertPublicDatabase, type Connection, type DatabaseConnection } from '@integrador/connections';
+import { assertPublicDatabase, type Connection, type DatabaseConnection, type WebServiceConnection } from '@integrador/connections';
+import { RECEPTOR_LOGIN_REFUSAL } from '@integrador/queue';
 import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, outboundRefusalOf, redact, type SourceErrorCode } from '../source-errors';
 import { type SourceTarget, sourceTarget } from '../source-target';
@@ -14,6 +15,7 @@ import {
 } from './connection-test-messages';
 import type { TestSession } from './sessions';
 import { probeTcp, probeTls } from './tcp-probe';
+import { WebServiceAnswerError, type WebServiceLogin, webServiceLogin } from './webservice-login';
 
 export type ConnectionTestStepName = 'reachability' | 'file' | 'tls' | 'login' | 'query' | 'version';
 
@@ -33,8 +35,12 @@ export interface ConnectionTestResult {
   /** The steps run, in order; the first failed one is the last. */
   readonly steps: ConnectionTestStep[];
   readonly serverVersion?: string;
-  readonly error?: { readonly code: SourceErrorCode; readonly message: string };
+  /** A web service's refused login is RECEPTOR_LOGIN_REFUSED, as a push refused for it. */
+  readonly error?: { readonly code: ConnectionTestErrorCode; readonly message: string };
 }
+
+/** A failed test's code: the source codes, and a web service's login refusal under the pushes' own code. */
+export type ConnectionTestErrorCode = SourceErrorCode | 'RECEPTOR_LOGIN_REFUSED';
 
 export interface ConnectionTestOptions {
   /** Messages in pt-BR (default) or English. */
@@ -83,7 +89,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, late?: (value: T) => void)
 /** Runs the steps in order, stopping at the first failure; collects timings and messages. */
 class StepRunner {
   readonly steps: ConnectionTestStep[] = [];
-  failure?: { code: SourceErrorCode; message: string };
+  failure?: { code: ConnectionTestErrorCode; message: string };
 
   constructor(
     private readonly locale: TestLocale,
@@ -120,7 +126,7 @@ class StepRunner {
       const accepted = code === 'TIMEOUT' && step === 'login' && this.steps.some((s) => s.step === 'reachability' && s.ok);
       const message = accepted ? acceptedTimeoutMessage(this.locale, params) : failureMessage(code, this.locale, params, this.kind);
       this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), message });
-      this.failure = { code, message };
+      this.failure = { code: code === 'LOGIN_REFUSED' && this.kind === 'webservice' ? 'RECEPTOR_LOGIN_REFUSED' : code, message };
       throw new StepFailure(code, detail);
     }
   }
@@ -225,7 +231,17 @@ export async function testSourceConnection(
   };
 }
 
-/** Reachability of a web service / API base URL: DNS + TCP, then the TLS handshake for https. */
+/** A web service's login, a refusal failing the step with the ERP's words (an unexpected answer fails it too). */
+async function loginOf(connection: WebServiceConnection, timeoutMs: number): Promise<Exclude<WebServiceLogin, { outcome: 'refused' }>> {
+  const login = await webServiceLogin(connection, timeoutMs, RECEPTOR_LOGIN_REFUSAL);
+  if (login.outcome === 'refused') throw new StepFailure('LOGIN_REFUSED', login.detail);
+  return login;
+}
+
+/**
+ * Reachability of a web service / API base URL: DNS + TCP, then the TLS handshake for https; a web service's login
+ * then through Senior G5's customer service (webservice-login.ts).
+ */
 async function testHttpConnection(
   connection: Exclude<Connection, DatabaseConnection>,
   options: ConnectionTestOptions,
@@ -235,11 +251,27 @@ async function testHttpConnection(
   const url = new URL(connection.baseUrl);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  const classify = (error: unknown) => ((error as { tls?: boolean }).tls ? 'TLS_FAILED' : classifySourceError('postgres', error));
-  const runner = new StepRunner(locale, { name: connection.name, host, port, timeoutMs }, classify, [], 'http');
+  const classify = (error: unknown) =>
+    (error as { tls?: boolean }).tls
+      ? 'TLS_FAILED'
+      : error instanceof WebServiceAnswerError
+        ? 'CONNECTION_FAILED'
+        : classifySourceError('postgres', error);
+  const webService = connection.kind === 'webservice' ? connection : undefined;
+  const params = { name: connection.name, host, port, timeoutMs, user: webService?.user };
+  const secrets = webService ? [webService.password.reveal()] : [];
+  const runner = new StepRunner(locale, params, classify, secrets, webService ? 'webservice' : 'http');
   try {
     await runner.run('reachability', 'reachability', () => probeTcp(host, port, timeoutMs, connection.allowPrivateNetwork ?? false));
     if (url.protocol === 'https:') await runner.run('tls', 'tls', () => probeTls(host, port, timeoutMs));
+    if (webService) {
+      await runner.run(
+        'login',
+        (login) => (login.outcome === 'accepted' ? 'loginWebService' : 'loginNotChecked'),
+        () => loginOf(webService, timeoutMs),
+        (login) => (login.outcome === 'noService' ? { path: login.path } : {}),
+      );
+    }
   } catch (error) {
     if (!(error instanceof StepFailure)) throw error;
   }
@@ -252,7 +284,10 @@ async function testHttpConnection(
   };
 }
 
-/** Tests any connection of the file: a database step by step, a web service or API by the reachability of its base URL. */
+/**
+ * Tests any connection of the file: a database step by step, a web service by reachability and its login, an API by
+ * the reachability of its base URL.
+ */
 export function testConnection(connection: Connection, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
   return connection.kind === 'database' ? testSourceConnection(connection, options) : testHttpConnection(connection, options);
 }
