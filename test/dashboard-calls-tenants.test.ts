@@ -80,8 +80,13 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(empresasOf(opab)).toEqual([h.empresaB, h.empresaA, h.empresaA]);
     expect(opab).not.toContain('(31) 3555-6666');
     expect(opab).not.toContain(`(#${empresaC})`);
-    // Asking for C is asking for nothing of theirs: their own empresas still.
-    expect(empresasOf(await page('opab', `?empresa=${empresaC}`))).toEqual([h.empresaB, h.empresaA, h.empresaA]);
+    // Asking for C (not theirs) is the dashboard's one not-found page, nothing of C's and nothing listed.
+    const { cookie } = await h.login('opab');
+    const asked = await h.app.inject({ url: `/dashboard/ligacoes?empresa=${empresaC}`, headers: { cookie } });
+    expect(asked.statusCode).toBe(404);
+    expect(asked.body).toContain('Não encontrado.');
+    expect(asked.body).not.toContain('(31) 3555-6666');
+    expect(empresasOf(asked.body)).toEqual([]);
     // An operator of one empresa sees it as if asked for.
     const opa = await page('opa');
     expect(empresasOf(opa)).toEqual([h.empresaA, h.empresaA]);
@@ -93,7 +98,8 @@ describe('dashboard: the calls page opens on what the session may see', () => {
       url: `/dashboard/ligacoes?empresa=${h.empresaA}`,
       headers: { authorization: `Bearer ${filialKeyB}` },
     });
-    expect(empresasOf(refused.body)).toEqual([h.empresaB]);
+    expect(refused.statusCode).toBe(404);
+    expect(empresasOf(refused.body)).toEqual([]);
   });
 
   it('an empty list says why: no empresa, no call logged in the empresa(s), none with the filters', async () => {
