@@ -53,7 +53,10 @@ describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
     await sql`UPDATE kysely_migration SET name = '027-webhook-registros' WHERE name = '026-webhook-registros'`.execute(db);
     // Until migrated, the apps that do not migrate say to run `integrador migrate`, not that a newer hub migrated it.
     await expect(assertSchemaCurrent(database)).rejects.toBeInstanceOf(SchemaBehindError);
-    expect(await migrateToLatest(database)).toEqual(['027-execucoes-chave-binaria']);
+    // Every migration after 026 runs (the renamed one is not run again; a new migration joins this list).
+    const ran = await migrateToLatest(database);
+    expect(ran).not.toContain('026-webhook-registros');
+    expect(ran).toEqual(['027-execucoes-chave-binaria', '028-execucoes-hot']);
     const status = await migrationStatus(database);
     expect(status).toMatchObject({ pending: [], unknown: [] });
     expect(status.applied.map((row) => row.name)).toContain('026-webhook-registros');
