@@ -6,6 +6,7 @@ import { createDatabaseTransport, OutboundAddressError } from '@integrador/trans
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server } from './fixtures/senior-g5';
 import { addInfoWsCliente, addReceptorIntegration, CONTA, type ReceptorIntegration, seedSetWsContas } from './fixtures/set-ws-contas';
+import { recordedFailureCode } from './support/integration-run';
 import { type RestReceptor, type SetPipeline, type SetReceptors, startSetPipeline, startSetReceptors } from './support/set-receptors';
 
 describe('SET receptors beyond SOAP, components, INFO and preview', () => {
@@ -72,21 +73,6 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.state).toBe('failed');
     expect(failed.job.attemptsMade).toBe(1);
     expect(failed.job.failedReason).toMatch(reason);
-  }
-
-  /** The failure code worker-set recorded for the job, once its recorder wrote it (it writes in batches). */
-  async function recordedCode(jobId: string): Promise<string | null | undefined> {
-    let record: { codigo: string | null } | undefined;
-    for (let i = 0; i < 200 && !record?.codigo; i++) {
-      record = await database.db
-        .selectFrom('registro_jobs')
-        .select('erro_codigo as codigo')
-        .where('job_id', '=', jobId)
-        .where('estado', '=', 'falhou')
-        .executeTakeFirst();
-      if (!record?.codigo) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return record?.codigo;
   }
 
   /** The job's failure as GET /v1/jobs/set/:id words it in `language`. */
@@ -245,7 +231,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.job.attemptsMade).toBe(1);
     expect(erp.requests.count).toBe(callsBefore);
     const jobId = String(failed.job.id);
-    expect(await recordedCode(jobId)).toBe('MISSING_VARIABLE');
+    expect(await recordedFailureCode(database.db, jobId)).toBe('MISSING_VARIABLE');
     expect(await failedReasonText(jobId, 'pt-BR')).toBe(
       `a integração SET-WS-CONTAS usa #fantazia# em campos_integracao #${campo.id}, e nada lhe dá valor (quis dizer #fantasia#?): corrija a grafia em campos_integracao #${campo.id}`,
     );
@@ -268,7 +254,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.job.attemptsMade).toBe(1);
     expect(erp.requests.count).toBe(callsBefore);
     const jobId = String(failed.job.id);
-    expect(await recordedCode(jobId)).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
+    expect(await recordedFailureCode(database.db, jobId)).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
     const pt = await failedReasonText(jobId, 'pt-BR');
     const en = await failedReasonText(jobId, 'en');
     expect(pt).toMatch(/^a proteção de saída do hub recusou o endereço 127\.0\.0\.1 .*OUTBOUND_ALLOW_LOOPBACK=true nos workers/);
