@@ -22,6 +22,7 @@ const AFTER_017 = [
   '026-webhook-registros',
   '027-execucoes-chave-binaria',
   '028-execucoes-hot',
+  '029-execucoes-sem-coluna-gerada',
 ];
 
 describe('schema check of the apps that do not migrate', () => {

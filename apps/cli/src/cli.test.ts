@@ -49,6 +49,7 @@ describe('integrador CLI on sqlite', () => {
     expect(lines).toContain('pendente     023-retencao-historico');
     expect(lines).toContain('pendente     024-set-registro-em-voo');
     expect(lines).toContain('pendente     028-execucoes-hot');
+    expect(lines).toContain('pendente     029-execucoes-sem-coluna-gerada');
     expect(lines.at(-1)).toMatch(/^\d+ migraç(ão|ões) pendentes?: `integrador migrate` as? aplica\.$/);
     // Nothing applied: the same pending list after the status.
     expect((await runCli(['migrate', '--status'], env)).stdout).toBe(status.stdout);

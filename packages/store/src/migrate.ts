@@ -27,6 +27,7 @@ import { mensagensRegistroMigration } from './migrations/025-mensagens-registro'
 import { webhookRegistrosMigration } from './migrations/026-webhook-registros';
 import { execucoesChaveBinariaMigration } from './migrations/027-execucoes-chave-binaria';
 import { execucoesHotMigration } from './migrations/028-execucoes-hot';
+import { execucoesSemColunaGeradaMigration } from './migrations/029-execucoes-sem-coluna-gerada';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -95,6 +96,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '026-webhook-registros': webhookRegistrosMigration(dialect),
         '027-execucoes-chave-binaria': execucoesChaveBinariaMigration(dialect),
         '028-execucoes-hot': execucoesHotMigration(dialect),
+        '029-execucoes-sem-coluna-gerada': execucoesSemColunaGeradaMigration(dialect),
       }),
     },
   });

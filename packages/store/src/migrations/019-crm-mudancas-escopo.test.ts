@@ -56,6 +56,7 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '026-webhook-registros',
       '027-execucoes-chave-binaria',
       '028-execucoes-hot',
+      '029-execucoes-sem-coluna-gerada',
     ]);
   });
 });

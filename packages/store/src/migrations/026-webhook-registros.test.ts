@@ -38,7 +38,12 @@ describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
         message('e', 'contatos', '3', body('2026-10-03 11:00')),
       ] as never)
       .execute();
-    expect(await migrateToLatest(database)).toEqual(['026-webhook-registros', '027-execucoes-chave-binaria', '028-execucoes-hot']);
+    expect(await migrateToLatest(database)).toEqual([
+      '026-webhook-registros',
+      '027-execucoes-chave-binaria',
+      '028-execucoes-hot',
+      '029-execucoes-sem-coluna-gerada',
+    ]);
     const kept = await db.selectFrom('webhook_registros').select(['empresa_id', 'tabela', 'registro_id', 'criacao']).execute();
     expect(kept).toEqual([{ empresa_id: empresa, tabela: 'oportunidades', registro_id: '1', criacao: '2026-10-01 09:00' }]);
     await migrateTo(database, '025-mensagens-registro');
@@ -56,7 +61,7 @@ describe.each(ALL_DIALECTS)('026-webhook-registros on %s', (dialect) => {
     // Every migration after 026 runs (the renamed one is not run again; a new migration joins this list).
     const ran = await migrateToLatest(database);
     expect(ran).not.toContain('026-webhook-registros');
-    expect(ran).toEqual(['027-execucoes-chave-binaria', '028-execucoes-hot']);
+    expect(ran).toEqual(['027-execucoes-chave-binaria', '028-execucoes-hot', '029-execucoes-sem-coluna-gerada']);
     const status = await migrationStatus(database);
     expect(status).toMatchObject({ pending: [], unknown: [] });
     expect(status.applied.map((row) => row.name)).toContain('026-webhook-registros');
