@@ -32,7 +32,7 @@ import {
   workerGcMs,
 } from './support/product';
 import { commandStats, commandsPer } from './support/redis-commands';
-import { round, slope, spread } from './support/stats';
+import { median, round, slope, spread } from './support/stats';
 
 // SET pushes per second through the product path (Redis → worker-set → CRM database → SOAP → write-back), against a
 // bare `soap` client loop making the same GravarClientes calls in the same run, plus a long run watching the
@@ -66,6 +66,7 @@ const { values: args } = parseArgs({
     'worker-concurrency': { type: 'string' },
     'per-job': { type: 'string', default: '1' },
     'crm-migration': { type: 'string', default: 'latest' },
+    bracket: { type: 'boolean', default: false },
   },
 });
 
@@ -144,6 +145,8 @@ const options = {
         throw new Error(`--crm-migration expects 'latest' or migration names separated by commas, got ${args['crm-migration']}`);
       return value;
     }),
+  /** A bare soap loop after every product run too, so that each one is judged against the loops on either side of it. */
+  bracket: Boolean(args.bracket),
 };
 for (const { pushes: k } of options.perJob)
   if (options.contas % k || options.pushes % k || options.warmup % k)
@@ -352,6 +355,25 @@ function updatesPerPush(
 }
 
 /** Brings the CRM to `migration` (`latest`, or down / up to that one) before a product run. */
+/**
+ * --bracket: before a bare loop runs, PostgreSQL's autovacuum of what the product run just wrote is let finish (up to a
+ * minute), so that the loop is not measured against it; the wait is logged.
+ */
+async function settle(env: Env): Promise<void> {
+  if (env.crm.database.dialect !== 'postgres') return;
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await sql<{
+      n: string;
+    }>`SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()`.execute(
+      env.crm.database.db,
+    );
+    if (Number(rows[0]?.n) === 0 || Date.now() - started > 60_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  log(`settle: ${Date.now() - started} ms until no autovacuum worker ran`);
+}
+
 async function migrateCrm(env: Env, migration: string): Promise<void> {
   if (migration === 'latest') await migrateToLatest(env.crm.database);
   else await migrateTo(env.crm.database, migration);
@@ -575,6 +597,12 @@ async function memoryReport(env: Env, run: Awaited<ReturnType<typeof memoryRun>>
   };
 }
 
+/** Product run `index` against the bare loops measured right before and right after it (--bracket). */
+function bracketOf(loops: Array<{ perSecond: number }>, index: number, perSecond: number) {
+  const around = [loops[index]?.perSecond ?? Number.NaN, loops[index + 1]?.perSecond ?? Number.NaN];
+  return { loopBefore: around[0], loopAfter: around[1], ratio: round(perSecond / median(around), 3) };
+}
+
 /** What the runs left in the CRM: every push an execucao, concluido, with one tentativa (no retries, no duplicates). */
 async function crmChecks(env: Env) {
   const { db } = env.crm.database;
@@ -601,13 +629,26 @@ async function main(): Promise<void> {
     const withHandwritten = options.database === 'postgres';
     const before = await baseline(env, 'baseline-before');
     const handBefore = withHandwritten ? await handwritten(env, 'handwritten-before') : null;
-    const products = [];
+    const products: Awaited<ReturnType<typeof product>>[] = [];
+    // --bracket: the loops on either side of each product run (the first is `before`).
+    const brackets = [before];
     for (const migration of options.crmMigrations) {
       if (options.crmMigrations.length > 1 || migration !== 'latest') await migrateCrm(env, migration);
       for (const bundle of options.workerBundles)
         for (const processes of options.processes)
           for (const semiSpaceMb of options.semiSpaceMb)
-            for (const perJob of options.perJob) products.push(await product(env, processes, semiSpaceMb, bundle, perJob, migration));
+            for (const perJob of options.perJob) {
+              const run = await product(env, processes, semiSpaceMb, bundle, perJob, migration);
+              products.push(run);
+              if (!options.bracket) continue;
+              await settle(env);
+              const loop = await baseline(env, `baseline-bracket-${products.length}`);
+              brackets.push(loop);
+              const around = [brackets.at(-2)?.perSecond ?? 0, loop.perSecond];
+              log(
+                `bracket: product ${run.perSecond}/s between loops ${around.join(' and ')}/s = ${round(run.perSecond / median(around), 3)}×`,
+              );
+            }
     }
     env.target.perJob = 1;
     const productResult = products[0] as (typeof products)[number];
@@ -637,6 +678,8 @@ async function main(): Promise<void> {
         ratio: round(run.perSecond / baselinePerSecond, 3),
         ratioToHandwritten: handPerSecond === null ? null : round(run.perSecond / handPerSecond, 3),
         ratioToFirstRun: round(run.perSecond / productResult.perSecond, 3),
+        // --bracket: the bare loops just before and just after this run, and the run against their mean.
+        bracket: options.bracket ? bracketOf(brackets, products.indexOf(run), run.perSecond) : undefined,
         workerCpuMsPerPush: run.workerCpuMsPerPush,
         workerGcMsPerPush: run.workerGcMsPerPush,
         crmServerCpuMsPerPush: run.crmServerCpuMsPerPush,
