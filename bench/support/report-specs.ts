@@ -136,6 +136,70 @@ export const BENCHMARKS: BenchSpec[] = [
     },
   },
   {
+    name: 'set-push-batched-range',
+    title: 'SET pushes with micro-batching, fifty records a job (set-push.bench.ts --lote 50 --per-job 50:4 --bracket)',
+    file: 'bench/set-push.bench.ts',
+    command: 'npx tsx bench/set-push.bench.ts',
+    workload:
+      'The micro-batched pushes as a bulk push of many contas enqueues them: one job per fifty consecutive contas (the seed-style SET over `c.id BETWEEN #contaId# AND #contaAte#`, each record with its own outbox row, attempt and write-back), four such jobs in flight, `lote_maximo = 50`. One job a push is `set-push-batched`. `--bracket`: the product run is judged against the bare loops measured right before and right after it. Goal: pushes/s above the bare single-call soap loop.',
+    args: [
+      '--pushes',
+      '6000',
+      '--memory-pushes',
+      '0',
+      '--contas',
+      '6000',
+      '--warmup',
+      '300',
+      '--lote',
+      '50',
+      '--per-job',
+      '50:4',
+      '--bracket',
+    ],
+    shortArgs: [
+      '--pushes',
+      '100',
+      '--memory-pushes',
+      '0',
+      '--contas',
+      '100',
+      '--warmup',
+      '50',
+      '--concurrency',
+      '10',
+      '--lote',
+      '50',
+      '--per-job',
+      '50:2',
+      '--bracket',
+    ],
+    parse(stdout) {
+      const t = lastJson(stdout).throughput as Json;
+      const run = (t.byProcesses as Json[] | undefined)?.[0];
+      const bracket = run?.bracket as Json | undefined;
+      const loops = [num(bracket?.loopBefore), num(bracket?.loopAfter)];
+      return [
+        {
+          measure: 'pushes/s vs the bare (single-call) soap loops around the run',
+          unit: '/s',
+          baseline: loops.every((loop) => loop !== null) ? ((loops[0] as number) + (loops[1] as number)) / 2 : null,
+          absolute: num(run?.perSecond),
+          ratio: num(bracket?.ratio),
+          goal: { text: '> 1× the bare soap loop', check: ({ ratio }) => ratio !== null && ratio > 1 },
+        },
+        {
+          measure: 'pushes/s vs the hand-written loop',
+          unit: '/s',
+          baseline: num(t.handwritten?.perSecond),
+          absolute: num(run?.perSecond),
+          ratio: num(run?.ratioToHandwritten),
+        },
+        { measure: 'worker CPU per push', unit: 'ms', baseline: null, absolute: num(run?.workerCpuMsPerPush), ratio: null },
+      ];
+    },
+  },
+  {
     name: 'set-push-memory',
     title: 'SET pushes, memory over 100k pushes (set-push.bench.ts)',
     file: 'bench/set-push.bench.ts',
