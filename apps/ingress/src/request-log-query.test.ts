@@ -36,7 +36,11 @@ describe('the query of a request line', () => {
   it('shows a phone or CPF/CNPJ with at most its last 4 digits (CTI API, listener URL, dashboard API)', async () => {
     const sent = [
       ['GET', '/v1/cti/calls?telefone=11987654321&ramal=201', '/v1/cti/calls?telefone=***4321&ramal=201'],
-      ['PUT', '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=201&telefone=4832221111', '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=201&telefone=***1111'],
+      [
+        'PUT',
+        '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=201&telefone=4832221111',
+        '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=201&telefone=***1111',
+      ],
       ['GET', '/dashboard/api/calls?numero=04732100123&cpf=123.456.789-09', '/dashboard/api/calls?numero=***0123&cpf=***8909'],
       ['GET', '/v1/me?cnpj=11222333000181&page=2', '/v1/me?cnpj=***0181&page=2'],
     ] as const;
@@ -46,6 +50,7 @@ describe('the query of a request line', () => {
       const request = lines.find((line) => line.msg === 'incoming request' && line.reqId === reqId);
       expect(request?.req).toMatchObject({ method, url: shown });
     }
-    for (const number of ['11987654321', '4832221111', '04732100123', '123.456.789', '11222333000181']) expect(logged()).not.toContain(number);
+    for (const number of ['11987654321', '4832221111', '04732100123', '123.456.789', '11222333000181'])
+      expect(logged()).not.toContain(number);
   });
 });

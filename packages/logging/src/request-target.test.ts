@@ -50,7 +50,9 @@ describe('shownRequestTarget: one query rule with the CLI and the webhooks', () 
   });
 
   it('shows a phone or a CPF/CNPJ with at most its last 4 digits (personal data), and other numbers as written', () => {
-    expect(shownRequestTarget('/v1/cti/calls?telefone=11987654321&ramal=201&limit=50')).toBe('/v1/cti/calls?telefone=***4321&ramal=201&limit=50');
+    expect(shownRequestTarget('/v1/cti/calls?telefone=11987654321&ramal=201&limit=50')).toBe(
+      '/v1/cti/calls?telefone=***4321&ramal=201&limit=50',
+    );
     expect(shownRequestTarget('/x?numero=04732100123&cpf=12345678909&cnpj=11.222.333%2F0001-81&cgcCpf=98765432100')).toBe(
       '/x?numero=***0123&cpf=***8909&cnpj=***&cgcCpf=***2100',
     );
