@@ -102,6 +102,51 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(empresasOf(refused.body)).toEqual([]);
   });
 
+  it("the calls API follows the page: the same empresas for the same session, the same 404 for another empresa's id", async () => {
+    const api = async (headers: Record<string, string>, query = '') => {
+      const answer = await h.app.inject({ url: `/dashboard/api/calls${query}`, headers });
+      return { status: answer.statusCode, body: answer.json() };
+    };
+    const session = async (login: string) => ({ cookie: (await h.login(login)).cookie });
+    const listed = (body: { items: Array<{ empresa_id: number }> }) => body.items.map((c) => c.empresa_id);
+    // It answered the first empresa only (#1 for an operator of A and B; a 404 for an admin).
+    for (const [login, empresaId] of [
+      ['admin', null],
+      ['opab', null],
+      ['opa', h.empresaA],
+      ['ninguem', null],
+    ] as const) {
+      const headers = await session(login);
+      const { status, body } = await api(headers);
+      expect({ login, status, empresaId: body.empresaId, empresas: listed(body) }).toEqual({
+        login,
+        status: 200,
+        empresaId,
+        empresas: empresasOf(await page(login)),
+      });
+    }
+    expect(listed((await api(await session('admin'))).body)).toEqual([empresaC, empresaC, h.empresaB, h.empresaA, h.empresaA]);
+    // Another tenant's id, through a session or a key: the one 404, nothing of its calls.
+    const opab = await session('opab');
+    const foreign = await api(opab, `?empresa=${empresaC}`);
+    const missing = await api(opab, '?empresa=999999');
+    expect([foreign.status, missing.status]).toEqual([404, 404]);
+    expect(foreign.body).toEqual(missing.body);
+    expect(JSON.stringify(foreign.body)).not.toContain('3555-6666');
+    const filial = { authorization: `Bearer ${filialKeyB}` };
+    expect(listed((await api(filial)).body)).toEqual([h.empresaB]);
+    expect((await api(filial, `?empresa=${h.empresaA}`)).status).toBe(404);
+    expect((await api({ authorization: `Bearer ${h.keyA}` }, `?empresa=${h.empresaB}`)).status).toBe(404);
+    // One empresa asked for: its calls, named.
+    const onlyB = await api(opab, `?empresa=${h.empresaB}`);
+    expect([onlyB.body.empresaId, listed(onlyB.body)]).toEqual([h.empresaB, [h.empresaB]]);
+    // A number over every empresa (an admin without one): refused, worded; within an operator's empresas, theirs only.
+    const admin = await api(await session('admin'), `?telefone=4832221111`);
+    expect([admin.status, admin.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(admin.body.error.message).toContain('escolha uma empresa');
+    expect(listed((await api(opab, '?telefone=4832221111')).body)).toEqual([h.empresaA]);
+  });
+
   it('an empty list says why: no empresa, no call logged in the empresa(s), none with the filters', async () => {
     expect(await page('ninguem')).toContain('Sua sessão não vê nenhuma empresa');
     expect(await page('opd')).toContain(`A empresa Empresa D (#${empresaD}) não tem ligações registradas`);

@@ -172,6 +172,17 @@ describe('CTI call log API and listener HEAD', () => {
       expect(await total()).toBe(before + 1);
     });
 
+    it('answers the bare URL (an uptime check: no ramal, telefone or url_audio) 200, no body, no event recorded', async () => {
+      const before = await total();
+      for (const url of [START, `${START}?`, `/t/${token}${START}`, '/wconnect/WConnect_WSDL_FinalizaLigacao.php']) {
+        const head = await ingress.app.inject({ method: 'HEAD', url, headers: { host: 'acme.crm.test' } });
+        expect({ url, status: head.statusCode, body: head.body }).toEqual({ url, status: 200, body: '' });
+      }
+      expect(await total()).toBe(before);
+      // The GET of the bare URL is still the PBX's mistake it was: a 400 naming the parameters.
+      expect((await ingress.app.inject({ url: START, headers: { host: 'acme.crm.test' } })).statusCode).toBe(400);
+    });
+
     it('answers a refusal with its GET status (404 unknown tenant, 400 bad parameters), no body', async () => {
       const before = await total();
       const unknown = await ingress.app.inject({
@@ -182,8 +193,8 @@ describe('CTI call log API and listener HEAD', () => {
       expect([unknown.statusCode, unknown.body]).toEqual([404, '']);
       const file = await ingress.app.inject({ method: 'HEAD', url: '/wconnect/outro.php', headers: { host: 'acme.crm.test' } });
       expect([file.statusCode, file.body]).toEqual([404, '']);
-      const bare = await ingress.app.inject({ method: 'HEAD', url: START, headers: { host: 'acme.crm.test' } });
-      expect([bare.statusCode, bare.body]).toEqual([400, '']);
+      const bad = await ingress.app.inject({ method: 'HEAD', url: `${START}?ramal=201`, headers: { host: 'acme.crm.test' } });
+      expect([bad.statusCode, bad.body]).toEqual([400, '']);
       expect(await total()).toBe(before);
     });
   });

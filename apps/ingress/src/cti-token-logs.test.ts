@@ -96,8 +96,8 @@ describe('CTI tokens in URLs no route matches', () => {
     lines.length = 0;
     const start = '/wconnect/WConnect_WSDL_ConsultaRamal.php';
     const heads = [
-      { url: `/t/${token}${start}`, status: 400 },
-      { url: `/t/${token}${start}`, status: 400 },
+      { url: `/t/${token}${start}`, status: 200 },
+      { url: `/t/${token}${start}`, status: 200 },
       { url: `/t/${token}${start}?ramal=201`, status: 400 },
       { url: `/t/ctk_${'y'.repeat(30)}${start}?ramal=201&telefone=11987654321`, status: 404 },
       { url: `/t/${token}/wconnect/outro.php`, status: 404 },

@@ -32,4 +32,25 @@ describe('the query of a request line', () => {
     expect(logged()).not.toContain('key=abc');
     expect(logged()).not.toContain('f00d');
   });
+
+  it('shows a phone or CPF/CNPJ with at most its last 4 digits (CTI API, listener URL, dashboard API)', async () => {
+    const sent = [
+      ['GET', '/v1/cti/calls?telefone=11987654321&ramal=201', '/v1/cti/calls?telefone=***4321&ramal=201'],
+      [
+        'PUT',
+        '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=201&telefone=4832221111',
+        '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=201&telefone=***1111',
+      ],
+      ['GET', '/dashboard/api/calls?numero=04732100123&cpf=123.456.789-09', '/dashboard/api/calls?numero=***0123&cpf=***8909'],
+      ['GET', '/v1/me?cnpj=11222333000181&page=2', '/v1/me?cnpj=***0181&page=2'],
+    ] as const;
+    for (const [i, [method, url, shown]] of sent.entries()) {
+      const reqId = `personal-${i}`;
+      await ingress.app.inject({ method, url, headers: { 'x-request-id': reqId } });
+      const request = lines.find((line) => line.msg === 'incoming request' && line.reqId === reqId);
+      expect(request?.req).toMatchObject({ method, url: shown });
+    }
+    for (const number of ['11987654321', '4832221111', '04732100123', '123.456.789', '11222333000181'])
+      expect(logged()).not.toContain(number);
+  });
 });

@@ -182,7 +182,7 @@ const Call = Type.Object(
 );
 
 export const CallsResponse = Type.Object({
-  empresaId: integer(),
+  empresaId: Nullable(Type.Integer({ description: 'the empresa listed (asked for, or the only one the session sees); null: several' })),
   items: Type.Array(Call),
   calls: Type.Array(Call, { description: 'deprecated: the same list as items, as every list answers; removed in the next release' }),
   nextCursor: Nullable(Type.Integer({ description: 'the next page: ?antes=<nextCursor>' })),

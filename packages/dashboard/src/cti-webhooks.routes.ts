@@ -84,6 +84,27 @@ function tenantOf(viewer: Viewer, requested: unknown): number | undefined {
   return viewer.scope === 'all' ? undefined : viewer.scope[0];
 }
 
+/**
+ * The empresa a calls or webhooks request asks for (`?empresa=`), read by the pages' and the calls API's one rule: none
+ * asked for is undefined (every empresa the viewer sees); one the viewer sees is its id; another empresa's id, or one
+ * there is not, is 'not-found' — the same 404 for both, so an id tells nothing of another tenant.
+ */
+function askedEmpresa(empresas: ReadonlyArray<{ id: number }>, query: Query): number | undefined | 'not-found' {
+  const requested = num(query.empresa);
+  if (requested === undefined) return undefined;
+  return empresas.find((e) => e.id === requested)?.id ?? 'not-found';
+}
+
+/**
+ * Which empresas a calls request covers, for the page and the API alike: the one asked for, or the viewer's only one,
+ * as `empresaId`; otherwise every empresa the viewer sees (an admin's read without a list: 'all').
+ */
+function callScope(viewer: Viewer, empresas: ReadonlyArray<{ id: number }>, asked: number | undefined) {
+  const empresaId = asked ?? (empresas.length === 1 ? empresas[0]?.id : undefined);
+  const tenants: CallTenants = empresaId ?? (viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id));
+  return { empresaId, tenants };
+}
+
 /** The calls filter's ramal, read as every entry point reads one (ramalOf: `SIP/201` or `'201 '` is 201); else refused. */
 const ramalFilter = (query: Query) => {
   if (!query.ramal?.trim()) return undefined;
@@ -256,11 +277,10 @@ async function callsPage(
   requested: number | undefined,
 ): Promise<{ body: Raw; refused?: string }> {
   const t = messages(viewer.locale);
-  const empresaId = requested ?? (empresas.length === 1 ? empresas[0]?.id : undefined);
+  const { empresaId, tenants } = callScope(viewer, empresas, requested);
   const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label><label>${t.ramal}<input name="ramal" value="${query.ramal ?? ''}" size="8"></label>`;
   const filters = tenantFilters(viewer, '/dashboard/ligacoes', [...empresas], empresaId ?? null, extra, true);
   if (empresas.length === 0) return { body: html`${filters}<p class="muted vazio">${t.noTenantsVisible}</p>` };
-  const tenants: CallTenants = empresaId ?? (viewer.scope === 'all' ? 'all' : empresas.map((e) => e.id));
   // No index serves a number (stored or raw) across the calls: within a tenant its empresa index bounds the read, over
   // every tenant it would read the whole call log. An admin chooses an empresa first (as for a customer search).
   if (tenants === 'all' && query.telefone?.trim()) return { body: html`${filters}<p class="muted vazio">${t.callsNumberNeedsEmpresa}</p>` };
@@ -323,12 +343,12 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const t = messages(viewer.locale);
       const query = request.query as Query;
       const empresas = await visibleEmpresas(deps, viewer);
-      const requested = num(query.empresa);
       // Both pages open on every tenant the viewer sees (an operator's calls or endpoints may all be in another tenant
       // than the first), unless one is asked for.
-      const empresaId = empresas.find((e) => e.id === requested)?.id;
+      const asked = askedEmpresa(empresas, query);
       // Another empresa's id (or none there is) is the dashboard's one not-found page, as on the other pages (trial L5).
-      if (requested !== undefined && empresaId === undefined) return sendStatusPage(reply, viewer, 404);
+      if (asked === 'not-found') return sendStatusPage(reply, viewer, 404);
+      const empresaId = asked;
       // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
       const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;
       // The webhooks page's actions (resend, recover) count deliveries, not jobs.
@@ -415,17 +435,30 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.post('/dashboard/acoes/webhook-recuperar', (request, reply) => formAction(request, reply, 'recover'));
 
     const tags = ['dashboard'];
+    // The calls page's rule (askedEmpresa, callScope): every empresa the session sees unless one is asked for; another
+    // empresa's id is the same 404; an admin's number search over every empresa needs an empresa (400, worded).
     app.get(
       '/dashboard/api/calls',
-      { schema: { tags, summary: "A tenant's CTI call log, newest first", response: { 200: CallsResponse, ...readErrors } } },
+      {
+        schema: {
+          tags,
+          summary: 'The CTI call log of the empresas the session sees (or of ?empresa=), newest first',
+          response: { 200: CallsResponse, 400: ErrorBody, ...readErrors },
+        },
+      },
       async (request, reply) => {
         const viewer = viewerOf(request);
         const query = request.query as Query;
-        const empresaId = tenantOf(viewer, query.empresa);
-        if (empresaId === undefined) return notFound(reply, viewer);
-        const { calls, nextCursor } = await shownCalls(deps, viewer, empresaId, query);
+        const empresas = await visibleEmpresas(deps, viewer);
+        const asked = askedEmpresa(empresas, query);
+        if (asked === 'not-found') return notFound(reply, viewer);
+        if (empresas.length === 0) return { empresaId: null, items: [], calls: [], nextCursor: null };
+        const { empresaId, tenants } = callScope(viewer, empresas, asked);
+        if (tenants === 'all' && query.telefone?.trim())
+          return sendError(reply, 400, 'VALIDATION_FAILED', messages(viewer.locale).callsNumberNeedsEmpresa);
+        const { calls, nextCursor } = await shownCalls(deps, viewer, tenants, query);
         // `calls` stays one release as a deprecated alias of `items` (CHANGELOG), as GET /v1/cti/calls answers.
-        return { empresaId, items: calls, calls, nextCursor };
+        return { empresaId: empresaId ?? null, items: calls, calls, nextCursor };
       },
     );
 

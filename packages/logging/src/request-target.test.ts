@@ -49,6 +49,23 @@ describe('shownRequestTarget: one query rule with the CLI and the webhooks', () 
     );
   });
 
+  it('shows a phone or a CPF/CNPJ with at most its last 4 digits (personal data), and other numbers as written', () => {
+    expect(shownRequestTarget('/v1/cti/calls?telefone=11987654321&ramal=201&limit=50')).toBe(
+      '/v1/cti/calls?telefone=***4321&ramal=201&limit=50',
+    );
+    expect(shownRequestTarget('/x?numero=04732100123&cpf=12345678909&cnpj=11.222.333%2F0001-81&cgcCpf=98765432100')).toBe(
+      '/x?numero=***0123&cpf=***8909&cnpj=***&cgcCpf=***2100',
+    );
+    expect(shownRequestTarget('/x?numero_destino=1133334444&Celular=11988887777&n%C3%BAmero=4830001111')).toBe(
+      '/x?numero_destino=***4444&Celular=***7777&n%C3%BAmero=***1111',
+    );
+    expect(shownRequestTarget('/x?cpf=123.456.789-09&telefone=201&contaId=123456789&ts=1700000000')).toBe(
+      '/x?cpf=***8909&telefone=201&contaId=123456789&ts=1700000000',
+    );
+    // The CLI's PBX URL keeps the number it dialled (the operator's own request, not a log line).
+    expect(revealedUrl('https://pbx.example.com/dial?numero=04732100123')).toBe('https://pbx.example.com/dial?numero=04732100123');
+  });
+
   it('shows each query as revealedUrl shows it, and urlSecretValues takes what both mask', () => {
     for (const [target, shown] of [...CREDENTIAL_NAMED, ...PLAIN.map((target) => [target, target])] as [string, string][]) {
       expect(revealedUrl(`https://pbx.example.com${target}`)).toBe(`https://pbx.example.com${shown}`);

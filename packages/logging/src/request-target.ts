@@ -7,10 +7,11 @@ import { shownUrl } from './shown-url';
  * `ctk_[redacted]`, the kind kept), then as every URL is shown (other token-looking segments masked, a userinfo
  * dropped up to its last '@'); the query by the rule of every view that keeps plain values (shownSecretQuery): the
  * value of a credential-named parameter (`key`, `sig`, `token`, `senha`…), a token-looking or an unusual value masked,
- * so `/dashboard/falhas?lang=en&page=2` stays readable while `?key=…` does not.
+ * so `/dashboard/falhas?lang=en&page=2` stays readable while `?key=…` does not; and a person's phone or CPF/CNPJ
+ * (`?telefone=`, `?numero=`, `?cpf=`: personal data, not a secret) shown as *** and at most its last 4 digits.
  */
 export function shownRequestTarget(target: string): string {
   const question = target.indexOf('?');
   if (question === -1 || target.includes('#')) return shownUrl(scrubText(target));
-  return `${shownUrl(scrubText(target.slice(0, question)))}?${shownSecretQuery(target.slice(question + 1))}`;
+  return `${shownUrl(scrubText(target.slice(0, question)))}?${shownSecretQuery(target.slice(question + 1), { personal: true })}`;
 }

@@ -34,6 +34,16 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
     expect(revealedUrl('https://admin:p#ss@pbx.local/dial')).toBe('https://***');
   });
 
+  it("masks the whole authority when the password holds a '/' (the URL class reads 'admin:12' as host and port)", () => {
+    for (const url of ['https://admin:12/ss@pbx.local/dial?n=1', 'https://admin:/ss@pbx.local/dial', 'https://admin:1/2/3@pbx.local']) {
+      expect(revealedUrl(url)).toBe('https://***');
+    }
+    expect(urlSecretValues('https://admin:12/ss@pbx.local/dial?n=1')).toEqual(['12/ss']);
+    // A '/' in a user name, an '@' after the query, or in a path with no port before it: no password, shown as before.
+    expect(revealedUrl('https://pbx.local/dial?de=joao@pbx')).toBe('https://pbx.local/dial?de=***');
+    expect(revealedUrl('https://hooks.example/in/ab@cd/x')).toBe('https://hooks.example/in/ab@cd/x');
+  });
+
   it('shows the values it is asked to keep, and masks the ones it is given', () => {
     const keep = (value: string) => /^\{\w+\}$/.test(value);
     expect(revealedUrl('http://pbx/d?senha={senha}&n={numero_destino}&x=abc', { keep, secrets: ['abc'] })).toBe(

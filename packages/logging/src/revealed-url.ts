@@ -1,5 +1,5 @@
 import { type SecretQueryOptions, secretQueryValues, shownSecretPair } from './secret-query';
-import { looksLikeToken, percentDecoded, shownInPlace, shownName, shownUrl } from './shown-url';
+import { looksLikeToken, percentDecoded, shownInPlace, shownName, shownUrl, slashedPassword } from './shown-url';
 
 /**
  * The secret parts of a URL, decoded, as a receiver may echo them: the userinfo's password, every path segment that
@@ -17,6 +17,8 @@ export function urlSecretValues(url: string): string[] {
   }
   const found: string[] = [];
   if (parsed.password !== '') found.push(percentDecoded(parsed.password) ?? parsed.password);
+  const slashed = slashedPassword(url);
+  if (slashed) found.push(slashed);
   for (const segment of parsed.pathname.split('/'))
     if (segment !== '' && looksLikeToken(segment)) found.push(percentDecoded(segment) ?? segment);
   return [...found, ...secretQueryValues(parsed.search.slice(1))];

@@ -6,6 +6,13 @@ import { isMaskedName, looksLikeToken, MASK, percentDecoded } from './shown-url'
  * or a receiver's `?key=`, `?chave=`, `?auth=`, `?sig=`, `?hash=`. Whole names only: `chave_pedido` stays readable.
  */
 const URL_CREDENTIAL_NAME = /^(?:key|chave|auth|sig|signature|hash|hmac|access[-_]?key)$/i;
+/**
+ * Query names that carry a person's phone or document (CPF/CNPJ): a CTI listener's `telefone`, an API's `?numero=`,
+ * `?cpf=`, `?cnpj=`, `?celular=`, `?cgcCpf=`. Words inside a name: `numero_destino`, `telefone2` are read alike.
+ */
+const PERSONAL_NAME = /telefone|fone|celular|phone|n[uú]mero|cpf|cnpj|cgc|documento/i;
+/** How many of a personal value's digits a request log keeps: the last ones, enough to tell two numbers apart. */
+const PERSONAL_DIGITS_KEPT = 4;
 /** A value readable as is: a plain word, number or list of them (`en`, `1`, `set,get`, `json`), read decoded. */
 const PLAIN_VALUE = /^[\w.,-]{0,64}$/;
 
@@ -15,6 +22,17 @@ export interface SecretQueryOptions {
   secrets?: readonly string[];
   /** Values shown as written, not judged (a template's `{placeholder}`). */
   keep?: (value: string) => boolean;
+  /**
+   * Personal data hidden too (request logs): the value of a phone- or document-named parameter (PERSONAL_NAME) shows
+   * *** and at most its last PERSONAL_DIGITS_KEPT digits. Off where the number is the point (the CLI's PBX URL).
+   */
+  personal?: boolean;
+}
+
+/** A personal value as a request log shows it: *** and its last digits, or as written when it holds no more than those. */
+function shownPersonalValue(value: string): string {
+  const digits = (decodedQueryText(value) ?? value).replace(/\D/g, '');
+  return digits.length <= PERSONAL_DIGITS_KEPT ? value : `${MASK}${digits.slice(-PERSONAL_DIGITS_KEPT)}`;
 }
 
 /** A query name or value decoded as a form sends it (`+` is a space); undefined when its escapes are malformed. */
@@ -47,6 +65,7 @@ function isSecretPairValue(name: string, value: string, options: SecretQueryOpti
  * URL's plain values (request log lines, the CLI's PBX URL, a webhook's echoed secrets): a token-looking or '@' name is
  * *** with its value; the value of a credential-named parameter (`key`, `chave`, `sig`, `hash`, `token`, `senha`,
  * `api_key`…) is ***, whatever it holds; so is a token-looking or unusual value, whatever its name. `page=2` stays.
+ * With `personal` (request logs) a phone or CPF/CNPJ keeps only its last digits: `telefone=***4321`.
  */
 export function shownSecretPair(pair: string, options: SecretQueryOptions = {}): string {
   const eq = pair.indexOf('=');
@@ -54,7 +73,9 @@ export function shownSecretPair(pair: string, options: SecretQueryOptions = {}):
   const shownName = isMaskedName(name) ? MASK : name;
   if (eq === -1) return shownName;
   const value = pair.slice(eq + 1);
-  return `${shownName}=${isSecretPairValue(name, value, options) ? MASK : value}`;
+  if (isSecretPairValue(name, value, options)) return `${shownName}=${MASK}`;
+  const personal = options.personal === true && PERSONAL_NAME.test(decodedQueryText(name) ?? name);
+  return `${shownName}=${personal ? shownPersonalValue(value) : value}`;
 }
 
 /** A query (without its '?') with only its secrets masked, pair by pair (shownSecretPair). */

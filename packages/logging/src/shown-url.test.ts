@@ -129,6 +129,16 @@ describe('maskUrlsInText', () => {
     expect(maskUrlsInText('at http://[::1]:8080/x?k=v')).toBe('at http://[::1]:8080/x?k=***');
   });
 
+  it("masks the whole authority of a URL whose password holds a '/', in text and alone", () => {
+    expect(maskUrlsInText('failed: http://admin:12/ss@host.example/x?k=v done')).toBe('failed: http://*** done');
+    expect(shownUrl('http://admin:12/ss@host.example/x')).toBe('http://***');
+    expect(shownUrl(new URL('http://admin:12/ss@host.example/x'))).toBe('http://***');
+    expect(shownUrl('postgres://app:9/x@db.internal:5432/crm')).toBe('postgres://***');
+    // Not a password: an '@' in the path of a host without a port (a Teams webhook id), or only in the query.
+    expect(shownUrl('https://hooks.example/in/ab@cd/x')).toBe('https://hooks.example/in/ab@cd/x');
+    expect(shownUrl('https://hooks.example/in?from=a@b')).toBe('https://hooks.example/in?from=***');
+  });
+
   it('stays linear on adversarial text (a guard against catastrophic backtracking)', () => {
     for (const text of [
       `${'?=/'.repeat(34000)}`,

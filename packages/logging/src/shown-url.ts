@@ -40,9 +40,12 @@ export function looksLikeToken(piece: string): boolean {
  * with its query (an integration's link: '/svc?wsdl&token=…', '?wsdl', 'POST /api/x?token=…') is shown the same way.
  * Never throws: any other text the URL class cannot read is shown up to its first ? or #, or as *** when that part holds
  * an @ or = (userinfo, a key=value) or is too long to be an address; as scheme://*** when its authority is not a plain
- * host[:port] or an @ follows (a password holding '#' or '?').
+ * host[:port] or an @ follows (a password holding '#' or '?'); as scheme://*** too when its password holds a '/'
+ * (slashedPassword: the URL class would read part of it as host, port and path).
  */
 export function shownUrl(url: string | URL): string {
+  const text = String(url);
+  if (slashedPassword(text) !== undefined) return `${text.slice(0, text.indexOf('://') + 3)}${MASK}`;
   let parsed: URL;
   try {
     parsed = typeof url === 'string' ? new URL(url) : url;
@@ -218,12 +221,37 @@ function shownWithTrailing(found: string, show: (url: string) => string): string
 }
 
 /**
+ * The password of an absolute URL whose password holds a '/' ('http://admin:12/ss@host/x'), decoded; undefined for any
+ * other text. The URL class reads such a text as host 'admin', port 12 and the path '/ss@host/x', so a view that shows
+ * host, port and path would show the password. It is read by the URL class too: with the '/'s before the last '@' of the
+ * text up to its query or fragment written as %2F (the userinfo's own), does the URL hold a password? A path holding an
+ * '@' after a host:port ('http://erp:8080/u/joao@x') reads so as well, and is shown as scheme://*** with it; so is one
+ * the URL class then refuses: never showing a password comes first. One '@' after a '/' costs one parse; others none.
+ */
+export function slashedPassword(url: string): string | undefined {
+  const start = url.indexOf('://') + 3;
+  if (start < 3) return undefined;
+  const query = url.slice(start).search(/[?#]/);
+  const at = (query === -1 ? url : url.slice(0, start + query)).lastIndexOf('@');
+  const slash = url.indexOf('/', start);
+  if (at === -1 || slash === -1 || slash > at) return undefined;
+  const userinfo = url.slice(start, at);
+  try {
+    const password = new URL(`${url.slice(0, start)}${userinfo.split('/').join('%2F')}${url.slice(at)}`).password;
+    return password === '' ? undefined : (percentDecoded(password) ?? password);
+  } catch {
+    return userinfo.slice(userinfo.indexOf(':') + 1);
+  }
+}
+
+/**
  * An absolute URL as written (`scheme://authority…`), its userinfo dropped up to the last '@' of the authority (a
  * password holding '@' leaves nothing behind), its tail shown by `rule`; `scheme://***` when the authority is no plain
  * host[:port] (a password holding '#', '?' or '/' ended it early: 'user:p#ss@host').
  */
 export function shownInPlace(url: string, rule: TailRule = EVERY_VALUE_MASKED): string {
   const start = url.indexOf('://') + 3;
+  if (slashedPassword(url) !== undefined) return `${url.slice(0, start)}${MASK}`;
   const end = url.slice(start).search(/[/?#]/);
   const authority = end === -1 ? url.slice(start) : url.slice(start, start + end);
   const at = authority.lastIndexOf('@');

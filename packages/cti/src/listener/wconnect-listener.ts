@@ -216,12 +216,16 @@ export class WConnectListener {
   }
 
   /**
-   * A HEAD on a listener URL (PBXs' health checks): the status its GET would get, from the same checks, with nothing
-   * enqueued, popped or counted against the tenant's rate limit.
+   * A HEAD on a listener URL (PBXs' health checks, uptime checkers): the status its GET would get, from the same
+   * checks, with nothing enqueued, popped or counted against the tenant's rate limit — except that the bare URL (none of
+   * ramal, telefone, url_audio sent) is 200 once its tenant and address are: a checker HEADs the URL as configured, and
+   * a 400 read as "down". Parameters that are sent are judged as the GET judges them.
    */
   async probe(request: ListenerRequest): Promise<RefusedRequest | { status: 200 }> {
     const checked = await this.check(request);
-    return 'status' in checked ? checked : { status: 200 };
+    if (!('status' in checked)) return { status: 200 };
+    const bare = checked.status === 400 && ['ramal', 'telefone', 'url_audio'].every((name) => param(request.params, name) === '');
+    return bare ? { status: 200 } : checked;
   }
 
   /** Handles one listener request; the answer is sent only after the event is on the queue. */
