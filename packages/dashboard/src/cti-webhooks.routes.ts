@@ -42,7 +42,7 @@ import {
 } from './api.schemas';
 import type { DashboardDeps } from './deps';
 import { FieldRefusedError, fieldRefusalText } from './field-refusal';
-import { formDate, formId, optionalFormId } from './form-input';
+import { formDate, formId, optionalFormId, queryEmpresa } from './form-input';
 import { html, type Raw } from './html';
 import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
@@ -323,7 +323,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const t = messages(viewer.locale);
       const query = request.query as Query;
       const empresas = await visibleEmpresas(deps, viewer);
-      const requested = num(query.empresa);
+      // Present and no id (`abc`, 10 digits) is refused (400), as the schedules page refuses it: never every empresa.
+      const requested = queryEmpresa(query);
       // Both pages open on every tenant the viewer sees (an operator's calls or endpoints may all be in another tenant
       // than the first), unless one is asked for.
       const empresaId = empresas.find((e) => e.id === requested)?.id;
