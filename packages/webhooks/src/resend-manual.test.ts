@@ -280,7 +280,12 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     const { empresaId, endpointId, entregaIds } = await withDeliveries('RetryCancelada', 1);
     const [id] = entregaIds as [number];
     const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    await queues.producer.enqueue('webhook', 'webhook.deliver', { tenant: { empresaId, filialId: null }, entregaId: id, endpointId }, { jobId: ownJobId(row) });
+    await queues.producer.enqueue(
+      'webhook',
+      'webhook.deliver',
+      { tenant: { empresaId, filialId: null }, entregaId: id, endpointId },
+      { jobId: ownJobId(row) },
+    );
     answer = 500;
     await deliverUntil(async () => (await entrega(id)).status === 'falhou');
     // Resent from the Webhooks page; its endpoint disabled before the resend's job ran, re-enabled later.
@@ -293,7 +298,9 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     // The failures page's retry of the given-up job (the API, the CLI and the dashboard ask deliveryRetryRefusal).
     answer = 200;
     const own = await queues.producer.queue('webhook').getJob(ownJobId(row));
-    expect(await retryFailedJob(own as NonNullable<typeof own>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db))).toEqual({
+    expect(
+      await retryFailedJob(own as NonNullable<typeof own>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db)),
+    ).toEqual({
       retried: true,
     });
     // Sent, as a recover sends a disable-cancelled delivery: before, the job ended "already done" and it stayed cancelada.

@@ -123,7 +123,11 @@ describe.each(ALL_DIALECTS)('the calls number filter on %s', (dialect) => {
     const page = async (telefone: string, before?: number) => {
       const db = counted();
       reads = 0;
-      const found = await listCalls(db, volume, { telefone: await readPhoneFilter(db, volume, telefone), limit: 50, ...(before ? { before } : {}) });
+      const found = await listCalls(db, volume, {
+        telefone: await readPhoneFilter(db, volume, telefone),
+        limit: 50,
+        ...(before ? { before } : {}),
+      });
       return { calls: found.calls.map((c) => c.telefone), nextCursor: found.nextCursor, reads };
     };
 
@@ -142,7 +146,11 @@ describe.each(ALL_DIALECTS)('the calls number filter on %s', (dialect) => {
         inicio: timestampValue(database.db, new Date()),
         sem_inicio: 0,
       }));
-      for (let i = 0; i < rows.length; i += 500) await database.db.insertInto('ligacoes').values(rows.slice(i, i + 500)).execute();
+      for (let i = 0; i < rows.length; i += 500)
+        await database.db
+          .insertInto('ligacoes')
+          .values(rows.slice(i, i + 500))
+          .execute();
     });
 
     it('an extension is found by its stored key: one read, not the raw numbers holding its digits', async () => {
