@@ -147,6 +147,26 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(listed((await api(opab, '?telefone=4832221111')).body)).toEqual([h.empresaA]);
   });
 
+  it('an empresa that is no id (abc, too many digits) is refused as the schedules page refuses it, never every empresa listed', async () => {
+    const { cookie } = await h.login('opab');
+    const get = (url: string) => h.app.inject({ url, headers: { cookie } });
+    const schedules = await get('/dashboard/agendamentos?empresa=abc');
+    expect(schedules.statusCode).toBe(400);
+    const refusal = /<[^>]*class="[^"]*flash[^"]*"[^>]*>([^<]*)</.exec(schedules.body)?.[1];
+    expect(refusal).toBeTruthy();
+    for (const url of ['/dashboard/ligacoes?empresa=abc', '/dashboard/ligacoes?empresa=99999999999', '/dashboard/webhooks?empresa=abc']) {
+      const answer = await get(url);
+      expect({ url, status: answer.statusCode, empresas: empresasOf(answer.body) }).toEqual({ url, status: 400, empresas: [] });
+      expect(answer.body).toContain(refusal);
+      expect(answer.body).not.toContain('(21) 98888-7777');
+    }
+    // 10 digits is an id (no empresa the session sees): the not-found page, as for another empresa's id.
+    const tenDigits = await get('/dashboard/ligacoes?empresa=1234567890');
+    expect({ status: tenDigits.statusCode, empresas: empresasOf(tenDigits.body) }).toEqual({ status: 404, empresas: [] });
+    // Empty is no filter, as before: every empresa the session sees.
+    expect(empresasOf(await page('opab', '?empresa='))).toEqual([h.empresaB, h.empresaA, h.empresaA]);
+  });
+
   it('an empty list says why: no empresa, no call logged in the empresa(s), none with the filters', async () => {
     expect(await page('ninguem')).toContain('Sua sessão não vê nenhuma empresa');
     expect(await page('opd')).toContain(`A empresa Empresa D (#${empresaD}) não tem ligações registradas`);

@@ -338,6 +338,47 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect(recorded?.params).toMatchObject({ status: 500, detail: '{"erro":"login inválido","senha":"••••••"}' });
   });
 
+  it('masks a secret-named run parameter whatever its JSON type (a number, a boolean, an object), on the page and the API', async () => {
+    // A run's parameters as a script sends them: the password a number, a token an object, a flag under a secret name.
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId: 'a-numeric-secret',
+      nomeJob: 'integration.run',
+      integracaoId: 19,
+      parametros: { contaId: 42, senha: 918273, token: { valor: 'tk-aninhado-645' }, apiKey: true, pin: 5 },
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 6,
+      erro: { classe: 'Error', codigo: 'SOMETHING_NEW', mensagem: 'falhou' },
+    });
+    const leaks = /918273|tk-aninhado-645/;
+    const { cookie } = await h.login('opa');
+    const list = await page(cookie, '/dashboard/falhas');
+    const row = /<tr data-job="set\/a-numeric-secret">[\s\S]*?<\/tr>/.exec(list)?.[0] ?? '';
+    expect(row).toContain('contaId=42 senha=•••••• token=•••••• apiKey=•••••• pin=5');
+    expect(list).not.toMatch(leaks);
+    expect(await page(cookie, '/dashboard/jobs/set/a-numeric-secret')).not.toMatch(leaks);
+    const detail = await h.app.inject({ url: '/dashboard/api/jobs/set/a-numeric-secret', headers: { cookie } });
+    expect(JSON.parse(detail.json().record.parametros)).toEqual({
+      contaId: 42,
+      senha: '••••••',
+      token: '••••••',
+      apiKey: '••••••',
+      pin: 5,
+    });
+    const items = (await h.app.inject({ url: '/dashboard/api/jobs', headers: { cookie } })).json().items as Array<{
+      job_id: string;
+      parametros: string;
+    }>;
+    expect(JSON.parse(items.find((i) => i.job_id === 'a-numeric-secret')?.parametros ?? '{}')).toMatchObject({
+      senha: '••••••',
+      token: '••••••',
+    });
+    expect(detail.body).not.toMatch(leaks);
+  });
+
   it("keeps tenant B's operator and key to tenant B's failures, worded the same way", async () => {
     const { cookie } = await h.login('opb');
     const list = await page(cookie, '/dashboard/falhas');

@@ -42,7 +42,7 @@ import {
 } from './api.schemas';
 import type { DashboardDeps } from './deps';
 import { FieldRefusedError, fieldRefusalText } from './field-refusal';
-import { formDate, formId, optionalFormId } from './form-input';
+import { formDate, formId, optionalFormId, queryEmpresa } from './form-input';
 import { html, type Raw } from './html';
 import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
@@ -90,7 +90,8 @@ function tenantOf(viewer: Viewer, requested: unknown): number | undefined {
  * there is not, is 'not-found' — the same 404 for both, so an id tells nothing of another tenant.
  */
 function askedEmpresa(empresas: ReadonlyArray<{ id: number }>, query: Query): number | undefined | 'not-found' {
-  const requested = num(query.empresa);
+  // Present and no id (`abc`, 11 digits) is refused (400), as the schedules page refuses it: never every empresa.
+  const requested = queryEmpresa(query);
   if (requested === undefined) return undefined;
   return empresas.find((e) => e.id === requested)?.id ?? 'not-found';
 }

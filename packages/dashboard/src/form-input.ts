@@ -18,6 +18,18 @@ export function optionalFormId(body: Record<string, unknown>, field: string): nu
 }
 
 /**
+ * A page's `empresa` filter (?empresa=): undefined when absent or empty, its id otherwise; anything else (`abc`, more
+ * digits than an id has) is refused naming it (400), never read as "every empresa". An id the viewer does not see is
+ * the caller's 404.
+ */
+export function queryEmpresa(query: Record<string, string | undefined>): number | undefined {
+  const value = query.empresa;
+  if (!value) return undefined;
+  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_ROW_ID) throw new FieldRefusedError('querystring.empresa', 'integer');
+  return Number(value);
+}
+
+/**
  * A required date-time field (`desde` of the webhook recovery, as the datetime-local input sends it): zone-less, a wall
  * clock in the viewer's zone, as the failures filter reads it.
  */

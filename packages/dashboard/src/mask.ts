@@ -48,7 +48,9 @@ export function maskMessage<T extends string | null | undefined>(text: T): T {
 /**
  * A stored JSON text (registro_jobs.parametros) with its secrets masked value by value, so it stays JSON: a text rule
  * run over the whole text could eat its closing braces (a value cut inside `<senha>…` masks to the end of the text). A
- * secret-named field's value is masked whole; any other string as a free text. Text that is not JSON: as a message.
+ * secret-named field's value is masked whole, whatever it is (a string, a number such as `senha: 123456`, a boolean, an
+ * object or a list under the name; null stays null: there is nothing to hide); any other string as a free text. Text
+ * that is not JSON: as a message.
  */
 export function maskJsonText<T extends string | null | undefined>(text: T): T {
   if (!text) return text;
@@ -58,9 +60,10 @@ export function maskJsonText<T extends string | null | undefined>(text: T): T {
   } catch {
     return maskMessage(text);
   }
-  return JSON.stringify(value, (key, item: unknown) =>
-    typeof item === 'string' ? (key !== '' && isSecretName(key) ? SECRET_MASK : maskSecrets(item)) : item,
-  ) as T;
+  return JSON.stringify(value, (key, item: unknown) => {
+    if (key !== '' && item !== null && isSecretName(key)) return SECRET_MASK;
+    return typeof item === 'string' ? maskSecrets(item) : item;
+  }) as T;
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   listFiliais,
   listIntegracoes,
   listPausedTenants,
-  MAX_ROW_ID,
   type RegistroJob,
   recordParameters,
   searchJobRecords,
@@ -35,7 +34,7 @@ import {
 import type { DashboardDeps } from './deps';
 import { failuresCsv } from './failures-csv';
 import { FieldRefusedError, fieldRefusalText } from './field-refusal';
-import { formGroups, formId, formJobRefs } from './form-input';
+import { formGroups, formId, formJobRefs, queryEmpresa } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
 import {
@@ -320,11 +319,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const t = messages(viewer.locale);
       const empresas = await visibleEmpresas(deps, viewer);
       // The empresa filter, as the failures, calls and webhooks pages have it: one the viewer does not see is a 404.
-      const requested = (request.query as Query).empresa;
-      if (requested && (!/^\d{1,10}$/.test(requested) || Number(requested) > MAX_ROW_ID))
-        throw new FieldRefusedError('querystring.empresa', 'integer');
-      const chosen = requested ? empresas.find((e) => e.id === Number(requested)) : undefined;
-      if (requested && !chosen) return sendStatusPage(reply, viewer, 404);
+      const requested = queryEmpresa(request.query as Query);
+      const chosen = requested === undefined ? undefined : empresas.find((e) => e.id === requested);
+      if (requested !== undefined && !chosen) return sendStatusPage(reply, viewer, 404);
       const sections = [
         html`<form class="filters" method="get" action="/dashboard/agendamentos" id="filtro-empresa"><label>${t.tenant}<select name="empresa"><option value="">${t.allTenants}</option>${empresas.map(
           (e) => html`<option value="${e.id}" ${e.id === chosen?.id ? html`selected` : ''}>${e.nome} (#${e.id})</option>`,

@@ -1,4 +1,4 @@
-import { maskSecretsInText } from '@integrador/logging';
+import { isSecretName, maskSecretsInText, SECRET_MASK } from '@integrador/logging';
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
 import { type CustomerRef, customersMatching } from './customer-search';
@@ -71,12 +71,15 @@ export function recordParameters(parametros: string | null): { key: Record<strin
 }
 
 /**
- * The lower-case text free-text search reads: name, id, key parameters, error — its secrets masked (a receptor's
- * refusal may quote a password: searching for it must not find the row), then cut to the column's size, so the cut
- * never leaves a secret's prefix unmasked.
+ * The lower-case text free-text search reads: name, id, key parameters (a secret-named one's value masked, whatever
+ * its type), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
+ * row), then cut to the column's size, so the cut never leaves a secret's prefix unmasked.
  */
 export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametros' | 'erro' | 'integracaoId'>): string {
-  const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  // A secret-named parameter's value whatever its type (`senha: 123456`, a token object): no text rule reads `senha=…`.
+  const params = Object.entries(event.parametros ?? {}).map(
+    ([k, v]) => `${k}=${v !== null && isSecretName(k) ? SECRET_MASK : typeof v === 'string' ? v : JSON.stringify(v)}`,
+  );
   const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
   if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
   // Masking grows with the text (~20 µs for 1–2 KB; a SOAP fault's body may be far longer): only twice what is kept is

@@ -25,11 +25,12 @@ type DeliverPayload = {
 
 /**
  * An operator's retry of a failed delivery job (the failures page, alone or in bulk; `job retry`; the jobs API) whose
- * delivery was given up (`falhou`): the delivery is resent as the Webhooks page's resend does (resendDelivery: one
- * manual attempt, claimed so that a concurrent recover or resend does not send it too), and this job ends. A delivery
- * delivered since (a resend, a recover) or cancelled is not sent again: the job ends having done nothing (the retry
- * itself is refused for a delivered one: deliveryRetryRefusal). Undefined when this run is not such a retry (the job
- * goes on as usual).
+ * delivery was given up (`falhou`), or cancelled since because its endpoint was disabled (`cancelada`: a resend whose
+ * job found the endpoint disabled): the delivery is resent as the Webhooks page's resend does (resendDelivery: one
+ * manual attempt, claimed so that a concurrent recover or resend does not send it too; a cancelled one only when its
+ * endpoint was disabled, not deleted — what a recover sends), and this job ends. A delivery delivered since (a resend,
+ * a recover) is not sent again: the job ends having done nothing (the retry itself is refused: deliveryRetryRefusal).
+ * Undefined when this run is not such a retry (the job goes on as usual).
  */
 async function resentByOperator(
   deps: DeliveryDeps,
@@ -40,7 +41,7 @@ async function resentByOperator(
   const { empresaId } = payload.tenant;
   const entrega = await deps.store.load(empresaId, payload.entregaId);
   if (!entrega || entrega.status === 'pendente') return undefined;
-  if (entrega.status !== 'falhou') return { kind: 'skipped', reason: 'already_done' };
+  if (entrega.status !== 'falhou' && entrega.status !== 'cancelada') return { kind: 'skipped', reason: 'already_done' };
   return resendNow(deps.db, deps.producer, empresaId, entrega);
 }
 

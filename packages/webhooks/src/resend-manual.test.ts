@@ -276,6 +276,40 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     ]);
   });
 
+  it("an operator's retry of a given-up job whose delivery a resend then cancelled (endpoint disabled, re-enabled since) resends it", async () => {
+    const { empresaId, endpointId, entregaIds } = await withDeliveries('RetryCancelada', 1);
+    const [id] = entregaIds as [number];
+    const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await queues.producer.enqueue(
+      'webhook',
+      'webhook.deliver',
+      { tenant: { empresaId, filialId: null }, entregaId: id, endpointId },
+      { jobId: ownJobId(row) },
+    );
+    answer = 500;
+    await deliverUntil(async () => (await entrega(id)).status === 'falhou');
+    // Resent from the Webhooks page; its endpoint disabled before the resend's job ran, re-enabled later.
+    const caller = { empresaId, filialId: null };
+    const resendJob = await resendDelivery(database.db, queues.producer, caller, endpointId, id);
+    await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
+    await deliverUntil(jobEnded(resendJob));
+    await patchEndpoint(database.db, settings, caller, endpointId, { ativo: true });
+    expect(await entrega(id)).toEqual({ status: 'cancelada', tentativas: 1 });
+    // The failures page's retry of the given-up job (the API, the CLI and the dashboard ask deliveryRetryRefusal).
+    answer = 200;
+    const own = await queues.producer.queue('webhook').getJob(ownJobId(row));
+    expect(
+      await retryFailedJob(own as NonNullable<typeof own>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db)),
+    ).toEqual({
+      retried: true,
+    });
+    // Sent, as a recover sends a disable-cancelled delivery: before, the job ended "already done" and it stayed cancelada.
+    await deliverUntil(async () => (await entrega(id)).status === 'entregue');
+    expect(await entrega(id)).toEqual({ status: 'entregue', tentativas: 2 });
+    expect(await origins(id)).toEqual(['1:automatica', '2:manual']);
+    expect(received.filter((w) => w === `msg_RetryCancelada${dialect}0`)).toHaveLength(2);
+  });
+
   it('a delivered delivery whose resend fails stays entregue', async () => {
     const { empresaId, endpointId, entregaIds } = await withDeliveries('ReenvioFalha', 1);
     const [id] = entregaIds as [number];

@@ -107,4 +107,63 @@ describe.each(ALL_DIALECTS)('the calls number filter on %s', (dialect) => {
     expect((await listed(longos, '(11) 3232-4545')).calls).toEqual(['longos 1132324545']);
     expect((await listed([], '(11) 3232-4545')).calls).toEqual([]);
   });
+
+  describe('over a long call log the CRM wrote', () => {
+    let volume: number;
+    /** How many SELECTs a listing made (counted by a plugin on the same handle). */
+    let reads = 0;
+    const counted = () =>
+      database.db.withPlugin({
+        transformQuery: (args) => {
+          if (args.node.kind === 'SelectQueryNode') reads += 1;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+    const page = async (telefone: string, before?: number) => {
+      const db = counted();
+      reads = 0;
+      const found = await listCalls(db, volume, {
+        telefone: await readPhoneFilter(db, volume, telefone),
+        limit: 50,
+        ...(before ? { before } : {}),
+      });
+      return { calls: found.calls.map((c) => c.telefone), nextCursor: found.nextCursor, reads };
+    };
+
+    beforeAll(async () => {
+      volume = await createEmpresa(database.db, 'Volume');
+      names.set(volume, 'volume');
+      // The oldest call is of (11) 3232-4545; then 1100 calls of another DDD's 3232-4545 with an operator's note, which
+      // hold the digits of both numbers searched below in order (2…0…1 too).
+      await call(volume, '(11) 3232-4545');
+      const rows = Array.from({ length: 1100 }, () => ({
+        empresa_id: volume,
+        ramal: '201',
+        telefone: '(21) 3232-4545 (ramal 201)',
+        direcao: 'entrada' as const,
+        status: 'finalizada',
+        inicio: timestampValue(database.db, new Date()),
+        sem_inicio: 0,
+      }));
+      for (let i = 0; i < rows.length; i += 500)
+        await database.db
+          .insertInto('ligacoes')
+          .values(rows.slice(i, i + 500))
+          .execute();
+    });
+
+    it('an extension is found by its stored key: one read, not the raw numbers holding its digits', async () => {
+      expect(await page('201')).toEqual({ calls: [], nextCursor: null, reads: 2 });
+    });
+
+    it('a page reads a bounded number of rows: short (even empty), its nextCursor going on where the reading stopped', async () => {
+      const first = await page('(11) 3232-4545');
+      // readPhoneFilter's read, then 5 rounds of 200 rows, none of the number.
+      expect({ calls: first.calls, reads: first.reads }).toEqual({ calls: [], reads: 6 });
+      expect(first.nextCursor).toEqual(expect.any(Number));
+      const second = await page('(11) 3232-4545', first.nextCursor ?? undefined);
+      expect({ calls: second.calls, nextCursor: second.nextCursor }).toEqual({ calls: ['(11) 3232-4545'], nextCursor: null });
+    });
+  });
 });

@@ -80,14 +80,21 @@ function telltaleDigits(phone: NormalizedPhone): string {
 }
 
 /**
+ * The fewest telltale digits a raw `telefone` is searched by: fewer digits in order (an extension such as 201, a short
+ * invalid number) are held by nearly every raw number, so such a LIKE would read the whole call log to drop it again.
+ */
+const RAW_TELLTALE_DIGITS = 8;
+
+/**
  * Rows of the number: by their stored number, or — a row the hub never normalised (telefone_normalizado null: written
  * before migration 008, or by the CRM) — by the raw `telefone` holding its digits in order; such a candidate is then
- * read as the call events would have stored it (`rawNumberMatches`), so the LIKE only narrows.
+ * read as the call events would have stored it (`rawNumberMatches`), so the LIKE only narrows. A number of fewer than
+ * RAW_TELLTALE_DIGITS digits (a short extension) is found by its stored key only.
  */
 function numberMatches(eb: Ligacoes, phone: NormalizedPhone): Expression<SqlBool> {
   const stored = storedMatch(eb, phone);
   const digits = telltaleDigits(phone);
-  if (!digits) return stored;
+  if (digits.length < RAW_TELLTALE_DIGITS) return stored;
   return eb.or([stored, eb.and([eb('telefone_normalizado', 'is', null), eb('telefone', 'like', `%${[...digits].join('%')}%`)])]);
 }
 
@@ -125,9 +132,14 @@ function rawNumberMatches(filter: PhoneFilter, row: CallRow): boolean {
 /** Rows read per round while a number filter drops raw candidates that are another number. */
 const RAW_CANDIDATES_BATCH = 200;
 
+/** The most rounds one page of a number filter reads: then the page ends short, its nextCursor where the reading stopped. */
+const RAW_CANDIDATES_ROUNDS = 5;
+
 /**
  * One page of the calls of `tenants`, newest first (ids are global: `before` pages across empresas too). A number
- * filter reads rows a round at a time until the page is full, since a raw candidate may be another number.
+ * filter reads rows a round at a time until the page is full, since a raw candidate may be another number; after
+ * RAW_CANDIDATES_ROUNDS rounds the page is answered as it is (shorter, even empty) with a nextCursor that goes on
+ * from the last row read, so one request never reads more than RAW_CANDIDATES_ROUNDS × RAW_CANDIDATES_BATCH rows.
  */
 export async function listCalls(
   db: Db,
@@ -148,12 +160,14 @@ export async function listCalls(
   const batch = phone ? Math.max(filter.limit + 1, RAW_CANDIDATES_BATCH) : filter.limit + 1;
   const found: CallRow[] = [];
   let before = filter.before || undefined;
-  for (;;) {
+  for (let round = 1; ; round++) {
     const rows = await (before === undefined ? query : query.where('id', '<', before)).orderBy('id', 'desc').limit(batch).execute();
     found.push(...(phone ? rows.filter((row) => rawNumberMatches(phone, row)) : rows));
     const last = rows.at(-1);
     if (found.length > filter.limit || rows.length < batch || !last) break;
     before = Number(last.id);
+    // The rounds' bound: the rows read so far were all looked at, the next page starts below them.
+    if (round === RAW_CANDIDATES_ROUNDS) return { calls: found, nextCursor: before };
   }
   const calls = found.slice(0, filter.limit);
   return { calls, nextCursor: found.length > filter.limit ? (calls.at(-1)?.id ?? null) : null };
