@@ -343,6 +343,10 @@ const PT = {
   receptorUnreachable:
     'O sistema receptor (ERP) não pôde ser alcançado agora: a requisição não foi reconstruída; a consulta acima não depende dele.',
   previewFailed: 'Não foi possível montar a consulta desta integração agora.',
+  previewFailedBecause: (reason: string) => `Não foi possível montar a consulta desta integração agora: ${reason}.`,
+  /** `sent`: the job has attempts listed above (the record was pushed before it went). */
+  previewRecordGone: (parametros: string | undefined, sent: boolean) =>
+    `A consulta desta integração não encontra mais o registro deste job${parametros ? ` (${parametros})` : ''}: ${sent ? 'ele foi excluído ou deixou de atender à consulta depois do envio, então a requisição não pode ser remontada. O que foi enviado está nas tentativas acima.' : 'ele foi excluído ou não atende à consulta, então não há requisição a remontar.'}`,
   scheduledRun: (integracao: string, time: string) => `agendamento de ${integracao} às ${time}`,
   recoveredDelivery: 'recuperado (entregue depois)',
   unwordedFailure: 'falha sem descrição no catálogo: veja os detalhes técnicos',
@@ -686,6 +690,9 @@ const EN: Messages = {
   rebuiltRequest: "Request rebuilt now from today's data (not the one sent; the one sent is in the attempts above)",
   receptorUnreachable: 'The receptor (ERP) could not be reached now: the request was not rebuilt; the query above does not depend on it.',
   previewFailed: "This integration's query could not be built now.",
+  previewFailedBecause: (reason) => `This integration's query could not be built now: ${reason}.`,
+  previewRecordGone: (parametros, sent) =>
+    `This integration's query no longer finds this job's record${parametros ? ` (${parametros})` : ''}: ${sent ? 'it was deleted or stopped matching the query after it was sent, so the request cannot be rebuilt. What was sent is in the attempts above.' : 'it was deleted or does not match the query, so there is no request to rebuild.'}`,
   scheduledRun: (integracao, time) => `scheduled run of ${integracao} at ${time}`,
   recoveredDelivery: 'recovered (delivered later)',
   unwordedFailure: 'a failure the catalogue does not describe: see the technical details',
