@@ -193,7 +193,8 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
     // The file broken while the fleet runs (npm start would refuse it), then a SIGHUP to the group: every app keeps the
     // connections it has and logs one line; the operator who ran the fleet reads, once and in their language, why.
     fs.writeFileSync(file, ['connections:', '  erp_a:', '    tipo: database', '    driver: nosuchdriver'].join('\n'));
-    const refusals = () => fleet.lines.filter((line) => line.msg === 'SIGHUP: connections file invalid; the connections in use stay until it is fixed');
+    const refusals = () =>
+      fleet.lines.filter((line) => line.msg === 'SIGHUP: connections file invalid; the connections in use stay until it is fixed');
     process.kill(-(fleet.child.pid as number), 'SIGHUP');
     for (const until = Date.now() + 20_000; refusals().length < 5; await pause(50))
       if (Date.now() > until) throw new Error(`apps that refused the file: ${refusals().length}`);

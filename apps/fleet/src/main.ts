@@ -49,7 +49,10 @@ async function main(): Promise<void> {
     connectionsFileProblems(config).then(
       (err) => {
         if (!err) return;
-        logger.warn({ file: err.file, problems: err.problems.length }, 'SIGHUP: connections file invalid; the apps keep the connections in use');
+        logger.warn(
+          { file: err.file, problems: err.problems.length },
+          'SIGHUP: connections file invalid; the apps keep the connections in use',
+        );
         process.stderr.write(`${FLEET_MESSAGES.message(locale, 'CONNECTIONS_INVALID_ON_HANGUP')}\n${err.localized(locale)}\n`);
       },
       (err: Error) => logger.warn({ reason: err.message }, 'SIGHUP: connections file could not be checked'),

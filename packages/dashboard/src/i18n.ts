@@ -388,7 +388,8 @@ const PT = {
   noCallsIn: (empresa: string) =>
     `A empresa ${empresa} não tem ligações registradas: as ligações aparecem quando a central (PABX) envia eventos ao hub ou quando um agente usa o clique para ligar.`,
   noCallsMatchingIn: (empresa: string) => `Nenhuma ligação da empresa ${empresa} com esses filtros.`,
-  noCallsMatchingAnywhere: (n: number) => `Nenhuma ligação com esses filtros ${n === 1 ? 'na empresa' : `nas ${plural(n, 'empresa', 'empresas')}`} que você vê.`,
+  noCallsMatchingAnywhere: (n: number) =>
+    `Nenhuma ligação com esses filtros ${n === 1 ? 'na empresa' : `nas ${plural(n, 'empresa', 'empresas')}`} que você vê.`,
   callsNumberNeedsEmpresa:
     'Para buscar um telefone, escolha uma empresa no filtro: sem empresa a busca leria as ligações de todas as empresas.',
   noSchedule: (id: number) =>
@@ -729,7 +730,8 @@ const EN: Messages = {
   noCallsIn: (empresa) =>
     `Tenant ${empresa} has no calls logged: calls appear when the PBX sends its events to the hub or an agent uses click-to-call.`,
   noCallsMatchingIn: (empresa) => `No call of tenant ${empresa} matches these filters.`,
-  noCallsMatchingAnywhere: (n) => `No call matches these filters in ${n === 1 ? 'the tenant' : `the ${plural(n, 'tenant', 'tenants')}`} you see.`,
+  noCallsMatchingAnywhere: (n) =>
+    `No call matches these filters in ${n === 1 ? 'the tenant' : `the ${plural(n, 'tenant', 'tenants')}`} you see.`,
   callsNumberNeedsEmpresa: "To search a number, choose a tenant in the filter: without one the search would read every tenant's calls.",
   noSchedule: (id) =>
     `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,

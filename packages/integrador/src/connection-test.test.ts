@@ -5,7 +5,7 @@ import { Secret } from '@integrador/connections';
 import type { ConnectionTestResult } from '@integrador/sources';
 import { freePort } from '@integrador/test-support/ports';
 import { startSilentListener } from '@integrador/test-support/silent-listener';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, SERVICE_PATH, startSeniorG5Server, WSDL_XML } from '../../../test/fixtures/senior-g5';
+import { DEFAULT_CREDENTIALS, SERVICE_PATH, type SeniorG5Server, startSeniorG5Server, WSDL_XML } from '../../../test/fixtures/senior-g5';
 import { testConnection } from './connection-test';
 
 // The engine's connection test, as the CLI, POST /v1/connections/:name/test and the dashboard run it: the database

@@ -33,7 +33,10 @@ export function reloadConnectionsOnHangup(connections: ConnectionsRegistry, logg
         // the connections in use kept until the file is fixed and signalled again.
         if (err instanceof ConnectionsFileError) {
           const problems = err.message.split('\n');
-          logger.warn({ file: err.file, code: err.code, problems }, 'SIGHUP: connections file invalid; the connections in use stay until it is fixed');
+          logger.warn(
+            { file: err.file, code: err.code, problems },
+            'SIGHUP: connections file invalid; the connections in use stay until it is fixed',
+          );
         } else logger.warn({ reason: err.message }, 'SIGHUP: connections reload failed; the connections in use stay');
       },
     );

@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Secret, type WebServiceConnection } from '@integrador/connections';
 import { RECEPTOR_LOGIN_REFUSAL } from '@integrador/queue';
-import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../../../test/fixtures/senior-g5';
+import {
+  DEFAULT_CREDENTIALS,
+  INVALID_CREDENTIALS,
+  type SeniorG5Server,
+  startSeniorG5Server,
+  WSDL_LINK,
+} from '../../../test/fixtures/senior-g5';
 import { OutboundAddressError } from './errors';
 import { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';

@@ -1,7 +1,7 @@
 import type { WebServiceConnection } from '@integrador/connections';
 import type { WebServiceLogin } from '@integrador/sources';
 import { ReceptorError } from './errors';
-import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
+import type { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';
 
 // A web-service connection's login test goes out the way its pushes do: the receptors' SOAP transport (its guarded
@@ -53,7 +53,8 @@ export async function webServiceLogin(
       return texts.some((text) => refusal.test(text)) ? { outcome: 'refused', detail: texts.join('; ') } : { outcome: 'accepted' };
     } catch (error) {
       // A SOAP fault whose words are the login refusal (an ERP that refuses it as a fault rather than in its result).
-      if (error instanceof ReceptorError && refusal.test(error.receptorMessage)) return { outcome: 'refused', detail: error.receptorMessage };
+      if (error instanceof ReceptorError && refusal.test(error.receptorMessage))
+        return { outcome: 'refused', detail: error.receptorMessage };
       throw error;
     }
   } finally {

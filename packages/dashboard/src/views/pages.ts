@@ -530,7 +530,15 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 <h4>${t.request}</h4><pre class="requisicao">${maskSecrets(a.requisicao)}</pre><h4>${t.response}</h4><pre class="resposta">${maskSecrets(a.resposta)}</pre>`,
 )}</section>`,
 )}
-${detail.preview ? previewSection(viewer, detail.preview, detail.execucoes.some((e) => e.tentativas.length > 0)) : ''}
+${
+  detail.preview
+    ? previewSection(
+        viewer,
+        detail.preview,
+        detail.execucoes.some((e) => e.tentativas.length > 0),
+      )
+    : ''
+}
 ${detail.live?.logs.length ? logSection(viewer, detail.live.logs) : ''}`;
 }
 
@@ -563,7 +571,8 @@ function previewFailedSection(
 ): Raw {
   const t = messages(viewer.locale);
   const parametros = preview.params?.parametros;
-  const gone = preview.code === 'NO_RECORDS' ? t.previewRecordGone(typeof parametros === 'string' ? parametros : undefined, sent) : undefined;
+  const gone =
+    preview.code === 'NO_RECORDS' ? t.previewRecordGone(typeof parametros === 'string' ? parametros : undefined, sent) : undefined;
   const reason = gone === undefined && preview.code !== undefined ? failureReason(viewer.locale, preview.code, preview.params) : undefined;
   const shown = gone ?? (reason === undefined ? t.previewFailed : t.previewFailedBecause(reason));
   // Worded in the viewer's language: the English message is not repeated below it, only the code for support.
