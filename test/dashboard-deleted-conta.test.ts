@@ -37,13 +37,14 @@ describe('the job page of a deleted conta (real chromium)', () => {
       `This integration's query no longer finds this job's record (contaId=${CONTA.id}): it was deleted or stopped matching the query after it was sent, so the request cannot be rebuilt. What was sent is in the attempts above.`,
     ],
   ] as const)('says so in %s alone, the push it made still listed', async (locale, said) => {
-    const page = await h.browserLogin(browser, 'opa', { locale });
+    const page = await h.browserLogin(browser, 'opa');
     try {
-      await page.goto(`${h.url}/dashboard/jobs/set/${encodeURIComponent(jobId)}`);
+      await page.goto(`${h.url}/dashboard/jobs/set/${encodeURIComponent(jobId)}${locale === 'en' ? '?lang=en' : ''}`);
       expect(await page.locator('p.previa-falhou').innerText()).toBe(said);
       // What support reads, folded: the code alone, no English message beside a pt-BR text.
-      expect(await page.locator('p.previa-falhou + details .erro-codigo').innerText()).toBe('NO_RECORDS');
-      const text = await page.locator('main').innerText();
+      expect(await page.locator('p.previa-falhou + details .erro-codigo').textContent()).toBe('NO_RECORDS');
+      expect(await page.locator('p.previa-falhou + details .erro-mensagem').count()).toBe(0);
+      const text = (await page.locator('main').textContent()) ?? '';
       expect(text).not.toMatch(/found no record|consulta of integracao/);
       // The attempt that pushed the conta is still on the page.
       expect(await page.locator('pre.requisicao').count()).toBeGreaterThan(0);
