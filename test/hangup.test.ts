@@ -163,6 +163,7 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
   }, 180_000);
 
   it('the fleet supervisor says it holds no connections and keeps supervising; a SIGHUP to its group reaches every app, which keeps running; SIGTERM still stops it', async () => {
+    writeFile(['erp_a', 'erp_b']);
     const FLEET_PORT = await freePort();
     const fleet = await start(
       'apps/fleet/src/main.ts',
