@@ -9,7 +9,7 @@ import {
   startSeniorG5Server,
   WSDL_LINK,
 } from '../../../test/fixtures/senior-g5';
-import { OutboundAddressError } from './errors';
+import { OutboundAddressError, TransientTransportError } from './errors';
 import { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';
 import { SENIOR_CUSTOMER_SERVICE_PATH, webServiceLogin } from './webservice-login';
@@ -74,6 +74,17 @@ describe('webServiceLogin', () => {
       } finally {
         await server.close();
       }
+    }
+  });
+
+  it('fails, as the pushes would, where the WSDL answers 5xx (a service down is not "no service")', async () => {
+    const server = await plainServer(503, '<html><body>Service Unavailable</body></html>');
+    try {
+      const failed = await login(senior({ baseUrl: server.url })).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(TransientTransportError);
+      expect((failed as Error).message).toMatch(/answered HTTP 503/);
+    } finally {
+      await server.close();
     }
   });
 
