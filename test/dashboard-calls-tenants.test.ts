@@ -167,13 +167,16 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(empresasOf(await page('opab', '?empresa='))).toEqual([h.empresaB, h.empresaA, h.empresaA]);
   });
 
-  it('an empty list says why: no empresa, no call logged in the empresa(s), none with the filters', async () => {
+  it('an empty list says why: no empresa, no call logged in the empresas seen (a real plural), none with the filters', async () => {
     expect(await page('ninguem')).toContain('Sua sessão não vê nenhuma empresa');
     expect(await page('opd')).toContain(`A empresa Empresa D (#${empresaD}) não tem ligações registradas`);
-    expect(await page('opde')).toContain('Nenhuma das 2 empresa(s) que você vê tem ligações registradas');
-    expect(await page('opde', '?lang=en')).toContain('None of the 2 tenant(s) you see has calls logged');
+    expect(await page('opde')).toContain('Nenhuma das 2 empresas que você vê tem ligações registradas');
+    expect(await page('opde', '?lang=en')).toContain('None of the 2 tenants you see has calls logged');
     expect(await page('opab', `?telefone=${encodeURIComponent('0800 123 4567')}`)).toContain(
-      'Nenhuma ligação com esses filtros nas 2 empresa(s) que você vê.',
+      'Nenhuma ligação com esses filtros nas 2 empresas que você vê.',
+    );
+    expect(await page('opab', `?telefone=${encodeURIComponent('0800 123 4567')}&lang=en`)).toContain(
+      'No call matches these filters in the 2 tenants you see.',
     );
     expect(await page('opab', `?empresa=${h.empresaB}&ramal=299`)).toMatch(/Nenhuma ligação da empresa .* \(#\d+\) com esses filtros\./);
   });

@@ -85,6 +85,8 @@ describe('dashboard: the webhooks page opens on what the session may see', () =>
     expect(none).toContain('Nenhuma entrega com status entregue');
     // An operator of an empresa without endpoints is told so, not "nothing found".
     const onlyA = await get('opa');
-    expect(onlyA).toMatch(/Nenhuma das 1 empresa\(s\) que você vê tem endpoints de webhook/);
+    expect(onlyA).toContain('A empresa que você vê não tem endpoints de webhook cadastrados');
+    expect(onlyA).not.toContain('empresa(s)');
+    expect(await get('opa', '?lang=en')).toContain('The tenant you see has no webhook endpoints');
   });
 });

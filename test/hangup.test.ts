@@ -113,6 +113,45 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
     expect(ingress.child.exitCode).toBeNull();
   }, 180_000);
 
+  it('a file that became invalid is refused on SIGHUP in one clear line; the running ingress keeps its last good connections', async () => {
+    writeFile(['erp_a']);
+    const INGRESS_PORT = await freePort();
+    const ingress = await start('apps/ingress/src/server.ts', { PORT: String(INGRESS_PORT), CONNECTIONS_FILE: file }, /^Server listening/);
+    // Two problems, one entry with a password of its own: `npm start` would refuse this file.
+    fs.writeFileSync(
+      file,
+      [
+        'connections:',
+        '  erp_a:',
+        '    tipo: database',
+        '    driver: nosuchdriver',
+        '    host: 10.1.2.3',
+        '    password: segredo-do-arquivo-invalido',
+        '  erp_b:',
+        '    tipo: webservice',
+      ].join('\n'),
+    );
+    ingress.child.kill('SIGHUP');
+    const refused = await ingress.waitForLog(/^SIGHUP: connections file invalid/, 10_000);
+    await pause(300);
+    const said = ingress.lines.filter((line) => /^SIGHUP: connections/.test(String(line.msg)));
+    expect(said).toHaveLength(1);
+    // One line an operator reads at a glance: the file and each problem (one string each); never a secret of the file.
+    expect(refused).toMatchObject({ level: 40, file, code: 'CONNECTIONS_FILE_INVALID' });
+    const problems = refused.problems as string[];
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+    expect(problems[0]).toMatch(/^connections file .*connection "erp_a"/);
+    expect(problems.some((problem) => problem.includes('erp_b'))).toBe(true);
+    for (const problem of problems) expect(problem).not.toContain('\n');
+    expect(JSON.stringify(said)).not.toContain('segredo-do-arquivo-invalido');
+    expect(await answers(INGRESS_PORT, '/healthz')).toBe(200);
+    // Fixed, with one entry more: only that one is new, so erp_a was kept all along (not dropped and read again).
+    writeFile(['erp_a', 'erp_b']);
+    ingress.child.kill('SIGHUP');
+    expect(await ingress.waitForLog('SIGHUP: connections read again', 10_000)).toMatchObject({ changed: ['erp_b'] });
+    expect(ingress.child.exitCode).toBeNull();
+  }, 180_000);
+
   it('the dashboard without a connections file says so once and keeps serving', async () => {
     const DASHBOARD_PORT = await freePort();
     const dashboard = await start('apps/dashboard/src/server.ts', { DASHBOARD_PORT: String(DASHBOARD_PORT) }, /^Server listening/);
@@ -124,8 +163,13 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
   }, 180_000);
 
   it('the fleet supervisor says it holds no connections and keeps supervising; a SIGHUP to its group reaches every app, which keeps running; SIGTERM still stops it', async () => {
+    writeFile(['erp_a', 'erp_b']);
     const FLEET_PORT = await freePort();
-    const fleet = await start('apps/fleet/src/main.ts', { PORT: String(FLEET_PORT), CONNECTIONS_FILE: file }, 'fleet started');
+    const fleet = await start(
+      'apps/fleet/src/main.ts',
+      { PORT: String(FLEET_PORT), CONNECTIONS_FILE: file, INTEGRADOR_LANG: 'pt-BR' },
+      'fleet started',
+    );
     fleet.child.kill('SIGHUP');
     await fleet.waitForLog(/^SIGHUP: the fleet holds no connections/, 10_000);
     await pause(200);
@@ -146,6 +190,28 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
     expect(fleet.lines.filter((line) => line.msg === 'app exited, restarting')).toEqual([]);
     expect(fleet.child.exitCode).toBeNull();
     expect(await answers(FLEET_PORT, '/healthz')).toBe(200);
+
+    // The file broken while the fleet runs (npm start would refuse it), then a SIGHUP to the group: every app keeps the
+    // connections it has and logs one line; the operator who ran the fleet reads, once and in their language, why.
+    fs.writeFileSync(file, ['connections:', '  erp_a:', '    tipo: database', '    driver: nosuchdriver'].join('\n'));
+    const refusals = () =>
+      fleet.lines.filter((line) => line.msg === 'SIGHUP: connections file invalid; the connections in use stay until it is fixed');
+    process.kill(-(fleet.child.pid as number), 'SIGHUP');
+    for (const until = Date.now() + 20_000; refusals().length < 5; await pause(50))
+      if (Date.now() > until) throw new Error(`apps that refused the file: ${refusals().length}`);
+    await fleet.waitForLog('SIGHUP: connections file invalid; the apps keep the connections in use', 10_000);
+    for (const until = Date.now() + 10_000; !fleet.stderr.join('').includes('SIGHUP: o arquivo de conexões'); await pause(50))
+      if (Date.now() > until) throw new Error(`fleet stderr: ${fleet.stderr.join('')}`);
+    const told = fleet.stderr.join('');
+    expect(told).toContain(
+      'SIGHUP: o arquivo de conexões (CONNECTIONS_FILE) tem problemas; os apps continuam com as conexões que já tinham até que ele seja corrigido e um novo SIGHUP chegue:',
+    );
+    expect(told).toMatch(/conexão "erp_a"/);
+    await pause(500);
+    expect(refusals()).toHaveLength(5);
+    expect(fleet.lines.filter((line) => line.msg === 'app exited, restarting')).toEqual([]);
+    expect(await answers(FLEET_PORT, '/healthz')).toBe(200);
+    writeFile(['erp_a', 'erp_b']);
     fleet.child.kill('SIGTERM');
     expect(await fleet.exited).toBe(0);
   }, 400_000);

@@ -39,10 +39,25 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..');
   const config = loadConfigOrExit();
   const logger = createLogger({ name: 'fleet', level: config.logLevel, pretty: config.logPretty });
+  const locale = preferredLocale() ?? DEFAULT_LOCALE;
   // Node's default for SIGHUP ends the process, and with it the supervision of every app. The fleet holds no
   // connections: each app reads CONNECTIONS_FILE again on its own SIGHUP (a signal to the group reaches them all).
-  // Not passed on: an app still loading has no handler yet and would die of it.
-  const onHangup = () => logger.info({}, 'SIGHUP: the fleet holds no connections; its apps read them again on their own SIGHUP');
+  // Not passed on: an app still loading has no handler yet and would die of it. A file that no longer loads leaves
+  // every app with what it read last (each logs it): the operator who ran the fleet is told so once, here, as at start.
+  const onHangup = () => {
+    logger.info({}, 'SIGHUP: the fleet holds no connections; its apps read them again on their own SIGHUP');
+    connectionsFileProblems(config).then(
+      (err) => {
+        if (!err) return;
+        logger.warn(
+          { file: err.file, problems: err.problems.length },
+          'SIGHUP: connections file invalid; the apps keep the connections in use',
+        );
+        process.stderr.write(`${FLEET_MESSAGES.message(locale, 'CONNECTIONS_INVALID_ON_HANGUP')}\n${err.localized(locale)}\n`);
+      },
+      (err: Error) => logger.warn({ reason: err.message }, 'SIGHUP: connections file could not be checked'),
+    );
+  };
   process.on('SIGHUP', onHangup);
   if (takeHeldHangup()) onHangup();
   const [ingress, ...workersWithoutPorts] = APPS as [AppSpec, ...AppSpec[]];
@@ -66,13 +81,10 @@ async function main(): Promise<void> {
 
   // Every app reads CONNECTIONS_FILE at start and refuses an invalid one: read here first, so a typo stops the fleet
   // with its problems once, in the operator's language, instead of each app exiting and being restarted forever.
-  try {
-    await loadConnections({ connectionsFile: config.connectionsFile, secretSource: config.secretSource });
-  } catch (err) {
-    if (!(err instanceof ConnectionsFileError)) throw err;
-    const locale = preferredLocale() ?? DEFAULT_LOCALE;
-    logger.fatal({ file: err.file, problems: err.problems.length }, 'connections file invalid, fleet not started');
-    process.stderr.write(`${FLEET_MESSAGES.message(locale, 'CONNECTIONS_INVALID')}\n${err.localized(locale)}\n`);
+  const invalid = await connectionsFileProblems(config);
+  if (invalid) {
+    logger.fatal({ file: invalid.file, problems: invalid.problems.length }, 'connections file invalid, fleet not started');
+    process.stderr.write(`${FLEET_MESSAGES.message(locale, 'CONNECTIONS_INVALID')}\n${invalid.localized(locale)}\n`);
     process.exit(1);
   }
 
@@ -136,7 +148,6 @@ async function main(): Promise<void> {
   const waiting = await workersNotAnswering(host, workers, WORKERS_WAIT_MS, () => stopping);
   if (stopping) return;
   logger.info({ url: base, waiting }, waiting.length === 0 ? 'fleet ready' : 'fleet ready, some workers not answering yet');
-  const locale = preferredLocale() ?? DEFAULT_LOCALE;
   const say = (code: Parameters<typeof FLEET_MESSAGES.message>[1], params = {}) => FLEET_MESSAGES.message(locale, code, params);
   // Worded by what is known: every worker answered, some did not (yet), or none can be asked (METRICS_PORT=0).
   const unchecked = metricsPorts.length === 0;
@@ -208,3 +219,14 @@ main().catch((err: unknown) => {
   process.stderr.write(`fleet failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/** The connections file's problems (ConnectionsFileError) when it does not load as every app would load it; else undefined. */
+async function connectionsFileProblems(config: ReturnType<typeof loadConfigOrExit>): Promise<ConnectionsFileError | undefined> {
+  try {
+    await loadConnections({ connectionsFile: config.connectionsFile, secretSource: config.secretSource });
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConnectionsFileError) return err;
+    throw err;
+  }
+}

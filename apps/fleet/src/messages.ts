@@ -4,6 +4,7 @@ import { defineCatalogue } from '@integrador/i18n';
 export const FLEET_MESSAGES = defineCatalogue<
   | 'PORT_IN_USE'
   | 'CONNECTIONS_INVALID'
+  | 'CONNECTIONS_INVALID_ON_HANGUP'
   | 'READY'
   | 'READY_PARTIAL'
   | 'READY_UNCHECKED'
@@ -21,6 +22,12 @@ export const FLEET_MESSAGES = defineCatalogue<
   CONNECTIONS_INVALID: {
     'pt-BR': 'A frota não foi iniciada: o arquivo de conexões (CONNECTIONS_FILE) tem problemas; corrija-os e inicie de novo:',
     en: 'The fleet was not started: the connections file (CONNECTIONS_FILE) has problems; fix them and start again:',
+  },
+  // A running fleet signalled (SIGHUP) after the file was broken: every app keeps what it read last (each logs it).
+  CONNECTIONS_INVALID_ON_HANGUP: {
+    'pt-BR':
+      'SIGHUP: o arquivo de conexões (CONNECTIONS_FILE) tem problemas; os apps continuam com as conexões que já tinham até que ele seja corrigido e um novo SIGHUP chegue:',
+    en: 'SIGHUP: the connections file (CONNECTIONS_FILE) has problems; the apps keep the connections they had until it is fixed and signalled again:',
   },
   READY: {
     'pt-BR':

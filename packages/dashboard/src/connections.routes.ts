@@ -1,5 +1,5 @@
-import { connectionUsableBy } from '@integrador/integrador';
-import { type ConnectionTestResult, testConnection } from '@integrador/sources';
+import { connectionUsableBy, testConnection } from '@integrador/integrador';
+import type { ConnectionTestResult } from '@integrador/sources';
 import { type ConexaoIntegracao, findTenantConexao, listConexoesOfEmpresas } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { canAct, seesTenant, type Viewer, viewerOf } from './access';

@@ -343,6 +343,10 @@ const PT = {
   receptorUnreachable:
     'O sistema receptor (ERP) não pôde ser alcançado agora: a requisição não foi reconstruída; a consulta acima não depende dele.',
   previewFailed: 'Não foi possível montar a consulta desta integração agora.',
+  previewFailedBecause: (reason: string) => `Não foi possível montar a consulta desta integração agora: ${reason}.`,
+  /** `sent`: the job has attempts listed above (the record was pushed before it went). */
+  previewRecordGone: (parametros: string | undefined, sent: boolean) =>
+    `A consulta desta integração não encontra mais o registro deste job${parametros ? ` (${parametros})` : ''}: ${sent ? 'ele foi excluído ou deixou de atender à consulta depois do envio, então a requisição não pode ser remontada. O que foi enviado está nas tentativas acima.' : 'ele foi excluído ou não atende à consulta, então não há requisição a remontar.'}`,
   scheduledRun: (integracao: string, time: string) => `agendamento de ${integracao} às ${time}`,
   recoveredDelivery: 'recuperado (entregue depois)',
   unwordedFailure: 'falha sem descrição no catálogo: veja os detalhes técnicos',
@@ -370,7 +374,7 @@ const PT = {
   allTenants: 'todas',
   noTenantsVisible: 'Sua sessão não vê nenhuma empresa: peça a um administrador que atribua empresas ao seu operador.',
   noWebhooksAnywhere: (n: number) =>
-    `Nenhuma das ${n} empresa(s) que você vê tem endpoints de webhook cadastrados (crie um com POST /v1/webhooks ou "integrador webhooks create").`,
+    `${n === 1 ? 'A empresa que você vê não tem' : `Nenhuma das ${plural(n, 'empresa', 'empresas')} que você vê tem`} endpoints de webhook cadastrados (crie um com POST /v1/webhooks ou "integrador webhooks create").`,
   noWebhooksIn: (empresa: string) =>
     `A empresa ${empresa} não tem endpoints de webhook cadastrados (crie um com POST /v1/webhooks ou "integrador webhooks create").`,
   webhooksElsewhere: 'Empresas com endpoints de webhook:',
@@ -380,11 +384,12 @@ const PT = {
   moreTenantsWithWebhooks: (shown: number, total: number) =>
     `Mostrando ${shown} de ${total} empresas com endpoints de webhook: escolha uma empresa no filtro para ver as demais.`,
   noCallsAnywhere: (n: number) =>
-    `Nenhuma das ${n} empresa(s) que você vê tem ligações registradas: as ligações aparecem quando a central (PABX) envia eventos ao hub ou quando um agente usa o clique para ligar.`,
+    `${n === 1 ? 'A empresa que você vê não tem' : `Nenhuma das ${plural(n, 'empresa', 'empresas')} que você vê tem`} ligações registradas: as ligações aparecem quando a central (PABX) envia eventos ao hub ou quando um agente usa o clique para ligar.`,
   noCallsIn: (empresa: string) =>
     `A empresa ${empresa} não tem ligações registradas: as ligações aparecem quando a central (PABX) envia eventos ao hub ou quando um agente usa o clique para ligar.`,
   noCallsMatchingIn: (empresa: string) => `Nenhuma ligação da empresa ${empresa} com esses filtros.`,
-  noCallsMatchingAnywhere: (n: number) => `Nenhuma ligação com esses filtros nas ${n} empresa(s) que você vê.`,
+  noCallsMatchingAnywhere: (n: number) =>
+    `Nenhuma ligação com esses filtros ${n === 1 ? 'na empresa' : `nas ${plural(n, 'empresa', 'empresas')}`} que você vê.`,
   callsNumberNeedsEmpresa:
     'Para buscar um telefone, escolha uma empresa no filtro: sem empresa a busca leria as ligações de todas as empresas.',
   noSchedule: (id: number) =>
@@ -686,6 +691,9 @@ const EN: Messages = {
   rebuiltRequest: "Request rebuilt now from today's data (not the one sent; the one sent is in the attempts above)",
   receptorUnreachable: 'The receptor (ERP) could not be reached now: the request was not rebuilt; the query above does not depend on it.',
   previewFailed: "This integration's query could not be built now.",
+  previewFailedBecause: (reason) => `This integration's query could not be built now: ${reason}.`,
+  previewRecordGone: (parametros, sent) =>
+    `This integration's query no longer finds this job's record${parametros ? ` (${parametros})` : ''}: ${sent ? 'it was deleted or stopped matching the query after it was sent, so the request cannot be rebuilt. What was sent is in the attempts above.' : 'it was deleted or does not match the query, so there is no request to rebuild.'}`,
   scheduledRun: (integracao, time) => `scheduled run of ${integracao} at ${time}`,
   recoveredDelivery: 'recovered (delivered later)',
   unwordedFailure: 'a failure the catalogue does not describe: see the technical details',
@@ -708,7 +716,7 @@ const EN: Messages = {
   allTenants: 'all',
   noTenantsVisible: 'Your session sees no tenant: ask an administrator to assign tenants to your operator.',
   noWebhooksAnywhere: (n) =>
-    `None of the ${n} tenant(s) you see has webhook endpoints (create one with POST /v1/webhooks or "integrador webhooks create").`,
+    `${n === 1 ? 'The tenant you see has no' : `None of the ${plural(n, 'tenant', 'tenants')} you see has`} webhook endpoints (create one with POST /v1/webhooks or "integrador webhooks create").`,
   noWebhooksIn: (empresa) =>
     `Tenant ${empresa} has no webhook endpoints (create one with POST /v1/webhooks or "integrador webhooks create").`,
   webhooksElsewhere: 'Tenants with webhook endpoints:',
@@ -718,11 +726,12 @@ const EN: Messages = {
   moreTenantsWithWebhooks: (shown, total) =>
     `Showing ${shown} of ${total} tenants with webhook endpoints: pick a tenant in the filter to see the others.`,
   noCallsAnywhere: (n) =>
-    `None of the ${n} tenant(s) you see has calls logged: calls appear when the PBX sends its events to the hub or an agent uses click-to-call.`,
+    `${n === 1 ? 'The tenant you see has no' : `None of the ${plural(n, 'tenant', 'tenants')} you see has`} calls logged: calls appear when the PBX sends its events to the hub or an agent uses click-to-call.`,
   noCallsIn: (empresa) =>
     `Tenant ${empresa} has no calls logged: calls appear when the PBX sends its events to the hub or an agent uses click-to-call.`,
   noCallsMatchingIn: (empresa) => `No call of tenant ${empresa} matches these filters.`,
-  noCallsMatchingAnywhere: (n) => `No call matches these filters in the ${n} tenant(s) you see.`,
+  noCallsMatchingAnywhere: (n) =>
+    `No call matches these filters in ${n === 1 ? 'the tenant' : `the ${plural(n, 'tenant', 'tenants')}`} you see.`,
   callsNumberNeedsEmpresa: "To search a number, choose a tenant in the filter: without one the search would read every tenant's calls.",
   noSchedule: (id) =>
     `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,

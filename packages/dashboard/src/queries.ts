@@ -369,6 +369,19 @@ async function dependencyChain(producer: JobProducer, job: Job, record: Registro
   return chain.length > 1 ? chain : [];
 }
 
+/**
+ * A preview that failed: its message (English, for support) and, when the engine coded it (PermanentError's NO_RECORDS
+ * for a record deleted since the push, a configuration's code), the code and values the page words it with.
+ */
+function previewFailure(err: Error): NonNullable<JobDetail['preview']> {
+  const { code, params } = err as { code?: unknown; params?: unknown };
+  return {
+    error: err.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(params !== null && typeof params === 'object' ? { params: params as Readonly<Record<string, string | number>> } : {}),
+  };
+}
+
 /** A job's detail for the viewer, or undefined when it is not one of the viewer's tenants' jobs. */
 export async function jobDetail(
   database: CrmDatabase,
@@ -445,7 +458,7 @@ export async function jobDetail(
         : jobActionsFor(record.estado),
     live,
     execucoes,
-    preview: preview ? await preview(record, viewer).catch((err: Error) => ({ error: err.message })) : null,
+    preview: preview ? await preview(record, viewer).catch(previewFailure) : null,
     dependencies: live && job ? await dependencyChain(producer, job, record, database, viewer) : [],
     names: await rowNames(database, viewer, [found]),
   };

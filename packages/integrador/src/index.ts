@@ -1,5 +1,6 @@
 export { type LintOptions, lintConfiguration } from './config-lint';
 export { CONNECTION_KIND_ALIASES, type ConnectionKind, type KnownConnections, normalizeConnectionKind } from './connection-kind';
+export { testConnection } from './connection-test';
 export { ConsultaError, type ConsultaErrorCode, consultaOf, parseConsulta, selectedColumns } from './consulta';
 export { type DateParts, readDate, zonedInstant } from './date-text';
 export { assertDependencyChange } from './dependency-change';

@@ -6,6 +6,7 @@ import {
   jobFailureLabel,
   jobFailureTemplate,
   jobFailureText,
+  RECEPTOR_LOGIN_REFUSAL,
 } from './job-failure-reasons';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -131,5 +132,30 @@ describe('the job failure catalogue', () => {
     }
     // A failure's own wording still matches.
     expect(failureCodesMatching('pt-BR', 'falhou')).toContain('GET_WRITE_FAILED');
+  });
+});
+
+// The one rule a push (RECEPTOR_LOGIN_REFUSED) and a web-service connection test read an ERP's login refusal by.
+describe('RECEPTOR_LOGIN_REFUSAL (the connection’s credentials, not the record)', () => {
+  it.each([
+    'Usuário ou senha inválidos',
+    'Usuário ou senha inválidos.',
+    'usuario ou senha invalidos',
+    ' Invalid username or password ',
+    'Invalid user or password.',
+    'invalid credentials',
+  ])('reads %j as the ERP refusing the login', (message) => {
+    expect(RECEPTOR_LOGIN_REFUSAL.test(message)).toBe(true);
+  });
+
+  it.each([
+    // A record-level refusal that mentions a password: the record's own error, not the connection's login.
+    'Campo senha inválida no usuário do portal do cliente',
+    'Cliente 42: senha inválida para o portal',
+    'Usuário ou senha inválidos para o acesso ao portal do cliente 42',
+    'invalid password for portal user 42',
+    'apeCli obrigatório',
+  ])('reads %j as the record’s own refusal', (message) => {
+    expect(RECEPTOR_LOGIN_REFUSAL.test(message)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
+import { ConnectionsFileError, type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import { setDefaultRetryPolicy } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import { takeHeldHangup } from './hold-hangup';
@@ -28,7 +28,17 @@ export function reloadConnectionsOnHangup(connections: ConnectionsRegistry, logg
     }
     connections.reload().then(
       (changed) => logger.info({ changed }, 'SIGHUP: connections read again'),
-      (err: Error) => logger.warn({ reason: err.message }, 'SIGHUP: connections reload failed; the definitions in use stay'),
+      (err: Error) => {
+        // An invalid file (npm start would refuse it): one line, each problem one string (its line, entry and field),
+        // the connections in use kept until the file is fixed and signalled again.
+        if (err instanceof ConnectionsFileError) {
+          const problems = err.message.split('\n');
+          logger.warn(
+            { file: err.file, code: err.code, problems },
+            'SIGHUP: connections file invalid; the connections in use stay until it is fixed',
+          );
+        } else logger.warn({ reason: err.message }, 'SIGHUP: connections reload failed; the connections in use stay');
+      },
     );
   };
   process.on('SIGHUP', onHangup);

@@ -1,12 +1,14 @@
 export type { TestLocale } from './connection-test/connection-test-messages';
 export {
+  type ConnectionTestChecks,
   type ConnectionTestOptions,
   type ConnectionTestResult,
   type ConnectionTestStep,
   type ConnectionTestStepName,
-  testConnection,
+  runConnectionTest,
   testSourceConnection,
 } from './connection-test/test-connection';
+export type { WebServiceLogin, WebServiceLoginCheck } from './connection-test/webservice-login';
 export { openSourceReader } from './open-source-reader';
 export { batchInList, batchRows, inListSize, PARAMETER_LIMITS, type ParameterLimits, rowsPerStatement } from './parameter-limits';
 export type { SourceReaderOptions } from './reader-options';

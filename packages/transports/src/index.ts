@@ -43,3 +43,4 @@ export { createSoapTransport } from './soap-transport';
 export { type MissingSoapWrapper, missingSoapWrapper } from './soap-wrapper-check';
 export type { Transport, TransportExchange, TransportPreview, TransportRequest, TransportResult } from './transport';
 export { createTransportFactory, type TransportFactory, type TransportFactoryOptions } from './transport-factory';
+export { webServiceLogin } from './webservice-login';

@@ -1,6 +1,7 @@
 import { loadConfig } from '@integrador/config';
 import { emptyConnections, loadValidConnections, problemDetail } from '@integrador/connections';
-import { type ConnectionTestResult, testConnection } from '@integrador/sources';
+import { testConnection } from '@integrador/integrador';
+import type { ConnectionTestResult } from '@integrador/sources';
 import type { Command } from 'commander';
 import { type Cli, print, printError, printJson } from '../cli-context';
 import { CliError } from '../cli-error';

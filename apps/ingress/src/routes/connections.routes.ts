@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Connection, ConnectionsRegistry } from '@integrador/connections';
-import { connectionUsableBy } from '@integrador/integrador';
-import { testConnection } from '@integrador/sources';
+import { connectionUsableBy, testConnection } from '@integrador/integrador';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';

@@ -414,7 +414,10 @@ export interface JobDetail {
   /** `nota`: a push accepted with nothing written back, worded in the viewer's language (the receptor's words stay `mensagem`). */
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; nota: string | null; tentativas: Attempt[] }>;
   /** The SET's dry run; `porta` (its operation) words a SOAP mapping's missing wrapper. */
-  preview: { consulta: unknown; records: unknown[]; porta?: string | null } | { error: string } | null;
+  preview:
+    | { consulta: unknown; records: unknown[]; porta?: string | null }
+    | { error: string; code?: string; params?: Readonly<Record<string, string | number>> }
+    | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
   /** The customers its parameters name and its webhook delivery's status now (queries.ts rowNames). */
   names?: ListNames;
@@ -527,19 +530,26 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 <h4>${t.request}</h4><pre class="requisicao">${maskSecrets(a.requisicao)}</pre><h4>${t.response}</h4><pre class="resposta">${maskSecrets(a.resposta)}</pre>`,
 )}</section>`,
 )}
-${detail.preview ? previewSection(viewer, detail.preview) : ''}
+${
+  detail.preview
+    ? previewSection(
+        viewer,
+        detail.preview,
+        detail.execucoes.some((e) => e.tentativas.length > 0),
+      )
+    : ''
+}
 ${detail.live?.logs.length ? logSection(viewer, detail.live.logs) : ''}`;
 }
 
 /**
  * The consulta with its bound values (CRM only) and the request rebuilt now from today's data: not what was sent (the
  * attempts above show that). A receptor that cannot be reached leaves the request out, said in one line; a preview that
- * failed says so in one line, its technical message folded.
+ * failed says so in one line (previewFailedSection).
  */
-function previewSection(viewer: Viewer, preview: NonNullable<JobDetail['preview']>): Raw {
+function previewSection(viewer: Viewer, preview: NonNullable<JobDetail['preview']>, sent: boolean): Raw {
   const t = messages(viewer.locale);
-  if ('error' in preview)
-    return html`<section><h2>${t.consulta}</h2><p class="falhou previa-falhou">${t.previewFailed}</p>${technicalDetails(viewer, '', maskSecrets(preview.error))}</section>`;
+  if ('error' in preview) return previewFailedSection(viewer, preview, sent);
   const records = preview.records as Array<{ request?: { missingWrapper?: MissingSoapWrapper } | null; requestUnavailable?: boolean }>;
   const unavailable = records.some((rec) => rec.requestUnavailable);
   // A mapping that misses the WSDL's wrapper misses it in every record: worded once, after the requests (as the CLI does).
@@ -547,6 +557,27 @@ function previewSection(viewer: Viewer, preview: NonNullable<JobDetail['preview'
   return html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskedJson(preview.consulta)}</pre>
 <h3>${t.rebuiltRequest}</h3>${unavailable ? html`<p class="muted requisicao-indisponivel">${t.receptorUnreachable}</p>` : ''}
 ${records.filter((rec) => !rec.requestUnavailable).map((rec) => html`<pre class="requisicao-reconstruida">${maskedJson(rec.request ?? rec)}</pre>`)}${missing ? html`<p class="falhou wrapper-ausente">${soapWrapperMessage(preview.porta ?? '', missing)[viewer.locale]}</p>` : ''}</section>`;
+}
+
+/**
+ * A preview that failed, in the viewer's language alone: the record the job pushed no longer found (deleted since, e.g. a
+ * conta removed from the CRM) said so; another coded failure by its worded reason, its code folded; only an uncoded one
+ * keeps its English message, folded for support.
+ */
+function previewFailedSection(
+  viewer: Viewer,
+  preview: { error: string; code?: string; params?: Readonly<Record<string, string | number>> },
+  sent: boolean,
+): Raw {
+  const t = messages(viewer.locale);
+  const parametros = preview.params?.parametros;
+  const gone =
+    preview.code === 'NO_RECORDS' ? t.previewRecordGone(typeof parametros === 'string' ? parametros : undefined, sent) : undefined;
+  const reason = gone === undefined && preview.code !== undefined ? failureReason(viewer.locale, preview.code, preview.params) : undefined;
+  const shown = gone ?? (reason === undefined ? t.previewFailed : t.previewFailedBecause(reason));
+  // Worded in the viewer's language: the English message is not repeated below it, only the code for support.
+  const detail = gone === undefined && reason === undefined ? preview.error : '';
+  return html`<section><h2>${t.consulta}</h2><p class="falhou previa-falhou">${maskSecrets(shown)}</p>${technicalDetails(viewer, preview.code ?? '', maskSecrets(detail))}</section>`;
 }
 
 /** An ISO 8601 instant as the audit stores the filter's dates (toISOString). */

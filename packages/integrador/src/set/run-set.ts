@@ -1,4 +1,5 @@
 import { maskUrlsInText } from '@integrador/logging';
+import { RECEPTOR_LOGIN_REFUSAL } from '@integrador/queue';
 import {
   type Execucao,
   markSending,
@@ -23,7 +24,6 @@ import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
 import { claimHeld, type HeldRecord, heldRecordsError, heldRecordsOf, keysWriteBackLacks } from './held-records';
-import { isLoginRefusal } from './login-refusal';
 import { type OrphanedRecord, orphanedClaim, orphanedRecordsError } from './orphaned-claims';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
@@ -205,7 +205,7 @@ async function send(
     await recordTentativa(ctx, execucao, attempt, { status, mensagem: message, valores: reading.values });
     // The ERP refusing the connection's login (Senior answers tipoRetorno 2 "Usuário ou senha inválidos"): a credentials
     // fault of the connection, not of the record, worded with the connection's name and where its password comes from.
-    if (reading.code === undefined && isLoginRefusal(message)) {
+    if (reading.code === undefined && RECEPTOR_LOGIN_REFUSAL.test(message)) {
       const conexao = ctx.definition.conexao?.nome_conexao ?? integracao.nome;
       throw new PermanentError('RECEPTOR_LOGIN_REFUSED', message, { params: { conexao, rawDetail: message } });
     }

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ApiConnection, DatabaseConnection, WebServiceConnection } from '@integrador/connections';
+import type { DatabaseConnection } from '@integrador/connections';
 import { Secret } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
 import { openAfter, startSilentListener } from '@integrador/test-support/silent-listener';
@@ -11,7 +9,6 @@ import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../../test/fixtures/senior-g5';
 import {
   databaseConnection,
   firebirdPassword,
@@ -19,7 +16,7 @@ import {
   optionalParts,
   TEST_SOURCE_SERVERS,
 } from '../test/scratch-sources';
-import { type ConnectionTestResult, testConnection, testSourceConnection } from './test-connection';
+import { type ConnectionTestResult, testSourceConnection } from './test-connection';
 
 // Firebird, ODBC, SQL Server and Oracle where they are; otherwise one line says how to enable them.
 const parts = optionalParts(['firebird', 'odbc', 'mssql', 'oracle']);
@@ -365,125 +362,5 @@ describe('testSourceConnection on SQLite', () => {
     const result = await testSourceConnection(databaseConnection('sqlite', { database: '/tmp/nao-existe.sqlite' }));
     expect(result).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
     expect(stepsOf(result)).toEqual([['file', false]]);
-  });
-});
-
-describe('testConnection on web services and APIs', () => {
-  let server: http.Server;
-  let port: number;
-  beforeAll(async () => {
-    server = http.createServer((_, response) => response.end('ok'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-  });
-  const api = (baseUrl: string, allowPrivateNetwork = true): ApiConnection => ({
-    kind: 'api',
-    name: 'rubeus',
-    baseUrl,
-    auth: { type: 'none' },
-    headers: {},
-    timeoutMs: 1000,
-    allowPrivateNetwork,
-  });
-
-  it('reaches an http base URL', async () => {
-    const result = await testConnection(api(`http://127.0.0.1:${port}`));
-    expect(result).toMatchObject({ ok: true, kind: 'api', steps: [{ step: 'reachability', ok: true }] });
-  });
-
-  it('reports a closed port, an internal address not allowed, and a TLS handshake that fails', async () => {
-    const closed = await testConnection(api(`http://127.0.0.1:${await freePort()}`));
-    expect(closed.error?.code).toBe('PORT_CLOSED');
-    // A web service's hint names the web service and its URL, never "the database's service".
-    expect(closed.error?.message).toMatch(/: confira a porta na URL da conexão, se o serviço web está no ar e se o firewall/);
-    const closedEn = await testConnection(api(`http://127.0.0.1:${await freePort()}`), { locale: 'en' });
-    expect(closedEn.error?.message).toMatch(/: check the port in the connection's URL, that the web service is running and/);
-    expect((await testConnection(api(`http://127.0.0.1:${port}`, false))).error?.code).toBe('ADDRESS_FORBIDDEN');
-    const tls = await testConnection(api(`https://127.0.0.1:${port}`), { locale: 'en' });
-    expect(stepsOf(tls)).toEqual([
-      ['reachability', true],
-      ['tls', false],
-    ]);
-    expect(tls.error).toMatchObject({ code: 'TLS_FAILED' });
-    expect(tls.error?.message).toMatch(/^the TLS handshake with 127\.0\.0\.1 failed/);
-    expect(tls.error?.message).not.toMatch(/encrypt|trustServerCertificate/);
-  });
-});
-
-describe('testConnection on a Senior G5 web service (trial M1)', () => {
-  let erp: SeniorG5Server;
-  let plain: http.Server;
-  beforeAll(async () => {
-    erp = await startSeniorG5Server();
-    plain = http.createServer((_, response) => {
-      response.statusCode = 404;
-      response.end('not here');
-    });
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(async () => {
-    await erp.close();
-    await new Promise((resolve) => plain.close(resolve));
-  });
-  const senior = (baseUrl: string, password: string): WebServiceConnection => ({
-    kind: 'webservice',
-    name: 'senior_g5',
-    baseUrl,
-    user: DEFAULT_CREDENTIALS.user,
-    password: new Secret(password),
-    encryption: 0,
-    timeoutMs: 2000,
-    allowPrivateNetwork: true,
-  });
-
-  it('logs in with a query that changes nothing and passes with the right password', async () => {
-    const before = erp.customers.size;
-    const result = await testConnection(senior(erp.url, DEFAULT_CREDENTIALS.password));
-    expect(stepsOf(result)).toEqual([
-      ['reachability', true],
-      ['login', true],
-    ]);
-    expect(result.steps[1]?.message).toBe(
-      'o ERP aceitou o login do usuário "integrador" (obterCliente do serviço de clientes, uma consulta que não altera nada)',
-    );
-    expect(erp.customers.size).toBe(before);
-  });
-
-  it('fails a wrong password as a push refused for it fails, never quoting the password', async () => {
-    for (const locale of ['pt-BR', 'en'] as const) {
-      const result = await testConnection(senior(erp.url, 'senha-errada'), { locale });
-      expect(result.ok).toBe(false);
-      expect(stepsOf(result)).toEqual([
-        ['reachability', true],
-        ['login', false],
-      ]);
-      expect(result.error?.code).toBe('RECEPTOR_LOGIN_REFUSED');
-      expect(result.error?.message).toMatch(
-        locale === 'en'
-          ? /^the ERP refused the login of connection senior_g5: check its user and password .*: Usuário ou senha inválidos$/
-          : /^o ERP recusou o login da conexão senior_g5: confira o usuário e a senha .*: Usuário ou senha inválidos$/,
-      );
-      expect(JSON.stringify(result)).not.toContain('senha-errada');
-    }
-  });
-
-  it('says the login was not checked when the address has no Senior G5 customer service', async () => {
-    const port = (plain.address() as net.AddressInfo).port;
-    const result = await testConnection(senior(`http://127.0.0.1:${port}`, 'x'), { locale: 'en' });
-    expect(result.ok).toBe(true);
-    expect(result.steps[1]).toMatchObject({ step: 'login', ok: true });
-    expect(result.steps[1]?.message).toBe(
-      "login not checked: 127.0.0.1 has no Senior G5 customer service (/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes); only the address's reachability was checked",
-    );
-  });
-
-  it('does not log in to an address the outbound guard refuses', async () => {
-    const calls = erp.requests.count;
-    const result = await testConnection({ ...senior(erp.url, DEFAULT_CREDENTIALS.password), allowPrivateNetwork: false });
-    expect(result.error?.code).toBe('ADDRESS_FORBIDDEN');
-    expect(erp.requests.count).toBe(calls);
   });
 });

@@ -15,7 +15,7 @@ import {
 } from './connection-test-messages';
 import type { TestSession } from './sessions';
 import { probeTcp, probeTls } from './tcp-probe';
-import { WebServiceAnswerError, type WebServiceLogin, webServiceLogin } from './webservice-login';
+import type { WebServiceLogin, WebServiceLoginCheck } from './webservice-login';
 
 export type ConnectionTestStepName = 'reachability' | 'file' | 'tls' | 'login' | 'query' | 'version';
 
@@ -231,19 +231,28 @@ export async function testSourceConnection(
   };
 }
 
-/** A web service's login, a refusal failing the step with the ERP's words (an unexpected answer fails it too). */
-async function loginOf(connection: WebServiceConnection, timeoutMs: number): Promise<Exclude<WebServiceLogin, { outcome: 'refused' }>> {
-  const login = await webServiceLogin(connection, timeoutMs, RECEPTOR_LOGIN_REFUSAL);
+/**
+ * A web service's login within the step's time, a refusal failing the step with the ERP's words (any other failure
+ * fails it with its own code). The check's transport bounds each of its requests by `timeoutMs`; the step as a whole
+ * is bounded here too, as a database login is.
+ */
+async function loginOf(
+  check: WebServiceLoginCheck,
+  connection: WebServiceConnection,
+  timeoutMs: number,
+): Promise<Exclude<WebServiceLogin, { outcome: 'refused' }>> {
+  const login = await withTimeout(check(connection, timeoutMs, RECEPTOR_LOGIN_REFUSAL), timeoutMs);
   if (login.outcome === 'refused') throw new StepFailure('LOGIN_REFUSED', login.detail);
   return login;
 }
 
 /**
  * Reachability of a web service / API base URL: DNS + TCP, then the TLS handshake for https; a web service's login
- * then through Senior G5's customer service (webservice-login.ts).
+ * then through the check the engine hands in (Senior G5's customer service, webservice-login.ts).
  */
 async function testHttpConnection(
   connection: Exclude<Connection, DatabaseConnection>,
+  webServiceLogin: WebServiceLoginCheck,
   options: ConnectionTestOptions,
 ): Promise<ConnectionTestResult> {
   const locale = options.locale ?? 'pt-BR';
@@ -251,12 +260,7 @@ async function testHttpConnection(
   const url = new URL(connection.baseUrl);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  const classify = (error: unknown) =>
-    (error as { tls?: boolean }).tls
-      ? 'TLS_FAILED'
-      : error instanceof WebServiceAnswerError
-        ? 'CONNECTION_FAILED'
-        : classifySourceError('postgres', error);
+  const classify = (error: unknown) => ((error as { tls?: boolean }).tls ? 'TLS_FAILED' : classifySourceError('postgres', error));
   const webService = connection.kind === 'webservice' ? connection : undefined;
   const params = { name: connection.name, host, port, timeoutMs, user: webService?.user };
   const secrets = webService ? [webService.password.reveal()] : [];
@@ -268,7 +272,7 @@ async function testHttpConnection(
       await runner.run(
         'login',
         (login) => (login.outcome === 'accepted' ? 'loginWebService' : 'loginNotChecked'),
-        () => loginOf(webService, timeoutMs),
+        () => loginOf(webServiceLogin, webService, timeoutMs),
         (login) => (login.outcome === 'noService' ? { path: login.path } : {}),
       );
     }
@@ -284,10 +288,21 @@ async function testHttpConnection(
   };
 }
 
+/** What a connection test needs from outside this package: how a web service's login is checked (the receptors' transport). */
+export interface ConnectionTestChecks {
+  readonly webServiceLogin: WebServiceLoginCheck;
+}
+
 /**
- * Tests any connection of the file: a database step by step, a web service by reachability and its login, an API by
- * the reachability of its base URL.
+ * Tests any connection of the file: a database step by step, a web service by reachability and its login (`checks`),
+ * an API by the reachability of its base URL. The engine's testConnection hands the checks in; call that one.
  */
-export function testConnection(connection: Connection, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
-  return connection.kind === 'database' ? testSourceConnection(connection, options) : testHttpConnection(connection, options);
+export function runConnectionTest(
+  connection: Connection,
+  checks: ConnectionTestChecks,
+  options: ConnectionTestOptions = {},
+): Promise<ConnectionTestResult> {
+  return connection.kind === 'database'
+    ? testSourceConnection(connection, options)
+    : testHttpConnection(connection, checks.webServiceLogin, options);
 }
