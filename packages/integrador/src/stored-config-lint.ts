@@ -81,6 +81,7 @@ async function crmTableColumns(database: CrmDatabase, names: ReadonlySet<string>
       columns: new Set(table.columns.keys()),
       required: new Set(required),
       caseInsensitive: await caseInsensitiveColumns(database, name),
+      uniqueKeys: table.uniqueKeys,
     });
   }
   return tables;
