@@ -94,6 +94,52 @@ export function lintConfiguration(
   return sortFindings(findings);
 }
 
+/**
+ * The lint errors of a SET row that fail each of its runs, because the engine refuses the same thing when it runs:
+ * compileRules (INVALID_RULE), parseCampo and the regras' parametros (a JSON that does not parse), parseConsulta (a
+ * JSON consulta that does not parse or holds no SQL), fillLink (LINK_TEMPLATES_HOST), resolveSetTarget (a SOAP row
+ * without porta_ws, or with #vars# in its link) and the database receptor (DATABASE_RECEPTOR_LINK). The other errors
+ * may still let a run pass (an undeclared #var# a caller passes anyway, a name only the worker's connections file has).
+ */
+const SET_RUN_FAILURES: ReadonlySet<string> = new Set([
+  'INVALID_RULE',
+  'MALFORMED_JSON',
+  'TYPOGRAPHIC_QUOTES',
+  'INVALID_CONSULTA',
+  'LINK_TEMPLATES_HOST',
+  'MISSING_PORTA_WS',
+  'SOAP_LINK_VARIABLES',
+  'DATABASE_RECEPTOR_LINK',
+]);
+/** Decided by the connection's kind: certain only when the connections file (what runs go by) has the connection. */
+const BY_CONNECTION_KIND: ReadonlySet<string> = new Set(['MISSING_PORTA_WS', 'SOAP_LINK_VARIABLES', 'DATABASE_RECEPTOR_LINK']);
+
+/**
+ * The lint errors every run of these SET integracoes would fail on (SET_RUN_FAILURES), found by the lint itself, so
+ * that admission refuses exactly what `config lint` calls an error and a run cannot get past. Warnings never count.
+ */
+export function setRunFailures(
+  configuration: IntegradorConfiguration,
+  connections: KnownConnections | undefined,
+  integracaoIds: readonly number[],
+): LintFinding[] {
+  const ids = new Set(integracaoIds);
+  const rows = new Map(configuration.integracoes.map((row) => [row.id, row]));
+  const inFile = (row: Integracao) => {
+    const conexao = configuration.conexoes.find((c) => c.id === row.conexao_integracao_id);
+    return conexao !== undefined && connections?.has(conexao.nome_conexao) === true;
+  };
+  return lintConfiguration(configuration, connections ?? new Map()).filter((finding) => {
+    const row = finding.integracaoId === null ? undefined : rows.get(finding.integracaoId);
+    if (!row || !ids.has(row.id) || runnability(row).tipo !== 'SET') return false;
+    if (finding.severity !== 'error' || !SET_RUN_FAILURES.has(finding.code)) return false;
+    if (BY_CONNECTION_KIND.has(finding.code)) return inFile(row);
+    // A consulta that is no JSON document runs as plain SQL (consultaSql): only a JSON one that breaks fails its runs.
+    if (finding.table === 'integracao' && finding.column === 'consulta') return (row.consulta ?? '').trim().startsWith('{');
+    return true;
+  });
+}
+
 /** The file's connections an empresa may use (null: every one, the operator's view of a shared row). */
 function usableNames(connections: KnownConnections, empresaId: number | null): string[] {
   return [...connections].flatMap(([name, c]) => (empresaId === null || connectionOpenTo(c, empresaId) ? [name] : []));
