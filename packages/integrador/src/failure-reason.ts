@@ -14,7 +14,9 @@ import { getConfigFailureText } from './get/get-config-messages';
 /** The engine's own wording of a failure from its values (an endpoint sync's, a GET or SET configuration's), if it has one. */
 function engineWording(locale: Locale, code: string | null | undefined, params: FailureParams | null | undefined): string | undefined {
   if (!code || !params) return undefined;
-  return endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params) ?? setConfigFailureText(locale, code, params);
+  return (
+    endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params) ?? setConfigFailureText(locale, code, params)
+  );
 }
 
 /** A SET_CONFIG refusal as its record keeps it (admitRun's values: the lint finding's row, column and words in each language). */

@@ -13,8 +13,8 @@ import { setRunFailures } from '../config-lint';
 import { knownConnections } from '../connection-kind';
 import { GetConfigError } from '../get/get-errors';
 import { parseGetSettings } from '../get/get-settings';
-import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { formatFinding } from '../lint-finding';
+import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
 import { queueForTipo, type RunQueue, runnability, SERVICE_TYPES } from './runnability';
@@ -176,7 +176,11 @@ async function assertConfigured(
   for (const row of rows) assertGetConfigured(row);
   const sets = rows.filter((row) => runnability(row).tipo === 'SET').map((row) => row.id);
   if (!sets.length) return;
-  const configuration = await setConfiguration(db, empresaId, rows.filter((row) => sets.includes(row.id)));
+  const configuration = await setConfiguration(
+    db,
+    empresaId,
+    rows.filter((row) => sets.includes(row.id)),
+  );
   const [failure] = setRunFailures(configuration, connections && knownConnections(connections), sets);
   if (!failure) return;
   const row = rows.find((r) => r.id === failure.integracaoId) as Integracao;
