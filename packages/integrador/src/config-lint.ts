@@ -248,7 +248,7 @@ function lintConnectionReference(context: Context, integracao: Integracao): void
   const foreign = conexao !== undefined && conexao.empresa_id !== null && conexao.empresa_id !== integracao.empresa_id;
   const kind = conexao && !foreign ? runKind(context, conexao, integracao) : null;
   const webService = kind?.kind === 'webservice';
-  if (kind && !isComponent(integracao)) lintConnectionKind(context, integracao, place, kind);
+  if (conexao && kind && !isComponent(integracao)) lintConnectionKind(context, integracao, conexao, place, kind);
   if (
     webService &&
     !isComponent(integracao) &&
@@ -306,9 +306,13 @@ function runKind(context: Context, conexao: ConexaoIntegracao, integracao: Integ
  * source readers' rule), and a SET/INFO on a database connection inserts into the table its link names (isReceptorTable,
  * the database receptor's rule) — a web service's or an API's address there fails every push.
  */
-function lintConnectionKind(context: Context, integracao: Integracao, place: Place, { kind, fromFile }: RunKind): void {
-  const conexao = context.configuration.conexoes.find((row) => row.id === integracao.conexao_integracao_id);
-  if (!conexao) return;
+function lintConnectionKind(
+  context: Context,
+  integracao: Integracao,
+  conexao: ConexaoIntegracao,
+  place: Place,
+  { kind, fromFile }: RunKind,
+): void {
   const nome = conexao.nome_conexao;
   const where = fromFile
     ? { 'pt-BR': 'no arquivo de conexões', en: 'in the connections file' }

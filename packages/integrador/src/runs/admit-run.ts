@@ -169,10 +169,12 @@ async function assertConfigured(
   plan: readonly PlannedStep[],
   connections: ConnectionsRegistry | undefined,
 ): Promise<void> {
-  // The triggered integration first, then its flow's steps in run order.
-  const ids = [triggered.id, ...plan.map((step) => step.integracaoId).filter((id) => id !== triggered.id)];
-  const found = await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', ids).execute();
-  const rows = ids.flatMap((id) => found.filter((row) => row.id === id));
+  // The triggered integration first (its row already read), then its flow's other steps in run order.
+  const others = plan.map((step) => step.integracaoId).filter((id) => id !== triggered.id);
+  const found = others.length
+    ? await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', others).execute()
+    : [];
+  const rows = [triggered, ...others.flatMap((id) => found.filter((row) => row.id === id))];
   for (const row of rows) assertGetConfigured(row);
   const sets = rows.filter((row) => runnability(row).tipo === 'SET').map((row) => row.id);
   if (!sets.length) return;
