@@ -127,7 +127,8 @@ export function setRunFailures(
   const rows = new Map(configuration.integracoes.map((row) => [row.id, row]));
   const inFile = (row: Integracao) => {
     const conexao = configuration.conexoes.find((c) => c.id === row.conexao_integracao_id);
-    return conexao !== undefined && connections?.has(conexao.nome_conexao) === true;
+    const known = conexao === undefined ? undefined : connections?.get(conexao.nome_conexao);
+    return known !== undefined && (row.empresa_id === null || connectionOpenTo(known, row.empresa_id));
   };
   return lintConfiguration(configuration, connections ?? new Map()).filter((finding) => {
     const row = finding.integracaoId === null ? undefined : rows.get(finding.integracaoId);

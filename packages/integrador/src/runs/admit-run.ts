@@ -275,9 +275,10 @@ export async function loadAdmission(
         const row = byId.get(step.integracaoId);
         if (row) assertGetRunnableBy(tenant, row);
       }
+      // A step on another empresa's connection is refused as such before what its configuration would fail on.
+      if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
       await assertConfigured(db, tenant.empresaId, integracao, plan, connections);
     } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
-    if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
     return { integracao, conexao, queue, plan };
   } catch (refusal) {
     // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.
