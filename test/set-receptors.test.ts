@@ -212,7 +212,10 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       { nome: '#nome#' },
       { id: 8, tipo: 'API', nome: 'crm_api' },
     );
-    await failsOnce(24, 'may only fill the path or the query');
+    // config lint's LINK_TEMPLATES_HOST: refused at once (SET_CONFIG), nothing enqueued.
+    const refused = await post('/v1/integrations/24/run', { contaId: CONTA.id });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({ code: 'SET_CONFIG', message: expect.stringContaining('[LINK_TEMPLATES_HOST]') });
     expect(sent()).toHaveLength(1);
   });
 

@@ -32,6 +32,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   let ingress: TestIngress;
   let prefix: string;
   let key: string;
+  let empresaId: number;
   let connectionsFile: string;
   let worker: AppProcess | undefined;
 
@@ -74,7 +75,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
 
   beforeEach(async () => {
     database = await createTestDatabase('postgres');
-    const { empresaId } = await seedSetWsContas(database.db);
+    ({ empresaId } = await seedSetWsContas(database.db));
     key = await issueApiKey(database.db, empresaId, null, 'test');
     const connections = await loadConnectionsFile(connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
     ingress = await startTestIngress(database, { deps: { connections } });
@@ -280,8 +281,19 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
       .set({ link: `${link ?? ''}&conta=#contaId#` })
       .where('id', '=', 19)
       .execute();
+    // config lint's SOAP_LINK_VARIABLES: the run is refused at once (SET_CONFIG), nothing enqueued.
+    const refused = await run({ contaId: CONTA.id });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({ code: 'SET_CONFIG', message: expect.stringContaining('[SOAP_LINK_VARIABLES]') });
+    // A job queued before the row broke fails in the worker, as before.
     worker = await startWorker();
-    const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+    const queued = await producer.enqueue('set', 'integration.run', {
+      tenant: { empresaId, filialId: null },
+      integracaoId: 19,
+      parametros: { contaId: CONTA.id },
+      trigger: 'api',
+    });
+    const { job, state } = await settled(String(queued.id));
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toContain("a SOAP link is the WSDL's address, the same for every record");

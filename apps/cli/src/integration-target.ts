@@ -89,9 +89,9 @@ export async function admitOrExplain(
       throw new CliError(cli.text.invalidRunParameter(err.params.name ?? '', err.params.expected ?? '', err.params.value ?? ''));
     if (err.code === 'CONNECTION_FORBIDDEN') throw new CliError(cli.text.connectionForbidden(label, err.params.connection ?? ''));
     if (err.code === 'INTEGRATION_INACTIVE') throw new CliError(cli.text.integracaoInactive(label));
-    // A GET whose settings its run would refuse: the engine's words, the problem in the CLI's language.
-    if (err.code === 'GET_CONFIG')
-      throw new CliError(runRefusalMessage(cli.locale, { code: 'GET_CONFIG', params: runRefusalOf(err)?.params ?? {} }));
+    // A GET or SET whose configuration its run would refuse: the engine's words, the problem in the CLI's language.
+    if (err.code === 'GET_CONFIG' || err.code === 'SET_CONFIG')
+      throw new CliError(runRefusalMessage(cli.locale, { code: err.code, params: runRefusalOf(err)?.params ?? {} }));
     if (err.code === 'UNKNOWN_SERVICE_TYPE') throw new CliError(cli.text.unknownServiceType(label, err.params.tipo ?? ''));
     if (err.code === 'NOT_RUNNABLE' && err.params.reason === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));
     if (err.code === 'NOT_RUNNABLE' && purpose === 'info') throw new CliError(cli.text.integracaoNotInfo(label, err.params.tipo ?? ''));

@@ -348,6 +348,31 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(await producer.queue('get').count()).toBe(1);
   });
 
+  it('refuses a SET whose configuration every run of it fails on (SET_CONFIG), in the CLI language, enqueuing nothing', async () => {
+    await database.db.updateTable('regras').set({ tipo: 'so_numeros' }).where('integracao_id', '=', 19).where('ordem', '=', 0).execute();
+    const { id } = await database.db
+      .selectFrom('regras')
+      .select('id')
+      .where('integracao_id', '=', 19)
+      .where('ordem', '=', 0)
+      .executeTakeFirstOrThrow();
+    const broken = await run('-p', `contaId=${CONTA.id}`);
+    expect(broken).toMatchObject({ code: 1, stdout: '' });
+    expect(broken.stderr).toMatch(
+      new RegExp(
+        `^erro: a integração SET #19 \\(SET-WS-CONTAS\\) está mal configurada: regras #${id} coluna tipo: tipo "so_numeros" de regra desconhecido; esperado um de: .+ \\[INVALID_RULE\\]; nada foi enfileirado \\(\`config lint\` aponta a linha\\)\\n$`,
+      ),
+    );
+    const brokenEn = await runCli(
+      ['--lang', 'en', 'run', '19', '--empresa', empresa, '-p', `contaId=${CONTA.id}`],
+      cliEnv(database.url, variables),
+    );
+    expect(brokenEn.stderr).toMatch(
+      /^error: SET integration #19 \(SET-WS-CONTAS\) is misconfigured: regras #\d+ column tipo: unknown regra tipo "so_numeros"/,
+    );
+    expect(await producer.queue('set').count()).toBe(0);
+  });
+
   it('--wait on a GET words each failed attempt as it does for SET (an ERP source that refuses connections)', async () => {
     const down = writeSeniorConnections(
       erp.url,

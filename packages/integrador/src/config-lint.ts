@@ -1,8 +1,16 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
-import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
+import { isReceptorTable } from '@integrador/transports';
+import {
+  CONNECTION_KIND_ALIASES,
+  type ConnectionKind,
+  connectionOpenTo,
+  type KnownConnections,
+  normalizeConnectionKind,
+} from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
 import { lintConsultaColumns, lintDependencyConsultaColumns, lintSetRecordIdentity, nearestVariable } from './consulta-lint';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
+import { isGetSource } from './get/get-settings';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
@@ -84,6 +92,53 @@ export function lintConfiguration(
   lintPrerequisites(context);
   lintChildRows(context);
   return sortFindings(findings);
+}
+
+/**
+ * The lint errors of a SET row that fail each of its runs, because the engine refuses the same thing when it runs:
+ * compileRules (INVALID_RULE), parseCampo and the regras' parametros (a JSON that does not parse), parseConsulta (a
+ * JSON consulta that does not parse or holds no SQL), fillLink (LINK_TEMPLATES_HOST), resolveSetTarget (a SOAP row
+ * without porta_ws, or with #vars# in its link) and the database receptor (DATABASE_RECEPTOR_LINK). The other errors
+ * may still let a run pass (an undeclared #var# a caller passes anyway, a name only the worker's connections file has).
+ */
+const SET_RUN_FAILURES: ReadonlySet<string> = new Set([
+  'INVALID_RULE',
+  'MALFORMED_JSON',
+  'TYPOGRAPHIC_QUOTES',
+  'INVALID_CONSULTA',
+  'LINK_TEMPLATES_HOST',
+  'MISSING_PORTA_WS',
+  'SOAP_LINK_VARIABLES',
+  'DATABASE_RECEPTOR_LINK',
+]);
+/** Decided by the connection's kind: certain only when the connections file (what runs go by) has the connection. */
+const BY_CONNECTION_KIND: ReadonlySet<string> = new Set(['MISSING_PORTA_WS', 'SOAP_LINK_VARIABLES', 'DATABASE_RECEPTOR_LINK']);
+
+/**
+ * The lint errors every run of these SET integracoes would fail on (SET_RUN_FAILURES), found by the lint itself, so
+ * that admission refuses exactly what `config lint` calls an error and a run cannot get past. Warnings never count.
+ */
+export function setRunFailures(
+  configuration: IntegradorConfiguration,
+  connections: KnownConnections | undefined,
+  integracaoIds: readonly number[],
+): LintFinding[] {
+  const ids = new Set(integracaoIds);
+  const rows = new Map(configuration.integracoes.map((row) => [row.id, row]));
+  const inFile = (row: Integracao) => {
+    const conexao = configuration.conexoes.find((c) => c.id === row.conexao_integracao_id);
+    const known = conexao === undefined ? undefined : connections?.get(conexao.nome_conexao);
+    return known !== undefined && (row.empresa_id === null || connectionOpenTo(known, row.empresa_id));
+  };
+  return lintConfiguration(configuration, connections ?? new Map()).filter((finding) => {
+    const row = finding.integracaoId === null ? undefined : rows.get(finding.integracaoId);
+    if (!row || !ids.has(row.id) || runnability(row).tipo !== 'SET') return false;
+    if (finding.severity !== 'error' || !SET_RUN_FAILURES.has(finding.code)) return false;
+    if (BY_CONNECTION_KIND.has(finding.code)) return inFile(row);
+    // A consulta that is no JSON document runs as plain SQL (consultaSql): only a JSON one that breaks fails its runs.
+    if (finding.table === 'integracao' && finding.column === 'consulta') return (row.consulta ?? '').trim().startsWith('{');
+    return true;
+  });
 }
 
 /** The file's connections an empresa may use (null: every one, the operator's view of a shared row). */
@@ -192,7 +247,9 @@ function lintConnectionReference(context: Context, integracao: Integracao): void
   const conexao = configuration.conexoes.find((row) => row.id === id);
   // A conexao_integracao row with an empresa_id belongs to that empresa only; NULL means shared.
   const foreign = conexao !== undefined && conexao.empresa_id !== null && conexao.empresa_id !== integracao.empresa_id;
-  const webService = conexao !== undefined && normalizeConnectionKind(conexao.tipo_conexao) === 'webservice';
+  const kind = conexao && !foreign ? runKind(context, conexao, integracao) : null;
+  const webService = kind?.kind === 'webservice';
+  if (conexao && kind && !isComponent(integracao)) lintConnectionKind(context, integracao, conexao, place, kind);
   if (
     webService &&
     !isComponent(integracao) &&
@@ -227,6 +284,51 @@ function lintConnectionReference(context: Context, integracao: Integracao): void
       en: foreign
         ? `conexao_integracao #${id} belongs to another empresa (${conexao?.empresa_id}); expected a connection of empresa ${integracao.empresa_id} or a shared one`
         : `conexao_integracao #${id} does not exist (expected the id of a conexao_integracao row)`,
+    });
+}
+
+/** The kind a run of the integracao connects with: the connections file's `tipo` (runs go by it), else tipo_conexao's. */
+interface RunKind {
+  kind: ConnectionKind;
+  /** True when the connections file says it (a run certainly connects so); false when only tipo_conexao does. */
+  fromFile: boolean;
+}
+
+function runKind(context: Context, conexao: ConexaoIntegracao, integracao: Integracao): RunKind | null {
+  const found = context.connections.get(conexao.nome_conexao);
+  if (found && (integracao.empresa_id === null || connectionOpenTo(found, integracao.empresa_id)))
+    return { kind: found.kind, fromFile: true };
+  const described = normalizeConnectionKind(conexao.tipo_conexao);
+  return described === null ? null : { kind: described, fromFile: false };
+}
+
+/**
+ * A connection of the wrong kind for the integracao: a GET reads sql_consulta from a database (isGetSource, the
+ * source readers' rule), and a SET/INFO on a database connection inserts into the table its link names (isReceptorTable,
+ * the database receptor's rule) — a web service's or an API's address there fails every push.
+ */
+function lintConnectionKind(
+  context: Context,
+  integracao: Integracao,
+  conexao: ConexaoIntegracao,
+  place: Place,
+  { kind, fromFile }: RunKind,
+): void {
+  const nome = conexao.nome_conexao;
+  const where = fromFile
+    ? { 'pt-BR': 'no arquivo de conexões', en: 'in the connections file' }
+    : { 'pt-BR': 'pelo tipo_conexao', en: 'by its tipo_conexao' };
+  const tipo = runnability(integracao).tipo;
+  if (tipo === 'GET' && !isGetSource({ kind }))
+    context.report(place, 'GET_CONNECTION_NOT_DATABASE', {
+      'pt-BR': `a integração GET ${integracao.nome} usa a conexão "${nome}", que é do tipo ${kind} ${where['pt-BR']}: um GET executa o sql_consulta num banco de dados, por isso cada execução é recusada; esperado uma conexão do tipo database`,
+      en: `GET integration ${integracao.nome} uses connection "${nome}", which is a ${kind} connection ${where.en}: a GET runs sql_consulta on a database, so every run is refused; expected a database connection`,
+    });
+  const link = integracao.link ?? '';
+  if ((tipo === 'SET' || tipo === 'INFO') && kind === 'database' && !isReceptorTable(link))
+    context.report({ ...place, column: 'link' }, 'DATABASE_RECEPTOR_LINK', {
+      'pt-BR': `a integração ${tipo} ${integracao.nome} usa a conexão "${nome}", que é do tipo database ${where['pt-BR']}: ela grava na tabela que o link nomeia, e o link "${link}" não é um nome de tabela (um endereço de web service ou de API não serve aqui), por isso cada envio é recusado; esperado o nome da tabela no link, ou uma conexão webservice/api`,
+      en: `${tipo} integration ${integracao.nome} uses connection "${nome}", which is a database connection ${where.en}: it inserts into the table its link names, and link "${link}" is no table name (a web service's or an API's address does not fit here), so every push is refused; expected the table's name in link, or a webservice/api connection`,
     });
 }
 

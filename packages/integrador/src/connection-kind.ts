@@ -1,4 +1,4 @@
-import { type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from '@integrador/connections';
+import { type ConnectionKind, type ConnectionsRegistry, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from '@integrador/connections';
 
 export type { ConnectionKind };
 
@@ -19,4 +19,11 @@ export const CONNECTION_KIND_ALIASES: readonly string[] = TIPO_CONEXAO_ALIASES;
  */
 export function normalizeConnectionKind(tipoConexao: string): ConnectionKind | null {
   return normalizeTipoConexao(tipoConexao);
+}
+
+/** The connections file as the linter sees it: nome_conexao → kind and empresa restriction. */
+export function knownConnections(connections: ConnectionsRegistry): KnownConnections {
+  return new Map(
+    [...connections.entries()].map(([name, connection]) => [name, { kind: connection.kind, empresaId: connection.empresaId }]),
+  );
 }

@@ -141,6 +141,23 @@ export function selectedColumns(sql: string): string[] {
   return [...names];
 }
 
+/**
+ * The first two items of a SELECT list that give a row the same column name, compared ignoring case (`nome` and
+ * `NOME`, or `a.id` and `b.id`), as written; null when none repeat. A driver keeps one value per name (the later one)
+ * and a database folds unquoted names to one case, so such a pair maps two values onto one column.
+ */
+export function repeatedSelectedColumn(sql: string): [string, string] | null {
+  const seen = new Map<string, string>();
+  for (const item of selectItems(tokenize(sql))) {
+    const name = columnName(item);
+    if (!name) continue;
+    const first = seen.get(name.toLowerCase());
+    if (first !== undefined) return [first, name];
+    seen.set(name.toLowerCase(), name);
+  }
+  return null;
+}
+
 /** Whether the SELECT list has a `*` (`*`, `c.*`): its output columns cannot be told from the text. */
 export function selectsEveryColumn(sql: string): boolean {
   return selectItems(tokenize(sql)).some((item) => {

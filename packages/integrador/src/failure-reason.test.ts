@@ -133,3 +133,29 @@ describe("a coded failure's line keeps one language", () => {
     );
   });
 });
+
+// A SET job queued before its row broke is refused by the worker's admission (SET_CONFIG): its record keeps the lint
+// finding's values, so the failure reads whole in the reader's language, as admission's 422 does.
+describe('a SET configuration failure (SET_CONFIG) as a job failure reads', () => {
+  const params = {
+    id: '19',
+    nome: 'SET-WS-CONTAS',
+    codigo: 'INVALID_RULE',
+    tabela: 'regras',
+    linha: '4',
+    coluna: 'tipo',
+    motivo: 'tipo "so_numeros" de regra desconhecido',
+    reason: 'unknown regra tipo "so_numeros"',
+  };
+  const message = 'integracao #19 (SET-WS-CONTAS): regras #4 (integracao #19 SET-WS-CONTAS) column tipo: unknown regra tipo';
+
+  it('names the row, the column and the problem in one language, the code after it', () => {
+    expect(failureText('pt-BR', 'SET_CONFIG', params, message)).toBe(
+      'a integração SET está mal configurada: regras #4 coluna tipo: tipo "so_numeros" de regra desconhecido [INVALID_RULE]',
+    );
+    expect(failureText('en', 'SET_CONFIG', params, message)).toBe(
+      'the SET integration is misconfigured: regras #4 column tipo: unknown regra tipo "so_numeros" [INVALID_RULE]',
+    );
+    expect(failureReason('en', 'SET_CONFIG', params)).toBe(failureText('en', 'SET_CONFIG', params, message));
+  });
+});

@@ -11,10 +11,21 @@ import { getConfigFailureText } from './get/get-config-messages';
 // recordParameters), so the engine words it again in the reader's language. A GET configuration failure (GET_CONFIG)
 // keeps its problem and values the same way (get-config-messages.ts): worded whole, no English message after it.
 
-/** The engine's own wording of a failure from its values (an endpoint sync's, a GET configuration's), if it has one. */
+/** The engine's own wording of a failure from its values (an endpoint sync's, a GET or SET configuration's), if it has one. */
 function engineWording(locale: Locale, code: string | null | undefined, params: FailureParams | null | undefined): string | undefined {
   if (!code || !params) return undefined;
-  return endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params);
+  return (
+    endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params) ?? setConfigFailureText(locale, code, params)
+  );
+}
+
+/** A SET_CONFIG refusal as its record keeps it (admitRun's values: the lint finding's row, column and words in each language). */
+function setConfigFailureText(locale: Locale, code: string, params: FailureParams): string | undefined {
+  const reason = params[locale === 'pt-BR' ? 'motivo' : 'reason'];
+  const label = jobFailureLabel(locale, code);
+  if (code !== 'SET_CONFIG' || typeof reason !== 'string' || label === undefined) return undefined;
+  const column = locale === 'pt-BR' ? 'coluna' : 'column';
+  return `${label}: ${params.tabela} #${params.linha} ${column} ${params.coluna}: ${reason} [${params.codigo}]`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
-import { selectedColumns } from './consulta';
+import { repeatedSelectedColumn, selectedColumns } from './consulta';
+import { upsertKeyProblem } from './get/crm-table';
 import { getKeyColumns, invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
@@ -16,6 +17,8 @@ export interface CrmTableShape {
   required: ReadonlySet<string>;
   /** MySQL/MariaDB: text columns whose collation ignores case or accents (not `_bin`); empty elsewhere. */
   caseInsensitive?: ReadonlySet<string>;
+  /** The columns of each unique index (lower case); without them the GET key's index is not checked. */
+  uniqueKeys?: readonly (readonly string[])[];
 }
 
 /** CRM tables by lower-case name (from the database catalog); without them columns are not checked. */
@@ -87,6 +90,12 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
     report('chave', 'GET_INVALID_KEY', {
       'pt-BR': `chave "${integracao.chave}" inválida; esperado nomes de colunas do CRM separados por vírgula (ex.: id_erp ou cnpj, tipo_pessoa)`,
       en: `invalid chave "${integracao.chave}"; expected CRM column names separated by commas (e.g. id_erp or cnpj, tipo_pessoa)`,
+    });
+  const repeated = sql === null ? null : repeatedSelectedColumn(sql);
+  if (repeated)
+    report('sql_consulta', 'GET_COLUMN_TWICE', {
+      'pt-BR': `o sql_consulta seleciona "${repeated[0]}" e "${repeated[1]}", que dão nome à mesma coluna do CRM: só um dos valores seria gravado (o driver guarda o último), por isso cada execução é recusada; dê a cada um um alias diferente ou remova um deles`,
+      en: `sql_consulta selects "${repeated[0]}" and "${repeated[1]}", which name the same CRM column: only one of the values would be written (the driver keeps the later), so every run is refused; give each a different alias or drop one`,
     });
   if (sql !== null && comparesNullCursor(sql))
     report(
@@ -189,9 +198,32 @@ function lintKeyCollation(integracao: Integracao, report: GetLintReport, context
     );
 }
 
+/**
+ * The built-in upsert's key against the CRM table as the database has it (upsertKeyProblem, the run's own rule): a key
+ * that is no column of the table, or without a unique index on (empresa_id, chave), fails every run before it reads.
+ */
+function lintUpsertKey(integracao: Integracao, report: GetLintReport, context: SelectedContext): void {
+  const { templates, table } = context;
+  const shape = table === null ? undefined : context.crmTables?.get(table);
+  const keys = getKeyColumns(integracao);
+  if (templates || !shape?.uniqueKeys || keys === null) return;
+  const problem = upsertKeyProblem({ columns: shape.columns, uniqueKeys: shape.uniqueKeys }, keys);
+  if (problem?.problem === 'KEY_NOT_A_COLUMN')
+    report('chave', 'GET_KEY_NOT_A_COLUMN', {
+      'pt-BR': `a chave "${problem.chave}" não é uma coluna de ${table}: cada execução é recusada; esperado uma coluna de ${table} (ex.: id_erp)`,
+      en: `chave "${problem.chave}" is not a column of ${table}: every run is refused; expected a column of ${table} (e.g. id_erp)`,
+    });
+  else if (problem)
+    report('chave', 'GET_KEY_NOT_UNIQUE', {
+      'pt-BR': `${table} não tem índice único em (empresa_id, ${problem.chave}): o upsert do GET não casa os registros pela chave (PostgreSQL e SQLite recusam o ON CONFLICT, o MariaDB duplicaria as linhas), por isso cada execução é recusada; crie o índice (CREATE UNIQUE INDEX … ON ${table} (empresa_id, ${problem.chave})) ou use a chave id_erp`,
+      en: `${table} has no unique index on (empresa_id, ${problem.chave}): the GET's upsert cannot match records by the key (PostgreSQL and SQLite refuse the ON CONFLICT, MariaDB would duplicate rows), so every run is refused; create the index (CREATE UNIQUE INDEX … ON ${table} (empresa_id, ${problem.chave})) or use chave id_erp`,
+    });
+}
+
 /** Checks what sql_consulta selects (when its select list can be read: no `*`). */
 function lintSelected(integracao: Integracao, report: GetLintReport, sql: string, context: SelectedContext): void {
   lintKeyCollation(integracao, report, context);
+  lintUpsertKey(integracao, report, context);
   const selected = selectedColumns(sql).map((c) => c.toLowerCase());
   if (selected.length === 0 || selected.includes('*')) return;
   const list = selected.join(', ');

@@ -1,5 +1,11 @@
 export { type LintOptions, lintConfiguration } from './config-lint';
-export { CONNECTION_KIND_ALIASES, type ConnectionKind, type KnownConnections, normalizeConnectionKind } from './connection-kind';
+export {
+  CONNECTION_KIND_ALIASES,
+  type ConnectionKind,
+  type KnownConnections,
+  knownConnections,
+  normalizeConnectionKind,
+} from './connection-kind';
 export { testConnection } from './connection-test';
 export { ConsultaError, type ConsultaErrorCode, consultaOf, parseConsulta, selectedColumns } from './consulta';
 export { type DateParts, readDate, zonedInstant } from './date-text';
@@ -78,7 +84,7 @@ export * from './schedules/index';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
 export { soapWrapperMessage } from './soap-wrapper-lint';
-export { knownConnections, lintStoredConfiguration, lintStoredSoapWrappers } from './stored-config-lint';
+export { lintStoredConfiguration, lintStoredSoapWrappers } from './stored-config-lint';
 export {
   bindStatement,
   type CompiledTemplate,

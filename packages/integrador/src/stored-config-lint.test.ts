@@ -1,4 +1,4 @@
-import { emptyConnections } from '@integrador/connections';
+import { emptyConnections, parseConnections } from '@integrador/connections';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
@@ -20,8 +20,8 @@ const GET_WITHOUT_NOME = {
 describe.each(ALL_DIALECTS)('config lint against the CRM database catalog (%s)', (dialect) => {
   let database: TestDatabase;
   let empresaId: number;
-  const lint = async (code: string) =>
-    (await lintStoredConfiguration(database, emptyConnections(), empresaId)).filter((finding) => finding.code === code);
+  const lint = async (code: string, connections = emptyConnections()) =>
+    (await lintStoredConfiguration(database, connections, empresaId)).filter((finding) => finding.code === code);
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
@@ -148,5 +148,86 @@ describe.each(ALL_DIALECTS)('config lint against the CRM database catalog (%s)',
       await database.db.updateTable('integracao').set({ sql_consulta: GET_WITHOUT_NOME.sql_consulta }).where('id', '=', 40).execute();
       await sql`ALTER TABLE contas MODIFY id_erp varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL`.execute(database.db);
     }
+  });
+  // A GET's upsert matches rows through a unique index on (empresa_id, chave): without one PostgreSQL and SQLite refuse
+  // the ON CONFLICT and MariaDB would insert every row again, so each run is refused (KEY_NOT_UNIQUE) — lint says so.
+  it('reports a GET chave without a unique index on (empresa_id, chave), or that is no column of the table, as errors', async () => {
+    const sqlConsulta = 'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS fantasia FROM E085CLI';
+    const get = { ...GET_WITHOUT_NOME, id: 41, nome: 'GET-BD-FANTASIA', chave: 'fantasia', sql_consulta: sqlConsulta };
+    await database.db
+      .insertInto('integracao')
+      .values({ ...get, empresa_id: empresaId, empresa_filial_id: null, ordem: 0, ativo: 1 })
+      .execute();
+    try {
+      // Row 40 keys by id_erp, which the hub's unique index backs: no finding.
+      const findings = await lint('GET_KEY_NOT_UNIQUE');
+      expect(findings.map((f) => [f.severity, f.table, f.rowId, f.column, f.integracaoNome])).toEqual([
+        ['error', 'integracao', 41, 'chave', 'GET-BD-FANTASIA'],
+      ]);
+      expect(findings[0]?.message['pt-BR']).toBe(
+        'contas não tem índice único em (empresa_id, fantasia): o upsert do GET não casa os registros pela chave (PostgreSQL e SQLite recusam o ON CONFLICT, o MariaDB duplicaria as linhas), por isso cada execução é recusada; crie o índice (CREATE UNIQUE INDEX … ON contas (empresa_id, fantasia)) ou use a chave id_erp',
+      );
+      expect(findings[0]?.message.en).toBe(
+        "contas has no unique index on (empresa_id, fantasia): the GET's upsert cannot match records by the key (PostgreSQL and SQLite refuse the ON CONFLICT, MariaDB would duplicate rows), so every run is refused; create the index (CREATE UNIQUE INDEX … ON contas (empresa_id, fantasia)) or use chave id_erp",
+      );
+      // The index created, the finding is gone (the catalog as it is now).
+      await sql`CREATE UNIQUE INDEX contas_lint_fantasia ON contas (empresa_id, fantasia)`.execute(database.db);
+      try {
+        expect(await lint('GET_KEY_NOT_UNIQUE')).toEqual([]);
+      } finally {
+        await (dialect === 'mysql' ? sql`DROP INDEX contas_lint_fantasia ON contas` : sql`DROP INDEX contas_lint_fantasia`).execute(
+          database.db,
+        );
+      }
+      await database.db.updateTable('integracao').set({ chave: 'codigo_erp' }).where('id', '=', 41).execute();
+      expect((await lint('GET_KEY_NOT_A_COLUMN')).map((f) => [f.severity, f.rowId, f.column, f.message.en])).toEqual([
+        [
+          'error',
+          41,
+          'chave',
+          'chave "codigo_erp" is not a column of contas: every run is refused; expected a column of contas (e.g. id_erp)',
+        ],
+      ]);
+    } finally {
+      await database.db.deleteFrom('integracao').where('id', '=', 41).execute();
+    }
+  });
+
+  it('reports two selected columns naming one CRM column (one value would be lost) as an error', async () => {
+    expect(await lint('GET_COLUMN_TWICE')).toEqual([]);
+    const twice = 'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS NOME FROM E085CLI';
+    await database.db.updateTable('integracao').set({ sql_consulta: twice }).where('id', '=', 40).execute();
+    try {
+      const findings = await lint('GET_COLUMN_TWICE');
+      expect(findings.map((f) => [f.severity, f.rowId, f.column])).toEqual([['error', 40, 'sql_consulta']]);
+      expect(findings[0]?.message['pt-BR']).toMatch(/^o sql_consulta seleciona "nome" e "NOME", que dão nome à mesma coluna do CRM/);
+      expect(findings[0]?.message.en).toMatch(/^sql_consulta selects "nome" and "NOME", which name the same CRM column/);
+    } finally {
+      await database.db.updateTable('integracao').set({ sql_consulta: GET_WITHOUT_NOME.sql_consulta }).where('id', '=', 40).execute();
+    }
+  });
+
+  it('reports a GET on a connection that is no database, and a SET on a database one whose link is no table, naming the connection', async () => {
+    // Connection 3 (senior_g5) is a web service by its tipo_conexao (WS): the GET of row 40 cannot read through it.
+    const byRow = await lint('GET_CONNECTION_NOT_DATABASE');
+    expect(byRow.map((f) => [f.severity, f.table, f.rowId, f.column])).toEqual([['error', 'integracao', 40, 'conexao_integracao_id']]);
+    expect(byRow[0]?.message['pt-BR']).toBe(
+      'a integração GET GET-BD-CLIENTES usa a conexão "senior_g5", que é do tipo webservice pelo tipo_conexao: um GET executa o sql_consulta num banco de dados, por isso cada execução é recusada; esperado uma conexão do tipo database',
+    );
+    expect(await lint('DATABASE_RECEPTOR_LINK')).toEqual([]);
+    // The connections file says senior_g5 is a database (runs go by the file): the GET is fine, the SOAP SET (row 19,
+    // its link a WSDL's path) is not.
+    const file = parseConnections(
+      ['connections:', '  senior_g5:', '    tipo: database', '    driver: sqlite', '    database: ":memory:"'].join('\n'),
+      'yaml',
+      {},
+      'test',
+    );
+    expect(await lint('GET_CONNECTION_NOT_DATABASE', file)).toEqual([]);
+    const receptor = await lint('DATABASE_RECEPTOR_LINK', file);
+    expect(receptor.map((f) => [f.severity, f.rowId, f.column, f.integracaoNome])).toEqual([['error', 19, 'link', 'SET-WS-CONTAS']]);
+    expect(receptor[0]?.message.en).toBe(
+      `SET integration SET-WS-CONTAS uses connection "senior_g5", which is a database connection in the connections file: it inserts into the table its link names, and link "${SET_WS_CONTAS.link}" is no table name (a web service's or an API's address does not fit here), so every push is refused; expected the table's name in link, or a webservice/api connection`,
+    );
   });
 });

@@ -4,19 +4,12 @@ import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrado
 import type { TransportFactory } from '@integrador/transports';
 import { sql } from 'kysely';
 import { lintConfiguration } from './config-lint';
-import type { KnownConnections } from './connection-kind';
+import { knownConnections } from './connection-kind';
 import { consultaTables } from './consulta-lint';
 import { describeCrmTable } from './get/crm-table';
 import type { CrmTableColumns, CrmTableShape } from './get-lint';
 import type { LintFinding } from './lint-finding';
 import { lintSoapWrappers } from './soap-wrapper-lint';
-
-/** The connections file as the linter sees it: nome_conexao → kind and empresa restriction. */
-export function knownConnections(connections: ConnectionsRegistry): KnownConnections {
-  return new Map(
-    [...connections.entries()].map(([name, connection]) => [name, { kind: connection.kind, empresaId: connection.empresaId }]),
-  );
-}
 
 /**
  * Lints the Integrador configuration tables of one empresa (or, with null, of every empresa). With an empresa it is
@@ -81,6 +74,7 @@ async function crmTableColumns(database: CrmDatabase, names: ReadonlySet<string>
       columns: new Set(table.columns.keys()),
       required: new Set(required),
       caseInsensitive: await caseInsensitiveColumns(database, name),
+      uniqueKeys: table.uniqueKeys,
     });
   }
   return tables;

@@ -224,6 +224,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a integração GET está mal configurada',
     en: 'the GET integration is misconfigured',
   },
+  // A SET whose configuration lint finds an error every run of it fails on (admission's SET_CONFIG, when a worker takes
+  // a job queued before the row broke).
+  SET_CONFIG: {
+    'pt-BR': 'a integração SET está mal configurada',
+    en: 'the SET integration is misconfigured',
+  },
   // A source login refused for a definition the connections file has replaced since (GET's SourceDefinitionReplacedError).
   CONNECTION_REPLACED: {
     'pt-BR': 'a conexão mudou no arquivo de conexões enquanto a execução a usava: a próxima tentativa usa a definição nova',

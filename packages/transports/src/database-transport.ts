@@ -57,9 +57,14 @@ function open(connection: DatabaseConnection): AnyDb {
   );
 }
 
+/** Whether an integracao's link names a table a database receptor can insert into (the SET/INFO row's link; lint reads it too). */
+export function isReceptorTable(link: string): boolean {
+  return IDENTIFIER.test(link.trim());
+}
+
 function targetTable(link: string): string {
   const table = link.trim();
-  if (!IDENTIFIER.test(table))
+  if (!isReceptorTable(table))
     throw new InvalidIntegrationError('link', link, 'for a database receptor, link must be the target table name');
   return table;
 }

@@ -1,5 +1,5 @@
 export { type BatcherFactory, createBatcherFactory } from './batcher-factory';
-export { createDatabaseTransport } from './database-transport';
+export { createDatabaseTransport, isReceptorTable } from './database-transport';
 export {
   findOutboundAddressError,
   InvalidIntegrationError,

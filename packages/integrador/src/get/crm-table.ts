@@ -108,8 +108,22 @@ export async function describeCrmTable(db: Kysely<Database>, dialect: DialectNam
   return { name: table, columns: byName, uniqueKeys: [...indexes.values()] };
 }
 
-/** True when a unique index covers exactly empresa_id plus the key columns (what ON CONFLICT needs). */
-export function hasTenantUniqueKey(table: CrmTable, keyColumns: readonly string[]): boolean {
+/** What keeps a GET's built-in upsert from matching its keys in the CRM table, if anything. */
+export type UpsertKeyProblem = { problem: 'KEY_NOT_A_COLUMN'; chave: string } | { problem: 'KEY_NOT_UNIQUE'; chave: string };
+
+/**
+ * The upsert matches a source row to its CRM row through a unique index on (empresa_id, chave): PostgreSQL and SQLite
+ * refuse an ON CONFLICT no unique index backs, and MariaDB's ON DUPLICATE KEY would insert every row again. A key that
+ * is no column of the table, or no such index, is refused before anything is read. The run (crmTableOf) and the
+ * configuration lint read the same rule.
+ */
+export function upsertKeyProblem(
+  table: { columns: { has(name: string): boolean }; uniqueKeys: readonly (readonly string[])[] },
+  keyColumns: readonly string[],
+): UpsertKeyProblem | null {
+  const absent = keyColumns.find((key) => !table.columns.has(key));
+  if (absent !== undefined) return { problem: 'KEY_NOT_A_COLUMN', chave: absent };
   const wanted = new Set(['empresa_id', ...keyColumns]);
-  return table.uniqueKeys.some((columns) => columns.length === wanted.size && columns.every((c) => wanted.has(c)));
+  const unique = table.uniqueKeys.some((columns) => columns.length === wanted.size && columns.every((c) => wanted.has(c)));
+  return unique ? null : { problem: 'KEY_NOT_UNIQUE', chave: keyColumns.join(', ') };
 }

@@ -11,6 +11,7 @@ import type { IntegrationRunPayload } from '@integrador/jobs';
 import { classifySourceError, openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
 import { getConfigError } from './get-config-messages';
+import { isGetSource } from './get-settings';
 
 /** The ERP source readers of one process, one per connection definition (its pool shared by the runs); closed at shutdown. */
 export interface SourceReaderFactory {
@@ -100,7 +101,7 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
     async withReader(connection, use) {
       if (pool.closed)
         throw new SourceReadersClosedError(`ERP source "${connection.name}": this process is shutting down; the next attempt reads it`);
-      if (connection.kind !== 'database') throw getConfigError('NOT_A_DATABASE', { conexao: connection.name, tipo: connection.kind });
+      if (!isGetSource(connection)) throw getConfigError('NOT_A_DATABASE', { conexao: connection.name, tipo: connection.kind });
       return pool.use(pooledFor(connection), async (reader) => use(watched(connection, await reader)));
     },
     close: () => pool.close(),

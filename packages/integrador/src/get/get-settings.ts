@@ -1,4 +1,6 @@
+import type { ConnectionKind } from '@integrador/connections';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
+import { repeatedSelectedColumn } from '../consulta';
 import { queueForTipo } from '../runs/runnability';
 import { type GetConfigProblem, getConfigError } from './get-config-messages';
 
@@ -39,6 +41,9 @@ export function parseGetSettings(integracao: Integracao): GetSettings {
   if (queueForTipo(integracao.tipo_servico) !== 'get') fail(integracao, 'TIPO_NOT_GET', { tipo: integracao.tipo_servico });
   const sqlConsulta = text(integracao.sql_consulta)?.replace(/;\s*$/, '') ?? null;
   if (!sqlConsulta) fail(integracao, 'SQL_CONSULTA_MISSING');
+  // Two values for one CRM column: the driver keeps the later one, silently (the run's planColumns sees one name).
+  const repeated = repeatedSelectedColumn(sqlConsulta);
+  if (repeated) fail(integracao, 'COLUMN_TWICE', { primeira: repeated[0], segunda: repeated[1] });
   const cursorColumn = text(integracao.campo_cursor);
   if (cursorColumn !== null && !IDENTIFIER.test(cursorColumn)) fail(integracao, 'CURSOR_NOT_A_NAME', { cursor: cursorColumn });
   const mode = modeOf(integracao, cursorColumn);
@@ -114,4 +119,13 @@ function modeOf(integracao: Integracao, cursorColumn: string | null): GetMode {
   if (invalid === 'modo') fail(integracao, 'MODE_UNKNOWN', { modo: integracao.modo ?? '' });
   if (invalid === 'campo_cursor') fail(integracao, 'CURSOR_MISSING');
   return configuredGetMode(integracao);
+}
+
+/**
+ * Whether a GET can read its source through a connection of this kind (the connections file's `tipo`): a GET runs
+ * sql_consulta, so only a database; a web service or a JSON API has no SQL to run. The run (the source readers) and
+ * the configuration lint read the same rule.
+ */
+export function isGetSource<C extends { kind: ConnectionKind }>(connection: C): connection is Extract<C, { kind: 'database' }> {
+  return connection.kind === 'database';
 }

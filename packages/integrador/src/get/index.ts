@@ -1,4 +1,4 @@
-export { type ColumnClass, type CrmColumn, type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
+export { type ColumnClass, type CrmColumn, type CrmTable, describeCrmTable, upsertKeyProblem } from './crm-table';
 export { type CursorType, type CursorValue, cursorOf, cursorParameter } from './cursor';
 export { type GetDefinition, getDefinitionOf } from './get-definition';
 export { GetConfigError, GetSideError, onCrm, SyncBusyError, SyncLeaseLostError } from './get-errors';

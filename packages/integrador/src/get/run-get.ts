@@ -25,7 +25,7 @@ import { failingItem } from '../failing-item';
 import { reconcileRequested } from '../parametros';
 import { ForeignRowError } from '../runs/run-errors';
 import { PermanentError } from '../set/permanent-error';
-import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
+import { type CrmTable, describeCrmTable, upsertKeyProblem } from './crm-table';
 import { hasTenantRows, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
 import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
 import { getConfigError } from './get-config-messages';
@@ -86,10 +86,8 @@ async function crmTableOf(ctx: GetRunContext): Promise<CrmTable | null> {
   if (settings.write !== 'upsert' || settings.table === null) return null;
   const table = await describeCrmTable(ctx.db, ctx.dialect, settings.table);
   if (!table) throw getConfigError('CRM_TABLE_ABSENT', { tabela: settings.table });
-  for (const key of settings.keyColumns)
-    if (!table.columns.has(key)) throw getConfigError('KEY_NOT_A_COLUMN', { chave: key, tabela: table.name });
-  if (!hasTenantUniqueKey(table, settings.keyColumns))
-    throw getConfigError('KEY_NOT_UNIQUE', { tabela: table.name, chave: settings.keyColumns.join(', ') });
+  const keyProblem = upsertKeyProblem(table, settings.keyColumns);
+  if (keyProblem) throw getConfigError(keyProblem.problem, { chave: keyProblem.chave, tabela: table.name });
   return table;
 }
 

@@ -1,3 +1,4 @@
+import { parseConnections } from '@integrador/connections';
 import { createEmpresa, createFilial } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { DependencyCycleError } from '../dependency-graph';
@@ -144,6 +145,83 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     // Fixed, it runs.
     await database.db.updateTable('integracao').set({ tabela: 'contas' }).where('id', '=', broken).execute();
     expect((await admit(broken)).queue).toBe('get');
+  });
+
+  // A SET whose configuration lint calls an error was admitted (202) and failed in worker-set: every run of it fails
+  // the same way, so admission refuses it (SET_CONFIG, 422) with the lint's own finding; warnings never do.
+  it('refuses a SET its runs would certainly fail on (SET_CONFIG, 422), triggered or a step of the flow, worded in each language', async () => {
+    const nome = `SET-QUEBRADA-${dialect}`;
+    const broken = await add({ nome, consulta: '{"consulta": "SELECT c.id, c.nome FROM contas c"}' });
+    const regra = { integracao_id: broken, campos_integracao_id: null, campo: 'nome', parametros: null, ordem: 0, descricao: null };
+    await database.db
+      .insertInto('regras')
+      .values({ ...regra, tipo: 'maiusculass' })
+      .execute();
+    const { id: regraId } = await database.db
+      .selectFrom('regras')
+      .select('id')
+      .where('integracao_id', '=', broken)
+      .executeTakeFirstOrThrow();
+    const refused = await refusal(admit(broken));
+    expect(refused).toMatchObject({ code: 'SET_CONFIG', permanent: true });
+    const found = runRefusalOf(refused);
+    expect(found?.status).toBe(422);
+    expect(found && runRefusalMessage('pt-BR', found)).toMatch(
+      new RegExp(
+        `^a integração SET #${broken} \\(${nome}\\) está mal configurada: regras #${regraId} coluna tipo: tipo "maiusculass" de regra desconhecido; esperado um de: .+ \\[INVALID_RULE\\]; nada foi enfileirado \\(\`config lint\` aponta a linha\\)$`,
+      ),
+    );
+    expect(found && runRefusalMessage('en', found)).toMatch(
+      new RegExp(
+        `^SET integration #${broken} \\(${nome}\\) is misconfigured: regras #${regraId} column tipo: unknown regra tipo "maiusculass"; expected one of: .+ \\[INVALID_RULE\\]; nothing was enqueued`,
+      ),
+    );
+    // A step of the flow: a SET that runs the broken one first is refused naming it.
+    const dependent = await add({ dependente: broken });
+    expect(await refusal(admit(dependent))).toMatchObject({ code: 'SET_CONFIG', params: { id: String(broken), codigo: 'INVALID_RULE' } });
+    // Another empresa's key finds no such integration (404 at the API), and learns nothing of its configuration.
+    const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: broken, parametros: {} });
+    expect(await refusal(asOther)).toMatchObject({ code: 'NOT_FOUND', params: {} });
+    // A campo_crm that is no JSON fails every push as well.
+    await database.db.updateTable('regras').set({ tipo: 'maiusculas' }).where('id', '=', regraId).execute();
+    await database.db.insertInto('campos_integracao').values({ integracao_id: broken, campo_crm: '{"nome": #nome#}', ordem: 0 }).execute();
+    expect(await refusal(admit(broken))).toMatchObject({
+      code: 'SET_CONFIG',
+      params: { tabela: 'campos_integracao', codigo: 'MALFORMED_JSON' },
+    });
+    await database.db
+      .updateTable('campos_integracao')
+      .set({ campo_crm: '{"nome": "#nome#"}' })
+      .where('integracao_id', '=', broken)
+      .execute();
+    // Fixed, it runs; a warning (a consulta without id) and a consulta in plain SQL (runs read it so) are no refusal.
+    expect((await admit(broken)).queue).toBe('set');
+    await database.db.updateTable('integracao').set({ consulta: 'SELECT c.nome FROM contas c' }).where('id', '=', broken).execute();
+    expect((await admit(dependent)).plan.map((step) => step.integracaoId)).toEqual([broken, dependent]);
+  });
+
+  it("refuses a SET's connection-kind errors only when the connections file says the kind (the file is what runs go by)", async () => {
+    const conexao = await insertedId(database, 'conexao_integracao', {
+      tipo_conexao: 'database',
+      nome_conexao: `erp_ws_${dialect}`,
+      empresa_id: empresa,
+    });
+    // tipo_conexao says database, the file says web service: a SOAP row without porta_ws fails every push.
+    const id = await add({ conexao_integracao_id: conexao, link: '/ws/clientes?wsdl', porta_ws: null });
+    const connections = parseConnections(
+      `connections:\n  erp_ws_${dialect}:\n    tipo: webservice\n    baseUrl: https://erp.example.com\n    user: u\n    password: p\n`,
+      'yaml',
+      {},
+      'test',
+    );
+    expect(await refusal(admit(id, { connections }))).toMatchObject({
+      code: 'SET_CONFIG',
+      params: { codigo: 'MISSING_PORTA_WS', tabela: 'integracao', coluna: 'porta_ws' },
+    });
+    // Without the file (a worker's cached admission) the kind is only tipo_conexao's: not certain, admitted.
+    expect((await admit(id)).queue).toBe('set');
+    await database.db.updateTable('integracao').set({ porta_ws: 'GravarClientes' }).where('id', '=', id).execute();
+    expect((await admit(id, { connections })).queue).toBe('set');
   });
 
   it('plans the dependency flow and refuses a cycle naming the rows', async () => {

@@ -1,8 +1,19 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { assertChangeableBy, type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
+import {
+  assertChangeableBy,
+  type ConexaoIntegracao,
+  type Database,
+  findIntegracao,
+  type Integracao,
+  type IntegradorConfiguration,
+  type Tenant,
+} from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { setRunFailures } from '../config-lint';
+import { knownConnections } from '../connection-kind';
 import { GetConfigError } from '../get/get-errors';
 import { parseGetSettings } from '../get/get-settings';
+import { formatFinding } from '../lint-finding';
 import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
@@ -145,10 +156,69 @@ async function assertPlanConnectionsOpen(
 }
 
 /**
- * A GET's settings as its run reads them (parseGetSettings): a row the GET engine would refuse is refused here, at
- * once, instead of failing in worker-get after a 202 (trial L2: `config lint` reported it, the run was admitted all
- * the same). GET_CONFIG, 422, naming the problem in the reader's language (the GET catalogue, run-refusals.ts).
+ * A run's configuration as its engine reads it, checked before a 202 (trial L2: `config lint` reported it, the run was
+ * admitted all the same and failed in the worker): each GET of the plan by its settings (parseGetSettings: GET_CONFIG,
+ * worded by the GET catalogue), each SET by the lint errors its runs would certainly fail on (setRunFailures:
+ * SET_CONFIG, worded by the lint finding). 422, naming the row and the problem in the reader's language
+ * (run-refusals.ts). Only the tenant's own rows are read (its empresa's configuration).
  */
+async function assertConfigured(
+  db: Kysely<Database>,
+  empresaId: number,
+  triggered: Integracao,
+  plan: readonly PlannedStep[],
+  connections: ConnectionsRegistry | undefined,
+): Promise<void> {
+  // The triggered integration first (its row already read), then its flow's other steps in run order.
+  const others = plan.map((step) => step.integracaoId).filter((id) => id !== triggered.id);
+  const found = others.length
+    ? await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', others).execute()
+    : [];
+  const rows = [triggered, ...others.flatMap((id) => found.filter((row) => row.id === id))];
+  for (const row of rows) assertGetConfigured(row);
+  const sets = rows.filter((row) => runnability(row).tipo === 'SET').map((row) => row.id);
+  if (!sets.length) return;
+  const configuration = await setConfiguration(
+    db,
+    empresaId,
+    rows.filter((row) => sets.includes(row.id)),
+  );
+  const [failure] = setRunFailures(configuration, connections && knownConnections(connections), sets);
+  if (!failure) return;
+  const row = rows.find((r) => r.id === failure.integracaoId) as Integracao;
+  throw configRefusal('SET_CONFIG', row, `${label(row)}: ${formatFinding(failure, 'en')}`, {
+    codigo: failure.code,
+    tabela: failure.table,
+    linha: String(failure.rowId),
+    coluna: failure.column,
+    motivo: failure.message['pt-BR'],
+    reason: failure.message.en,
+  });
+}
+
+/**
+ * What setRunFailures reads of SET rows: the rows, their campos, regras and connection rows (the empresa's or shared).
+ * Each of those checks reads one row and its own children, so the rest of the empresa's configuration is not loaded.
+ */
+async function setConfiguration(db: Kysely<Database>, empresaId: number, rows: Integracao[]): Promise<IntegradorConfiguration> {
+  const ids = rows.map((row) => row.id);
+  const conexaoIds = rows.flatMap((row) => (row.conexao_integracao_id === null ? [] : [row.conexao_integracao_id]));
+  const [campos, regras, conexoes] = await Promise.all([
+    db.selectFrom('campos_integracao').selectAll().where('integracao_id', 'in', ids).execute(),
+    db.selectFrom('regras').selectAll().where('integracao_id', 'in', ids).execute(),
+    conexaoIds.length === 0
+      ? []
+      : db
+          .selectFrom('conexao_integracao')
+          .selectAll()
+          .where('id', 'in', conexaoIds)
+          .where((eb) => eb.or([eb('empresa_id', 'is', null), eb('empresa_id', '=', empresaId)]))
+          .execute(),
+  ]);
+  return { integracoes: rows, campos, regras, dependencias: [], conexoes };
+}
+
+/** A GET's settings as its run reads them (parseGetSettings): GET_CONFIG naming the problem (the GET catalogue's). */
 function assertGetConfigured(row: Integracao): void {
   if (row.tipo_servico.trim().toUpperCase() !== 'GET') return;
   try {
@@ -156,21 +226,13 @@ function assertGetConfigured(row: Integracao): void {
   } catch (err) {
     if (!(err instanceof GetConfigError)) throw err;
     const values = Object.fromEntries(Object.entries(err.params ?? {}).map(([k, v]) => [k, String(v)]));
-    throw new RunRefusedError('GET_CONFIG', err.message, { ...values, id: String(row.id), nome: row.nome });
+    throw configRefusal('GET_CONFIG', row, err.message, values);
   }
 }
 
-/** assertGetConfigured for the GET steps of a run's plan other than the triggered integration (its full rows read). */
-async function assertPlanGetsConfigured(
-  db: Kysely<Database>,
-  empresaId: number,
-  plan: readonly PlannedStep[],
-  triggered: number,
-): Promise<void> {
-  const ids = plan.filter((step) => step.queue === 'get' && step.integracaoId !== triggered).map((step) => step.integracaoId);
-  if (!ids.length) return;
-  const rows = await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', ids).execute();
-  for (const row of rows) assertGetConfigured(row);
+/** A row refused for its configuration (GET_CONFIG, SET_CONFIG): the row named, the problem's values for its wording. */
+function configRefusal(code: 'GET_CONFIG' | 'SET_CONFIG', row: Integracao, message: string, values: Record<string, string>) {
+  return new RunRefusedError(code, message, { ...values, id: String(row.id), nome: row.nome });
 }
 
 /** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
@@ -213,10 +275,10 @@ export async function loadAdmission(
         const row = byId.get(step.integracaoId);
         if (row) assertGetRunnableBy(tenant, row);
       }
-      assertGetConfigured(integracao);
-      await assertPlanGetsConfigured(db, tenant.empresaId, plan, integracao.id);
+      // A step on another empresa's connection is refused as such before what its configuration would fail on.
+      if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
+      await assertConfigured(db, tenant.empresaId, integracao, plan, connections);
     } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
-    if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
     return { integracao, conexao, queue, plan };
   } catch (refusal) {
     // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.

@@ -21,7 +21,8 @@ export type RunRefusalCode =
   | 'CONTROL_CHARACTER'
   | 'MISSING_CONNECTION'
   | 'CONNECTION_FORBIDDEN'
-  | 'GET_CONFIG';
+  | 'GET_CONFIG'
+  | 'SET_CONFIG';
 
 /** A run admission refused; `params` fill the API's localized message, `message` is the operator's English text. */
 export class RunRefusedError extends Error implements CodedError {

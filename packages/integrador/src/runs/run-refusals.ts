@@ -63,6 +63,13 @@ export const RUN_REFUSAL_MESSAGES = {
     'pt-BR': 'a integração GET #{id} ({nome}) está mal configurada: {motivo}; nada foi enfileirado (`config lint` aponta a linha)',
     en: 'GET integration #{id} ({nome}) is misconfigured: {reason}; nothing was enqueued (`config lint` names the row)',
   },
+  // A SET whose configuration lint finds an error every run of it fails on (admitRun's assertConfigured): the row, the
+  // column and the lint's own words, {motivo} pt-BR, {reason} English.
+  SET_CONFIG: {
+    'pt-BR':
+      'a integração SET #{id} ({nome}) está mal configurada: {tabela} #{linha} coluna {coluna}: {motivo} [{codigo}]; nada foi enfileirado (`config lint` aponta a linha)',
+    en: 'SET integration #{id} ({nome}) is misconfigured: {tabela} #{linha} column {coluna}: {reason} [{codigo}]; nothing was enqueued (`config lint` names the row)',
+  },
   DEPENDENCY_CYCLE: {
     'pt-BR': 'dependência circular entre as integrações {path} (colunas dependente/depende_de); nada foi {acao}',
     en: 'circular dependency between integracoes {path} (columns dependente/depende_de); nothing was {action}',
@@ -107,6 +114,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<string, { status: number; code: Ru
   MISSING_CONNECTION: { status: 422, code: 'MISSING_CONNECTION' },
   CONNECTION_FORBIDDEN: { status: 422, code: 'CONNECTION_FORBIDDEN' },
   GET_CONFIG: { status: 422, code: 'GET_CONFIG' },
+  SET_CONFIG: { status: 422, code: 'SET_CONFIG' },
   SERVICE_INACTIVE: { status: 409, code: 'SERVICE_INACTIVE' },
 };
 
@@ -154,14 +162,18 @@ export function runRefusalOf(err: unknown, action: RefusedAction = 'enqueued'): 
   if (!entry) return undefined;
   const params = (err as { params?: Readonly<Record<string, string>> }).params ?? {};
   // Admission's refusal only: a GetConfigError of a run (same code) names no integracao and is a job's failure.
-  if (entry.code === 'GET_CONFIG') return err instanceof RunRefusedError ? { ...entry, params: getConfigReasons(params) } : undefined;
+  if (entry.code === 'GET_CONFIG' || entry.code === 'SET_CONFIG')
+    return err instanceof RunRefusedError ? { ...entry, params: configReasons(params) } : undefined;
   return { ...entry, params: { ...params } };
 }
 
-/** A GET_CONFIG refusal's values with its problem worded in each language: {motivo} pt-BR, {reason} English. */
-function getConfigReasons(params: Readonly<Record<string, string>>): Record<string, string> {
-  const worded = (locale: Locale) => getConfigProblemText(locale, params) ?? params.problema ?? '';
-  return { ...params, motivo: worded('pt-BR'), reason: worded('en') };
+/**
+ * A configuration refusal's values with its problem worded in each language, {motivo} pt-BR and {reason} English: a
+ * GET's from the GET catalogue (its problem and values), a SET's as the lint finding gave them.
+ */
+function configReasons(params: Readonly<Record<string, string>>): Record<string, string> {
+  const worded = (locale: Locale, given: string | undefined) => getConfigProblemText(locale, params) ?? given ?? params.problema ?? '';
+  return { ...params, motivo: worded('pt-BR', params.motivo), reason: worded('en', params.reason) };
 }
 
 /** A refusal in the reader's language, its placeholders filled. */
