@@ -5,7 +5,7 @@ import { GetConfigError } from '../get/get-errors';
 import { parseGetSettings } from '../get/get-settings';
 import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
-import { RunRefusedError } from './run-errors';
+import { isConfigurationRefusal, RunRefusedError } from './run-errors';
 import { queueForTipo, type RunQueue, runnability, SERVICE_TYPES } from './runnability';
 import { type RunTenant, runTenantOf } from './tenant-scope';
 
@@ -25,6 +25,13 @@ export interface AdmissionRequest {
   checkParameters?: boolean;
   /** The connections file, when the caller has one: a connection it restricts to another empresa is refused here. */
   connections?: ConnectionsRegistry;
+  /**
+   * A CRM change event's run (acknowledged with a 202, so nothing may be lost): a configuration refusal
+   * (isConfigurationRefusal: GET_CONFIG, …) does not refuse it. The flow is enqueued and the misconfigured step fails in
+   * its worker with that refusal, a failed job an operator sees and retries once the configuration is fixed. The
+   * interactive callers (the run API, the dashboard, the CLI) leave it unset and answer the refusal (422).
+   */
+  deferConfiguration?: boolean;
 }
 
 /** An admitted run: the row, the tenant its SQL is bound to, its queue and its dependency plan (run order). */
@@ -173,6 +180,15 @@ async function assertPlanGetsConfigured(
   for (const row of rows) assertGetConfigured(row);
 }
 
+/** Runs admission's configuration checks; deferred (an event's run), their configuration refusals are left to the worker. */
+async function unlessDeferred(deferred: boolean, checks: () => Promise<void>): Promise<void> {
+  try {
+    await checks();
+  } catch (err) {
+    if (!deferred || !isConfigurationRefusal(err)) throw err;
+  }
+}
+
 /** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
 export interface LoadedAdmission {
   integracao: Integracao;
@@ -193,6 +209,7 @@ export async function loadAdmission(
   integracaoId: number,
   purpose: RunPurpose = 'run',
   connections?: ConnectionsRegistry,
+  deferConfiguration = false,
 ): Promise<LoadedAdmission> {
   const integracao = await findIntegracao(db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) {
@@ -213,10 +230,17 @@ export async function loadAdmission(
         const row = byId.get(step.integracaoId);
         if (row) assertGetRunnableBy(tenant, row);
       }
-      assertGetConfigured(integracao);
-      await assertPlanGetsConfigured(db, tenant.empresaId, plan, integracao.id);
-    } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
-    if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
+      // A step on another empresa's connection is refused as such, for every caller, before its configuration is read.
+      if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
+      // The configuration checks come last: an event's run (deferConfiguration) passes only their refusals, not the above.
+      await unlessDeferred(deferConfiguration, async () => {
+        assertGetConfigured(integracao);
+        await assertPlanGetsConfigured(db, tenant.empresaId, plan, integracao.id);
+      });
+    } else {
+      plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+      if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
+    }
     return { integracao, conexao, queue, plan };
   } catch (refusal) {
     // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.
@@ -266,6 +290,13 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
  * another empresa (or of another filial, for a filial key) answers NOT_FOUND, like a missing one.
  */
 export async function admitRun(db: Kysely<Database>, request: AdmissionRequest): Promise<AdmittedRun> {
-  const loaded = await loadAdmission(db, request.tenant, request.integracaoId, request.purpose ?? 'run', request.connections);
+  const loaded = await loadAdmission(
+    db,
+    request.tenant,
+    request.integracaoId,
+    request.purpose ?? 'run',
+    request.connections,
+    request.deferConfiguration,
+  );
   return completeAdmission(loaded, request);
 }
