@@ -4,7 +4,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
+import { insertGetIntegracao } from '@integrador/test-support/get-rows';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import { cliEnv, runCli } from '../test/run-cli';
@@ -26,22 +26,8 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
 
   const cli = (...args: string[]) => runCli(args, cliEnv(database.url, { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix }));
 
-  async function addGet(nome: string, empresaId: number, cron: string | null): Promise<number> {
-    const row = await database.db
-      .insertInto('integracao')
-      .values({
-        nome,
-        tipo_servico: 'GET',
-        empresa_id: empresaId,
-        empresa_filial_id: null,
-        ativo: 1,
-        cron,
-        ...RUNNABLE_GET_SETTINGS,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
+  const addGet = (nome: string, empresaId: number, cron: string | null) =>
+    insertGetIntegracao(database.db, nome, empresaId, null, { cron });
 
   beforeEach(async () => {
     database = await createTestDatabase('postgres');

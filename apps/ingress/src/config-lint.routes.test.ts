@@ -118,7 +118,8 @@ describe('GET /v1/config/lint and run admission against the connections file', (
     expect(change.statusCode).toBe(202);
     expect(change.json()).toMatchObject({
       jobs: [],
-      refused: [{ integracaoId: setAfterForeignA, message: expect.stringContaining('connection "only_b" is restricted') }],
+      // Worded as the run's refusal, in the caller's language (pt-BR here).
+      refused: [{ integracaoId: setAfterForeignA, message: run.json().error.message }],
     });
     // The dashboard's run now (an API key of A) refuses it the same way.
     const dashboard = await app.inject({

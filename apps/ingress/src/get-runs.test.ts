@@ -14,7 +14,7 @@ import {
   startSyncRun,
 } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { RUNNABLE_GET_SETTINGS } from '@integrador/test-support/get-rows';
+import { type GetRowValues, insertGetIntegracao } from '@integrador/test-support/get-rows';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -38,22 +38,8 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
   let pullA2: number;
   let pullB: number;
 
-  async function addGet(nome: string, empresaId: number, values: { cron?: string | null; empresa_filial_id?: number | null } = {}) {
-    const row = await database.db
-      .insertInto('integracao')
-      .values({
-        nome,
-        tipo_servico: 'GET',
-        empresa_id: empresaId,
-        empresa_filial_id: null,
-        ativo: 1,
-        ...RUNNABLE_GET_SETTINGS,
-        ...values,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
+  const addGet = (nome: string, empresaId: number, values: GetRowValues = {}) =>
+    insertGetIntegracao(database.db, nome, empresaId, null, values);
 
   beforeEach(async () => {
     database = await createTestDatabase('sqlite');

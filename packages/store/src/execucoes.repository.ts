@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type QueryCreator, type Selectable, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
+import { currentTimestamp } from './current-timestamp';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
@@ -286,7 +287,7 @@ async function writeTentativa(
 ): Promise<void> {
   const changes = {
     tentativas: sql<number>`tentativas + 1`,
-    atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+    atualizado_em: currentTimestamp(db),
     ...(outcome ? { status: outcome.status } : {}),
     ...(outcome?.valores ? { valores: JSON.stringify(outcome.valores) } : {}),
     ...(outcome && outcome.mensagem !== undefined ? { mensagem: outcome.mensagem } : {}),
@@ -406,7 +407,7 @@ export async function markSending(db: Kysely<Database>, id: number, key: Execuca
       .set({
         status: 'enviando',
         ...(key.registro ? { registro: key.registro } : {}),
-        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+        atualizado_em: currentTimestamp(db),
       })
       .where('id', '=', id)
       .execute();
@@ -428,7 +429,7 @@ export async function setExecucaoStatus(
       status,
       ...(details.valores ? { valores: JSON.stringify(details.valores) } : {}),
       ...(details.mensagem !== undefined ? { mensagem: details.mensagem } : {}),
-      atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+      atualizado_em: currentTimestamp(db),
     })
     .where('id', '=', id)
     .execute();
@@ -444,7 +445,7 @@ export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: numbe
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
   const result = await trx
     .updateTable('integracao_execucoes')
-    .set({ status: 'concluido', atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .set({ status: 'concluido', atualizado_em: currentTimestamp(trx) })
     .$if(postgres, (qb) =>
       qb
         .from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo'))

@@ -1,5 +1,6 @@
-import { CompiledQuery, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { CompiledQuery, type Kysely, PostgresAdapter } from 'kysely';
 import { Coalescer, type CoalescerStats } from './coalescer';
+import { currentTimestamp } from './current-timestamp';
 import type { Execucao, ExecucaoKey } from './execucoes.repository';
 import { getOrCreate } from './get-or-create';
 import type { Database } from './schema';
@@ -51,7 +52,7 @@ export async function concludeNotWrittenBack(
       registro: note.registro,
       retorno_ausente: note.retornoAusente.join(',').slice(0, 500),
       retido: note.retido ? 1 : 0,
-      atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+      atualizado_em: currentTimestamp(db),
     })
     .where('id', '=', execucaoId)
     .where('empresa_id', '=', empresaId)
@@ -251,7 +252,7 @@ export async function markHeldBy(db: Kysely<Database>, empresaId: number, execuc
   const marker: HeldMarker = { retidoPor: held.holdId, operatorRetries: held.operatorRetries };
   await db
     .updateTable('integracao_execucoes')
-    .set({ status: 'falhou', valores: JSON.stringify(marker), atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .set({ status: 'falhou', valores: JSON.stringify(marker), atualizado_em: currentTimestamp(db) })
     .where('id', '=', execucaoId)
     .where('empresa_id', '=', empresaId)
     .execute();
@@ -272,7 +273,7 @@ export async function releaseHoldFor(
   return db.transaction().execute(async (trx) => {
     const released = await trx
       .updateTable('integracao_execucoes')
-      .set({ retido: 0, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({ retido: 0, atualizado_em: currentTimestamp(trx) })
       .where('id', '=', execucao.holdId)
       .where('empresa_id', '=', empresaId)
       .where('retido', '=', 1)
@@ -280,7 +281,7 @@ export async function releaseHoldFor(
     if (Number(released.numUpdatedRows) !== 1) return false;
     await trx
       .updateTable('integracao_execucoes')
-      .set({ status: 'pendente', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({ status: 'pendente', valores: null, atualizado_em: currentTimestamp(trx) })
       .where('id', '=', execucao.id)
       .where('empresa_id', '=', empresaId)
       .execute();
@@ -288,7 +289,7 @@ export async function releaseHoldFor(
     const marker = `{"retidoPor":${execucao.holdId}`;
     await trx
       .updateTable('integracao_execucoes')
-      .set({ status: 'concluido', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({ status: 'concluido', valores: null, atualizado_em: currentTimestamp(trx) })
       .where('empresa_id', '=', empresaId)
       .where('integracao_id', '=', execucao.integracaoId)
       .where('status', '=', 'falhou')
@@ -303,7 +304,7 @@ export async function releaseHoldFor(
 export async function releaseHeldRecord(db: Kysely<Database>, empresaId: number, integracaoId: number, registro: string): Promise<void> {
   await db
     .updateTable('integracao_execucoes')
-    .set({ retido: 0, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .set({ retido: 0, atualizado_em: currentTimestamp(db) })
     .where('empresa_id', '=', empresaId)
     .where('integracao_id', '=', integracaoId)
     .where('registro', '=', registro)

@@ -103,12 +103,16 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
 }
 
 /**
- * Migrations renumbered after main had applied them under another name, never in a release: `027-webhook-registros`
- * became `026-webhook-registros` (no gap in the unreleased list). A database migrated in between records the old name,
- * which Kysely refuses as unknown (a NewerSchemaError advising a newer version) while the new name's up() would create
- * webhook_registros a second time. Only these known pairs are renamed, and only when the new name is not recorded.
+ * Migrations renumbered after main had applied them under another name, never in a release: `027-mensagens-registro`
+ * became `025-mensagens-registro` and `027-webhook-registros` became `026-webhook-registros` (no gap in the unreleased
+ * list). A database migrated in between records the old name, which Kysely refuses as unknown (a NewerSchemaError
+ * advising a newer version) while the new name's up() would create its index or table a second time. Only these known
+ * pairs are renamed, and only when the new name is not recorded; every path that migrates (up, to, down) renames first.
  */
-const RENUMBERED: readonly { from: string; to: string }[] = [{ from: '027-webhook-registros', to: '026-webhook-registros' }];
+const RENUMBERED: readonly { from: string; to: string }[] = [
+  { from: '027-mensagens-registro', to: '025-mensagens-registro' },
+  { from: '027-webhook-registros', to: '026-webhook-registros' },
+];
 
 async function renameRenumbered(database: CrmDatabase, m: Migrator): Promise<void> {
   // No migration applied: kysely_migration may not exist yet, and nothing was recorded under an old name.
@@ -172,13 +176,16 @@ export async function migrationStatus(database: CrmDatabase): Promise<MigrationS
 
 /** Migrates up or down to the named migration (tests: a database as an older version of the hub left it). */
 export async function migrateTo(database: CrmDatabase, name: string): Promise<void> {
-  const { error } = await migrator(database).migrateTo(name);
+  const m = migrator(database);
+  await renameRenumbered(database, m);
+  const { error } = await m.migrateTo(name);
   if (error) throw new MigrationError(`migration to ${name} failed: ${(error as Error).message}`, { cause: error });
 }
 
 /** Rolls back every migration (tests and `integrador migrate --down`). */
 export async function migrateDownAll(database: CrmDatabase): Promise<void> {
   const m = migrator(database);
+  await renameRenumbered(database, m);
   for (;;) {
     const { error, results } = await m.migrateDown();
     if (error) throw new MigrationError(`migration rollback failed: ${(error as Error).message}`, { cause: error });

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { currentTimestamp } from './current-timestamp';
 import type { Execucao, ExecucaoKey } from './execucoes.repository';
 import { findOwnRow, insertFailedRow } from './held-records.repository';
 import type { Database } from './schema';
@@ -36,7 +37,7 @@ export async function markOrphanedBy(db: Kysely<Database>, key: ExecucaoKey, mar
   if (own) {
     await db
       .updateTable('integracao_execucoes')
-      .set({ status: 'falhou', valores, mensagem, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({ status: 'falhou', valores, mensagem, atualizado_em: currentTimestamp(db) })
       .where('id', '=', own.id)
       .where('empresa_id', '=', key.empresaId)
       .where('status', 'in', ['pendente', 'falhou'])
@@ -80,7 +81,7 @@ export async function takeOverOrphan(
       .set({
         status: 'falhou',
         mensagem: answered ? claim.mensagem.answered : claim.mensagem.unknown,
-        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+        atualizado_em: currentTimestamp(trx),
       })
       .where('id', '=', claim.orphanId)
       .where('empresa_id', '=', empresaId)
@@ -95,7 +96,7 @@ export async function takeOverOrphan(
           ? { status: 'enviado', valores: orphan.valores, mensagem: orphan.mensagem, registro: claim.registro }
           : { status: 'enviando', valores: null, registro: claim.registro },
       )
-      .set({ atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({ atualizado_em: currentTimestamp(trx) })
       .where('id', '=', claim.ownId)
       .where('empresa_id', '=', empresaId)
       .execute();

@@ -25,8 +25,12 @@ import { createEmpresa } from './tenants.repository';
  * pg_blocking_pids): the claim has reached the row another run inserted, so committing now is the race under test
  * (a fixed sleep let the COMMIT win on a loaded machine, and the claim then saw a committed row).
  */
-async function blockedBy(holder: PoolClient): Promise<void> {
+async function blockedBy(holder: PoolClient, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (Date.now() > deadline) {
+      throw new Error(`no session waited on the holder's lock within ${timeoutMs} ms: the claim did not block on the in-flight record`);
+    }
     // pg_stat_activity is read once per transaction unless cleared, and the holder's transaction stays open.
     await holder.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await holder.query<{ waiting: number }>(

@@ -1,4 +1,7 @@
 import type { CrmDatabase } from '@integrador/store';
+import { insertGetIntegracao } from './get-rows';
+
+export { insertGetIntegracao };
 
 // Two empresas and a connections file that restricts one of its connections to one of them: the set-up of the lint
 // and run-admission tests of the CLI and the ingress (the file's empresaId restriction).
@@ -26,24 +29,6 @@ export async function insertBdConexao(db: Db, nome: string, empresaId: number): 
   const row = await db
     .insertInto('conexao_integracao')
     .values({ tipo_conexao: 'BD', nome_conexao: nome, empresa_id: empresaId })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** An active GET integracao of the empresa on a conexao_integracao row (the ERP's customers into contas); answers its id. */
-export async function insertGetIntegracao(db: Db, nome: string, empresaId: number, conexaoId: number): Promise<number> {
-  const row = await db
-    .insertInto('integracao')
-    .values({
-      nome,
-      tipo_servico: 'GET',
-      empresa_id: empresaId,
-      conexao_integracao_id: conexaoId,
-      tabela: 'contas',
-      sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-      ativo: 1,
-    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

@@ -19,7 +19,8 @@ import {
 import type { JobProducer } from '@integrador/queue';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { localeOf } from '../i18n';
+import { domainHttpError } from '../error-status';
+import { localeOf, type MessageKey, message } from '../i18n';
 import { ErrorResponse, IdempotencyHeaders } from '../schemas';
 import { ChangeEventFields, ChangeEventReply, headerBoundChange, receiveChange } from './change-event';
 import { RunBody } from './runs.routes';
@@ -41,9 +42,20 @@ function withoutOverlaps(plans: ReadonlyMap<number, PlannedStep[]>): Map<number,
   return kept;
 }
 
+/** A candidate not enqueued although admitted or asked for: `motivo` words `message` in each reader's language. */
+type RefusedRun = { integracaoId: number; message: string; motivo?: { code: MessageKey; params: Record<string, string> } };
+
+/** A refusal as the event's answer keeps it: the English message, and its code and values for each replay's language. */
+function refusedRun(integracaoId: number, err: unknown): RefusedRun {
+  const coded = domainHttpError(err);
+  return { integracaoId, message: (err as Error).message, ...(coded ? { motivo: { code: coded.code, params: coded.params } } : {}) };
+}
+
 /**
  * Admits every candidate through admitRun: one that lacks parametros_obrigatorios is skipped, one whose graph is broken
- * (or that admission refuses otherwise) is refused on its own — the others still run.
+ * (or that admission refuses otherwise) is refused on its own — the others still run. A configuration refusal
+ * (GET_CONFIG, …) refuses none: the change is acknowledged, so its flow is enqueued and the misconfigured step fails in
+ * its worker, where an operator sees it and retries it after the fix (deferConfiguration).
  */
 async function admitAll(
   database: CrmDatabase,
@@ -54,17 +66,25 @@ async function admitAll(
 ) {
   const plans = new Map<number, PlannedStep[]>();
   const skipped: SkippedRun[] = [];
-  const refused: { integracaoId: number; message: string }[] = [];
+  const refused: RefusedRun[] = [];
   for (const integracaoId of ids) {
     try {
       plans.set(
         integracaoId,
-        (await admitRun(database.db, { tenant, integracaoId, parametros, ...(connections ? { connections } : {}) })).plan,
+        (
+          await admitRun(database.db, {
+            tenant,
+            integracaoId,
+            parametros,
+            deferConfiguration: true,
+            ...(connections ? { connections } : {}),
+          })
+        ).plan,
       );
     } catch (err) {
       if (err instanceof RunRefusedError && err.code === 'MISSING_PARAMETERS') {
         skipped.push({ integracaoId, missing: (err.params.names ?? '').split(', ') });
-      } else if (isPermanent(err)) refused.push({ integracaoId, message: (err as Error).message });
+      } else if (isPermanent(err)) refused.push(refusedRun(integracaoId, err));
       else throw err;
     }
   }
@@ -171,7 +191,7 @@ export function eventsRoutes(
           if (candidates.length && id !== undefined && (await rowVisibleTo(database.db, tenant, tabela, id)) === false) {
             const motivo = { code: 'ROW_NOT_VISIBLE' as const, params: { tabela: request.body.tabela, id: String(id) } };
             const skipped: SkippedRun[] = candidates.map((row) => ({ integracaoId: row.id, missing: [], motivo }));
-            return { jobs, skipped, refused: [] as { integracaoId: number; message: string }[] };
+            return { jobs, skipped, refused: [] as RefusedRun[] };
           }
           const { plans, skipped, refused } = await admitAll(
             database,
@@ -187,7 +207,7 @@ export function eventsRoutes(
               jobs.push({ integracaoId, jobId: run.jobId });
             } catch (err) {
               if (!(err instanceof StepQueueUnavailableError)) throw err;
-              refused.push({ integracaoId, message: err.message });
+              refused.push(refusedRun(integracaoId, err));
             }
           }
           return { jobs, skipped, refused };
@@ -199,11 +219,14 @@ export function eventsRoutes(
           setRunsWithoutParameters: candidates.some((row) => requiredParameters(row).length === 0),
           locale,
         });
-        // The stored answer keeps the skip's code; it is worded in this request's language.
+        // The stored answer keeps the skip's and the refusal's code; each is worded in this request's language.
         const skipped = result.skipped.map(({ motivo, ...rest }) =>
           motivo ? { ...rest, motivo: { code: motivo.code, message: runRefusalMessage(locale, motivo) } } : rest,
         );
-        return reply.status(202).send({ ...result, skipped });
+        const refused = result.refused.map(({ motivo, ...rest }) =>
+          motivo ? { ...rest, message: message(locale, motivo.code, motivo.params) } : rest,
+        );
+        return reply.status(202).send({ ...result, skipped, refused });
       },
     );
   };

@@ -16,7 +16,7 @@ import { parseGetSettings } from '../get/get-settings';
 import { formatFinding } from '../lint-finding';
 import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
-import { RunRefusedError } from './run-errors';
+import { isConfigurationRefusal, RunRefusedError } from './run-errors';
 import { queueForTipo, type RunQueue, runnability, SERVICE_TYPES } from './runnability';
 import { type RunTenant, runTenantOf } from './tenant-scope';
 
@@ -36,6 +36,13 @@ export interface AdmissionRequest {
   checkParameters?: boolean;
   /** The connections file, when the caller has one: a connection it restricts to another empresa is refused here. */
   connections?: ConnectionsRegistry;
+  /**
+   * A CRM change event's run (acknowledged with a 202, so nothing may be lost): a configuration refusal
+   * (isConfigurationRefusal: GET_CONFIG, …) does not refuse it. The flow is enqueued and the misconfigured step fails in
+   * its worker with that refusal, a failed job an operator sees and retries once the configuration is fixed. The
+   * interactive callers (the run API, the dashboard, the CLI) leave it unset and answer the refusal (422).
+   */
+  deferConfiguration?: boolean;
 }
 
 /** An admitted run: the row, the tenant its SQL is bound to, its queue and its dependency plan (run order). */
@@ -235,6 +242,15 @@ function configRefusal(code: 'GET_CONFIG' | 'SET_CONFIG', row: Integracao, messa
   return new RunRefusedError(code, message, { ...values, id: String(row.id), nome: row.nome });
 }
 
+/** Runs admission's configuration checks; deferred (an event's run), their configuration refusals are left to the worker. */
+async function unlessDeferred(deferred: boolean, checks: () => Promise<void>): Promise<void> {
+  try {
+    await checks();
+  } catch (err) {
+    if (!deferred || !isConfigurationRefusal(err)) throw err;
+  }
+}
+
 /** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
 export interface LoadedAdmission {
   integracao: Integracao;
@@ -255,6 +271,7 @@ export async function loadAdmission(
   integracaoId: number,
   purpose: RunPurpose = 'run',
   connections?: ConnectionsRegistry,
+  deferConfiguration = false,
 ): Promise<LoadedAdmission> {
   const integracao = await findIntegracao(db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) {
@@ -275,10 +292,15 @@ export async function loadAdmission(
         const row = byId.get(step.integracaoId);
         if (row) assertGetRunnableBy(tenant, row);
       }
-      // A step on another empresa's connection is refused as such before what its configuration would fail on.
+      // A step on another empresa's connection is refused as such, for every caller, before its configuration is read.
       if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
-      await assertConfigured(db, tenant.empresaId, integracao, plan, connections);
-    } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+      // The configuration checks come last: an event's run (deferConfiguration) passes only their refusals, not the above.
+      const planned = plan;
+      await unlessDeferred(deferConfiguration, () => assertConfigured(db, tenant.empresaId, integracao, planned, connections));
+    } else {
+      plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+      if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
+    }
     return { integracao, conexao, queue, plan };
   } catch (refusal) {
     // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.
@@ -328,6 +350,13 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
  * another empresa (or of another filial, for a filial key) answers NOT_FOUND, like a missing one.
  */
 export async function admitRun(db: Kysely<Database>, request: AdmissionRequest): Promise<AdmittedRun> {
-  const loaded = await loadAdmission(db, request.tenant, request.integracaoId, request.purpose ?? 'run', request.connections);
+  const loaded = await loadAdmission(
+    db,
+    request.tenant,
+    request.integracaoId,
+    request.purpose ?? 'run',
+    request.connections,
+    request.deferConfiguration,
+  );
   return completeAdmission(loaded, request);
 }

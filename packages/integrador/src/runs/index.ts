@@ -21,7 +21,7 @@ export {
   StepQueueUnavailableError,
 } from './enqueue-run';
 export { rowVisibleTo } from './row-visibility';
-export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
+export { type CodedError, ForeignRowError, isConfigurationRefusal, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
 export {
   flowRefusalOf,
   type RefusedAction,

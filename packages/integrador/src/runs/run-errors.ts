@@ -37,6 +37,15 @@ export class RunRefusedError extends Error implements CodedError {
   }
 }
 
+/**
+ * A refusal for the integration's configuration (the `…_CONFIG` codes: GET_CONFIG, and any such code added later): the
+ * rows are wrong, not the request. An interactive caller gets it (422); a CRM change event's run is not refused over it
+ * (AdmissionRequest.deferConfiguration) — its misconfigured step fails in the worker, where an operator retries it.
+ */
+export function isConfigurationRefusal(err: unknown): boolean {
+  return err instanceof RunRefusedError && err.code.endsWith('_CONFIG');
+}
+
 /** A write of the run reached a row of another empresa: refused by the database's tenant guard, all rolled back. */
 export class ForeignRowError extends Error implements CodedError {
   override name = 'ForeignRowError';
