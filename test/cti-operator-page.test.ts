@@ -113,4 +113,22 @@ describe('CTI operator page in headless Chromium', () => {
     await page.locator('.call.ended .state', { hasText: 'Ended' }).waitFor({ timeout: 15000 });
     await page.close();
   });
+
+  it('shows a withheld caller id (empty telefone) as "número privado", not a refusal (trial 3, finding 2)', async () => {
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/v1/cti/pop-tokens',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { ramal: '3503' },
+    });
+    const { token } = issued.json() as { token: string };
+    const page = await browser.newPage({ extraHTTPHeaders: { 'accept-language': 'pt-BR' } });
+    await page.goto(`${base}/cti/operador#token=${token}`);
+    await page.locator('#status', { hasText: 'conectado' }).waitFor({ timeout: 15000 });
+    const host = 'acme.crm.test';
+    expect((await pbxCall(base, '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3503&telefone=', { host })).status).toBe(200);
+    await page.locator('.call .unknown', { hasText: 'Número privado' }).waitFor({ timeout: 15000 });
+    expect(await page.locator('.call h2').textContent()).toBe('Tocando no ramal 3503 — de número privado');
+    await page.close();
+  });
 });

@@ -242,13 +242,14 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     expect(expired).toHaveLength(1);
   });
 
-  it('a missing ramal or telefone is a 400 naming it', async () => {
+  it('a missing ramal is a 400 naming it; a missing telefone is a withheld caller id, taken (trial 3, finding 2)', async () => {
     const noRamal = await pbxCall(base, `${START}?telefone=11987654321`, { host, headers: { 'accept-language': 'en' } });
     expect(noRamal.status).toBe(400);
     expect(JSON.parse(noRamal.body).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'ramal' });
-    const noPhone = await pbxCall(base, `/t/${tokenAcme}${END}`, { form: { ramal: '3501' } });
+    const noPhone = await pbxCall(base, `/t/${tokenAcme}${END}`, { form: { ramal: '3501', telefone: '1'.repeat(41) } });
     expect(noPhone.status).toBe(400);
     expect(JSON.parse(noPhone.body).error).toMatchObject({ field: 'telefone', message: expect.stringContaining('telefone') });
+    expect((await pbxCall(base, `/t/${tokenAcme}${END}`, { form: { ramal: '3599' } })).status).toBe(200);
     // The PBX technician reads what each parameter takes (an over-long ramal: its maximum), and no internal spec name.
     const longRamal = await pbxCall(base, `${START}?ramal=${'1'.repeat(21)}&telefone=11987654321`, { host });
     expect(longRamal.status).toBe(400);

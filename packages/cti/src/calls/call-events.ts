@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { CtiError } from '../cti-error';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
-import { publishPop, shownPop } from '../pop/pop-events';
+import { callerFlags, publishPop, shownPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache, TtlCache } from '../settings/settings-cache';
 import {
@@ -167,7 +167,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
       ramal: event.ramal,
       numero: event.telefone,
       normalizado,
-      ...(phone.kind === 'ramal' ? { interno: true as const } : {}),
+      ...callerFlags(event.telefone, phone),
     };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...shown, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
   };

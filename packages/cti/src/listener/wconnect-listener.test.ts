@@ -108,6 +108,38 @@ describe('WConnect listener without a worker', () => {
     expect(job?.data).toMatchObject({ tenant: { empresaId: acme }, kind: 'inicio', ramal: '3501', telefone: '011987654321' });
   });
 
+  it.each([
+    ['an empty telefone', '3510', ''],
+    ['no telefone at all', '3511', undefined],
+    ['a PBX’s word for it', '3512', 'Privado'],
+  ])(
+    'a withheld caller id (%s) is taken: "número privado" pops and the call is logged (trial 3, finding 2)',
+    async (_, ramal, telefone) => {
+      const request = start(ramal, '');
+      request.params = telefone === undefined ? { ramal } : { ramal, telefone };
+      let outcome: Awaited<ReturnType<WConnectListener['accept']>> | undefined;
+      const pops = await popsOf(ramal, 'caller', async () => {
+        outcome = await listener.accept(request);
+      });
+      if (outcome?.status !== 200) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
+      expect(pops.map((p) => p.type)).toEqual(['ringing', 'caller']);
+      expect(pops[0]).toMatchObject({ privado: true });
+      expect(pops[1]).toMatchObject({ privado: true, matches: [] });
+      const job = await producer.getJob('cti', `cti-${acme}-${outcome.eventId}`);
+      const kept = telefone || 'anonymous';
+      expect(job?.data).toMatchObject({ kind: 'inicio', ramal, telefone: kept });
+      const deps = { db: database.db, redis, prefix, callTimeoutMs: 60000 };
+      expect(await processCallEvent(deps, job?.data)).toMatchObject({ kind: 'inicio', matches: 0 });
+      const rows = await database.db
+        .selectFrom('ligacoes')
+        .select(['telefone', 'ramal'])
+        .where('empresa_id', '=', acme)
+        .where('ramal', '=', ramal)
+        .execute();
+      expect(rows).toEqual([{ telefone: kept, ramal }]);
+    },
+  );
+
   it('a repeat within the window gets the first event’s id and adds no job; another number is a new event', async () => {
     const first = await listener.accept(start('3502', '11987654321'));
     const again = await listener.accept(start('3502', '(11) 98765-4321'));

@@ -4,9 +4,9 @@ import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
+import { type NormalizedPhone, normalizePhone, WITHHELD_TELEFONE } from '../phone/normalize-phone';
 import { findCallersIfIndexed } from '../phone/phone-index';
-import { publishPop, settleRinging } from '../pop/pop-events';
+import { callerFlags, publishPop, settleRinging } from '../pop/pop-events';
 import { RAMAL_MAX_LENGTH, RAMAL_TAKES, ramalOf } from '../ramal';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
 import { SettingsCache } from '../settings/settings-cache';
@@ -142,8 +142,8 @@ function parameterFaults(
   else if (ramal === '') faults.push({ field: 'ramal', problem: 'missing' });
   else if (ramal === undefined || ramalOf(ramal) === undefined) faults.push({ field: 'ramal', problem: 'invalid' });
   if (telefone === REPEATED) faults.push({ field: 'telefone', problem: 'repeated' });
-  else if (telefone === '') faults.push({ field: 'telefone', problem: 'missing' });
-  else if (telefone === undefined || telefone.length > LIMITS.telefone || !ONE_LINE_TEXT.test(telefone)) {
+  // An empty or absent telefone is a withheld caller id (Asterisk's ${CALLERID(num)} of a private call): taken.
+  else if (telefone !== '' && (telefone === undefined || telefone.length > LIMITS.telefone || !ONE_LINE_TEXT.test(telefone))) {
     faults.push({ field: 'telefone', problem: 'invalid' });
   }
   if (urlAudio === REPEATED) faults.push({ field: 'url_audio', problem: 'repeated' });
@@ -212,7 +212,7 @@ export class WConnectListener {
     if (faults.length > 0 || ramal === undefined || typeof telefone !== 'string' || typeof urlAudio !== 'string') {
       return { status: 400, faults, empresaId: settings.empresaId };
     }
-    return { settings, ramal, telefone, urlAudio };
+    return { settings, ramal, telefone: telefone || WITHHELD_TELEFONE, urlAudio };
   }
 
   /**
@@ -295,7 +295,7 @@ export class WConnectListener {
       ...call,
       normalizado,
       ...(looking ? { consultando: true } : {}),
-      ...(phone.kind === 'ramal' ? { interno: true as const } : {}),
+      ...callerFlags(call.numero, phone),
     };
     const ring = () => publishPop(redis, prefix, empresaId, ringing, callTimeoutMs);
     if (searchable && !looking) {
@@ -324,7 +324,13 @@ export class WConnectListener {
         if (looked.status === 'rejected') throw looked.reason;
         return;
       }
-      await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches: looked.value }, callTimeoutMs);
+      await publishPop(
+        redis,
+        prefix,
+        empresaId,
+        { type: 'caller', ...call, normalizado, ...callerFlags(call.numero, phone), matches: looked.value },
+        callTimeoutMs,
+      );
     } finally {
       if (searchable) this.lookups--;
     }

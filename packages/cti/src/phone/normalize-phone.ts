@@ -17,6 +17,39 @@ export type NormalizedPhone =
 /** A tenant's ramal length when its CTI settings set none (cti_configuracoes.tamanho_ramal's default). */
 export const DEFAULT_RAMAL_LENGTH = 4;
 
+/**
+ * The words PBXs and carriers send for a withheld caller id (Asterisk's "anonymous", SIP's "Anonymous", "private",
+ * "restricted", "unknown", "unavailable", Brazilian "Privado", "Restrito", "Desconhecido"…): with an empty telefone,
+ * the caller is "número privado" on the screen pop. Accents and case are ignored.
+ */
+const WITHHELD = new Set([
+  'anonymous',
+  'anonimo',
+  'private',
+  'privado',
+  'numero privado',
+  'restricted',
+  'restrito',
+  'unknown',
+  'desconhecido',
+  'unavailable',
+  'indisponivel',
+  'withheld',
+]);
+
+/** What the call log keeps as the telefone of a call whose PBX sent it empty or left it out (Asterisk's own word). */
+export const WITHHELD_TELEFONE = 'anonymous';
+
+/** True when a PBX's telefone says the caller id was withheld: empty, or one of the WITHHELD words. */
+export function isWithheldCaller(raw: string | null | undefined): boolean {
+  const text = String(raw ?? '')
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .trim()
+    .toLowerCase();
+  return text === '' || WITHHELD.has(text);
+}
+
 export interface NormalizeOptions {
   /** Numbers with at most this many digits are extensions (the tenant's ramal length; default DEFAULT_RAMAL_LENGTH). */
   ramalLength?: number;

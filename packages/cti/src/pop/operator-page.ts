@@ -18,6 +18,8 @@ const TEXTS = defineTexts({
     lookingUp: 'Procurando o chamador…',
     unknown: 'Chamador desconhecido: {numero}',
     internal: 'Ligação interna do ramal {numero}',
+    withheld: 'número privado',
+    withheldCard: 'Número privado: a central não enviou o número de quem liga',
     ended: 'Encerrada',
     conta: 'Conta',
     contato: 'Contato',
@@ -33,6 +35,8 @@ const TEXTS = defineTexts({
     lookingUp: 'Looking up the caller…',
     unknown: 'Unknown caller: {numero}',
     internal: 'Internal call from extension {numero}',
+    withheld: 'withheld number',
+    withheldCard: 'Withheld number: the PBX did not send the caller’s number',
     ended: 'Ended',
     conta: 'Account',
     contato: 'Contact',
@@ -90,9 +94,10 @@ export function operatorPage(locale: Locale): string {
     if (event.type === 'ended') { el.classList.remove('ringing'); el.classList.add('ended'); el.appendChild(text('div', T.ended, 'state')); return; }
     el.className = 'call ringing';
     el.innerHTML = '';
-    el.appendChild(text('h2', fill(T.ringing, { ramal: event.ramal, numero: event.numero })));
+    el.appendChild(text('h2', fill(T.ringing, { ramal: event.ramal, numero: event.privado ? T.withheld : event.numero })));
     if (event.type === 'ringing') { el.appendChild(text('div', T.lookingUp, 'state')); return; }
     if (event.interno) { el.appendChild(text('div', fill(T.internal, { numero: event.numero }), 'internal')); return; }
+    if (event.privado) { el.appendChild(text('div', T.withheldCard, 'unknown')); return; }
     if (!event.matches.length) { el.appendChild(text('div', fill(T.unknown, { numero: event.normalizado || event.numero }), 'unknown')); return; }
     var list = document.createElement('ul');
     event.matches.forEach(function (m) {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isWithheldCaller, type NormalizedPhone } from '../phone/normalize-phone';
 import type { CallerMatch } from '../phone/phone-index';
 import { popKeys } from './pop-keys';
 
@@ -16,6 +17,8 @@ export type PopEvent =
       consultando?: boolean;
       /** True: the caller is an extension (an internal call; numero is its ramal). */
       interno?: true;
+      /** True: the caller id was withheld (numero empty or a PBX's word for it: "anonymous", "Privado"…). */
+      privado?: true;
     }
   | {
       id: number;
@@ -29,8 +32,16 @@ export type PopEvent =
       matches: CallerMatch[];
       /** True: the caller is an extension (an internal call; numero is its ramal). */
       interno?: true;
+      /** True: the caller id was withheld (numero empty or a PBX's word for it: "anonymous", "Privado"…). */
+      privado?: true;
     }
   | { id: number; type: 'ended'; callId: string; ramal: string; numero: string; encerradoEm: string };
+
+/** The caller's kind on a pop card: an extension (interno), a withheld caller id (privado), or a number (neither). */
+export function callerFlags(numero: string, phone: NormalizedPhone): { interno?: true; privado?: true } {
+  if (phone.kind === 'ramal') return { interno: true };
+  return isWithheldCaller(numero) ? { privado: true } : {};
+}
 
 type Unnumbered<T> = T extends { id: number } ? Omit<T, 'id'> : never;
 export type PopEventInput = Unnumbered<PopEvent>;
