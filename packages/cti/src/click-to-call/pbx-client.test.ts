@@ -5,7 +5,7 @@ import { freePort } from '@integrador/test-support/ports';
 import type { CtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
-import { revealedPbxUrl } from './pbx-template';
+import { pbxTemplateProblem, revealedPbxUrl } from './pbx-template';
 
 const settings = (urlTemplate: string): CtiSettings => ({
   empresaId: 7,
@@ -20,6 +20,28 @@ const settings = (urlTemplate: string): CtiSettings => ({
 });
 const env = { CTI_SECRET_7_PBX: 's3cr3t-do-pabx' };
 const call = { ramal: '3501', numero: '(47) 3210-0123' };
+
+// Only {name} is a placeholder: FreeSWITCH's channel variables {var=value,…} are the PBX's own syntax (trial 3, finding 1).
+describe('click-to-call: the PBX template’s braces', () => {
+  it('sends FreeSWITCH channel variables as written and fills the placeholders inside them', () => {
+    const template =
+      'http://10.0.0.9:8080/webapi/originate?{ignore_early_media=true,origination_caller_id_number={ramal_origem}}user/{ramal_origem}%20{numero_destino}%20XML%20default';
+    expect(pbxTemplateProblem(template)).toBeUndefined();
+    const request = buildPbxRequest({ ...settings(template), pbx: { ...settings(template).pbx, auth: 'nenhuma' } }, call, env);
+    expect(request.url).toBe(
+      'http://10.0.0.9:8080/webapi/originate?{ignore_early_media=true,origination_caller_id_number=3501}user/3501%2004732100123%20XML%20default',
+    );
+    expect(
+      pbxTemplateProblem('http://10.0.0.9:8080/webapi/originate?{ignore_early_media=true}user/{ramal_origem}%20{numero_destino}'),
+    ).toBeUndefined();
+  });
+
+  it('still names a placeholder typo (a name alone in braces) and a template with no number', () => {
+    expect(pbxTemplateProblem('http://pabx/dial?de={ramal}&para={numero_destino}')).toEqual({ problem: 'placeholder', name: '{ramal}' });
+    expect(pbxTemplateProblem('http://pabx/dial?para={numero-destino}')).toEqual({ problem: 'placeholder', name: '{numero-destino}' });
+    expect(pbxTemplateProblem('http://pabx/originate?{a=b}user/{ramal_origem}')).toEqual({ problem: 'no-number' });
+  });
+});
 
 // The PBX URL is sent whole; what errors, ligacoes.erro, the job's result and the CLI show is shownUrl's form.
 describe('click-to-call: the PBX URL as shown', () => {

@@ -11,7 +11,12 @@ export type PbxTemplateProblem =
   | { problem: 'placeholder'; name: string }
   | { problem: 'no-number' };
 
-const BRACED = /\{([^{}]*)\}/g;
+/**
+ * A placeholder: braces around a name alone (letters, digits, _ and -, so a typo such as {numero-destino} is still
+ * named). Other braces are the PBX's own syntax and are sent as written: FreeSWITCH's channel variables
+ * `{origination_caller_id_number={ramal_origem}}` (the inner {ramal_origem} is filled), a JSON body's braces.
+ */
+const BRACED = /\{([\w-]+)\}/g;
 
 /**
  * What is wrong with a PBX URL template, or undefined: not http(s); a user:password written in it (the secret would be
