@@ -1,4 +1,4 @@
-import { type CtiSettings, callStatusWord, RAMAL_TAKES } from '@integrador/cti';
+import { type CallerLookup, type CtiSettings, callStatusWord, RAMAL_TAKES } from '@integrador/cti';
 import { defineTexts, plural } from '@integrador/i18n';
 
 /** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
@@ -9,6 +9,9 @@ export interface CtiMessages {
   testPbx: string;
   calls: string;
   reindex: string;
+  lookup: string;
+  lookupEmpresaOption: string;
+  lookupNumeroOption: string;
   hostLabelOption: string;
   noHostLabelOption: string;
   newTokenOption: string;
@@ -81,6 +84,8 @@ export interface CtiMessages {
     motivo?: string | undefined;
   }) => string;
   reindexed: (count: number) => string;
+  /** The reading of a looked-up number (tipo, normalizado) and its ranked matches, one a line. */
+  lookedUp: (found: CallerLookup) => string;
 }
 
 const word = (words: Record<string, string>, value: string) => words[value] ?? value;
@@ -101,6 +106,9 @@ const ptBR: CtiMessages = {
   testPbx: 'monta (e com --send envia) a chamada de click-to-call ao PABX da empresa',
   calls: 'lista as ligações da empresa, mais recentes primeiro',
   reindex: 'refaz o índice de telefones (contas e contatos) da empresa',
+  lookup: 'mostra que contas / contatos um número de quem liga encontra, como numa ligação (não grava nada)',
+  lookupEmpresaOption: 'empresa (tenant) em que procurar (id)',
+  lookupNumeroOption: 'o número como o PABX o envia ((11) 98765-4321, 0 15 11 98765 4301, +55…)',
   hostLabelOption: 'rótulo EMPRESA de EMPRESA.<CTI_DOMAIN> pelo qual o PABX chama os listeners',
   noHostLabelOption: 'remove o rótulo (só o caminho /t/<token>/ vale)',
   newTokenOption: 'gera um novo token de caminho /t/<token>/wconnect/… (o anterior deixa de valer); mostrado uma vez',
@@ -185,6 +193,16 @@ const ptBR: CtiMessages = {
   callLine: (c) =>
     `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}${c.motivo ? `  motivo: ${c.motivo}` : ''}`,
   reindexed: (count) => plural(count, 'registro reindexado', 'registros reindexados'),
+  lookedUp: (f) =>
+    [
+      `lido como: ${f.tipo}${f.privado ? ' (número privado)' : ''}; normalizado: ${f.normalizado ?? '—'}`,
+      ...(f.matches.length === 0
+        ? ['nenhum registro: chamador desconhecido']
+        : f.matches.map(
+            (m, i) =>
+              `${i + 1}. ${m.tabela === 'contas' ? 'conta' : 'contato'} #${m.id} ${m.nome} (${m.campo} ${m.telefone})${m.exato ? '' : ' — só os 8 últimos dígitos'}`,
+          )),
+    ].join('\n'),
 };
 
 const en: CtiMessages = {
@@ -194,6 +212,9 @@ const en: CtiMessages = {
   testPbx: "builds (and with --send sends) the click-to-call request to the empresa's PBX",
   calls: "lists the empresa's calls, newest first",
   reindex: "rebuilds the empresa's phone index (contas and contatos)",
+  lookup: 'shows which contas / contatos a caller number finds, as a call would (writes nothing)',
+  lookupEmpresaOption: 'the empresa (tenant) to look in (id)',
+  lookupNumeroOption: 'the number as the PBX sends it ((11) 98765-4321, 0 15 11 98765 4301, +55…)',
   hostLabelOption: 'the EMPRESA label of EMPRESA.<CTI_DOMAIN> the PBX calls the listeners by',
   noHostLabelOption: 'removes the label (only the /t/<token>/ path works)',
   newTokenOption: 'issues a new /t/<token>/wconnect/… path token (the old one stops working); shown once',
@@ -278,6 +299,16 @@ const en: CtiMessages = {
   callLine: (c) =>
     `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}${c.motivo ? `  reason: ${c.motivo}` : ''}`,
   reindexed: (count) => `${plural(count, 'record', 'records')} re-indexed`,
+  lookedUp: (f) =>
+    [
+      `read as: ${f.tipo}${f.privado ? ' (withheld number)' : ''}; normalised: ${f.normalizado ?? '—'}`,
+      ...(f.matches.length === 0
+        ? ['no record: unknown caller']
+        : f.matches.map(
+            (m, i) =>
+              `${i + 1}. ${m.tabela === 'contas' ? 'conta' : 'contato'} #${m.id} ${m.nome} (${m.campo} ${m.telefone})${m.exato ? '' : ' — last 8 digits only'}`,
+          )),
+    ].join('\n'),
 };
 
 export const ctiMessages = defineTexts<CtiMessages>({ 'pt-BR': ptBR, en: en });

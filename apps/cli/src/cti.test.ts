@@ -412,4 +412,29 @@ describe('integrador cti', () => {
     expect(badVariable.stderr).toContain('PUBLIC_URL');
     expect(badVariable.stdout).not.toContain('ctk_');
   }, 240000);
+
+  it('cti lookup shows which records a number finds, in this empresa only, and writes no call (trial 3, finding 3)', async () => {
+    expect((await runCli(['tenant', 'create', 'Outra'], env)).code).toBe(0);
+    const outra = await database.db.selectFrom('empresas').select('id').where('nome', '=', 'Outra').executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('contas')
+      .values([
+        { empresa_id: 1, nome: 'Padaria Pão Quente', telefone: '(11) 98765-4301' },
+        { empresa_id: Number(outra.id), nome: 'Conta da Outra', telefone: '11987654301' },
+      ])
+      .execute();
+    const calls = async () => (await database.db.selectFrom('ligacoes').select('id').execute()).length;
+    const before = await calls();
+    const found = await runCli(['cti', 'lookup', '--empresa', '1', '--numero', '0 15 11 98765 4301'], env);
+    expect(found).toMatchObject({ code: 0 });
+    expect(found.stdout).toContain('lido como: nacional; normalizado: +5511987654301');
+    expect(found.stdout).toMatch(/1\. conta #\d+ Padaria Pão Quente \(telefone \(11\) 98765-4301\)/);
+    expect(found.stdout).not.toContain('Conta da Outra');
+    const json = await runCli(['cti', 'lookup', '--empresa', String(outra.id), '--numero', '+55 11 98765-4301', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ tipo: 'nacional', matches: [{ nome: 'Conta da Outra' }] });
+    const withheld = await runCli(['cti', 'lookup', '--empresa', '1', '--numero', 'anonymous', '--lang', 'en'], env);
+    expect(withheld.stdout).toBe('read as: invalido (withheld number); normalised: —\nno record: unknown caller\n');
+    expect((await runCli(['cti', 'lookup', '--empresa', '999', '--numero', '1134567890'], env)).code).toBe(1);
+    expect(await calls()).toBe(before);
+  }, 240000);
 });

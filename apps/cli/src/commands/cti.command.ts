@@ -10,6 +10,7 @@ import {
   findCtiSettings,
   issueListenerToken,
   listCalls,
+  lookUpCaller,
   PBX_AUTH_MODES,
   type PbxAuth,
   parseRanges,
@@ -95,6 +96,13 @@ export function registerCtiCommand(program: Command, cli: Cli): void {
     .action((options: { empresa: string; ramal?: string; from?: string; to?: string; limit?: string; json?: boolean }) =>
       calls(cli, options),
     );
+  cti
+    .command('lookup')
+    .description(text.lookup)
+    .requiredOption('--empresa <id>', text.lookupEmpresaOption)
+    .requiredOption('--numero <numero>', text.lookupNumeroOption)
+    .option('--json', cli.text.jsonOption)
+    .action((options: { empresa: string; numero: string; json?: boolean }) => lookup(cli, options));
   cti
     .command('reindex')
     .description(text.reindex)
@@ -355,6 +363,17 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
 /** A failed click-to-call's reason: its code worded in the CLI's language, else the row's technical message. */
 function failedReason(cli: Cli, failure: ClickToCallFailure | undefined, erro: string | null): string | undefined {
   return (failure ? failureReason(cli.locale, failure.code, failure.params) : undefined) ?? erro ?? undefined;
+}
+
+/** `cti lookup`: what a call from this number would find in the empresa (the worker's lookup), writing no call. */
+async function lookup(cli: Cli, options: { empresa: string; numero: string; json?: boolean }): Promise<void> {
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const found = await withDatabase(async ({ db }) => {
+    if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
+    return lookUpCaller(db, empresaId, options.numero);
+  });
+  if (options.json) printJson(found);
+  else print(ctiMessages(cli.locale).lookedUp(found));
 }
 
 async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {

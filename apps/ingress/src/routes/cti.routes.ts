@@ -15,6 +15,7 @@ import {
   LISTENER_PARAMETER_TAKES,
   type ListenerRequest,
   listCalls,
+  lookUpCaller,
   normalizePhone,
   operatorPage,
   PopHub,
@@ -536,6 +537,54 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         const items = page.calls.map((row) => callView(row, locale, row.evento_id ? failures.get(row.evento_id) : undefined));
         // `calls` stays one release as a deprecated alias of `items` (CHANGELOG): clients move at their pace.
         return { items, calls: items, nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/cti/lookup',
+      {
+        schema: {
+          tags: ['cti'],
+          summary:
+            "Which contas / contatos of the key's empresa a caller's number finds, as a ringing call would (read-only: no call, job or pop)",
+          querystring: Type.Object(
+            {
+              telefone: Text({
+                maxLength: 40,
+                description:
+                  "the caller id as the PBX sends it ((11) 98765-4321, 0 15 11 98765 4301, +55…, an extension; empty or 'anonymous' is a withheld caller id)",
+              }),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              telefone: Type.String(),
+              tipo: Type.String({ description: 'nacional, internacional, local (no DDD), ramal (an extension) or invalido' }),
+              normalizado: Type.Union([Type.String(), Type.Null()], { description: 'what the call log would keep' }),
+              privado: Type.Boolean({ description: 'a withheld caller id: the screen pop shows "número privado"' }),
+              matches: Type.Array(
+                Type.Object({
+                  tabela: Type.String(),
+                  id: Type.Integer(),
+                  nome: Type.String(),
+                  contaId: Type.Union([Type.Integer(), Type.Null()]),
+                  campo: Type.String(),
+                  telefone: Type.String(),
+                  exato: Type.Boolean({ description: 'DDD and last 8 digits matched (false: last 8 only)' }),
+                }),
+                { description: 'ranked as the screen pop ranks them; empty = unknown caller' },
+              ),
+            }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+          },
+        },
+      },
+      async (request) => {
+        // An unencoded '+' arrives as a space: restored as the listener does.
+        const telefone = restoreTelefonePlus({ telefone: request.query.telefone }).telefone as string;
+        return { telefone, ...(await lookUpCaller(deps.database.db, request.tenant.empresaId, telefone)) };
       },
     );
 

@@ -4,6 +4,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { storedNumber } from '../calls/call-number';
 import { type NormalizedPhone, normalizePhone, WITHHELD_TELEFONE } from '../phone/normalize-phone';
 import { findCallersIfIndexed } from '../phone/phone-index';
 import { callerFlags, publishPop, settleRinging } from '../pop/pop-events';
@@ -284,7 +285,7 @@ export class WConnectListener {
     phone: NormalizedPhone,
   ): Promise<void> {
     const { db, redis, prefix, callTimeoutMs } = this.options;
-    const normalizado = phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
+    const normalizado = storedNumber(phone);
     const searchable = phone.kind === 'nacional' || phone.kind === 'local';
     // Lookups in flight are capped well below the pool: a burst must never starve the listener's own reads (tenant
     // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
