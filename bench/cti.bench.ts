@@ -284,6 +284,11 @@ async function main(): Promise<void> {
     await database.db.insertInto('contas').values(rows).execute();
   }
   await catchUpPhoneIndex(database.db);
+  // The agents: pop tokens are issued for an active usuario's ramal only.
+  await database.db
+    .insertInto('usuarios')
+    .values(Array.from({ length: RAMAIS }, (_, r) => ({ empresa_id: empresaId, nome: `Agente ${3000 + r}`, ramal: String(3000 + r) })))
+    .execute();
   // A call log with history, as a CRM in use has: analysed empty, ligacoes looked tiny to the planner for the whole
   // run, which then read a call start's rows through (empresa_id, inicio), every call of the empresa each time
   // (bench/README.md, CTI, 2026-12-05 morning). --history 0 gives the runs before that.

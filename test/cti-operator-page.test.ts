@@ -32,6 +32,11 @@ describe('CTI operator page in headless Chromium', () => {
     database = await createTestDatabase('sqlite');
     const empresaId = await createEmpresa(database.db, 'Acme');
     key = await issueApiKey(database.db, empresaId, null, 'test');
+    // Pop tokens are issued for an active usuario's ramal only.
+    await database.db
+      .insertInto('usuarios')
+      .values(['3501', '3502', '3503'].map((ramal) => ({ empresa_id: empresaId, nome: `Agente ${ramal}`, ramal })))
+      .execute();
     await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme', allowAnyOrigin: true });
     await database.db
       .insertInto('contas')

@@ -42,6 +42,11 @@ function ctiStack(workerEnv: Record<string, string>, callTimeoutMs: number) {
     stack.database = await createTestDatabase('postgres');
     const acme = await createEmpresa(stack.database.db, 'Acme');
     stack.keyAcme = await issueApiKey(stack.database.db, acme, null, 'test');
+    // Pop tokens are issued for an active usuario's ramal only.
+    await stack.database.db
+      .insertInto('usuarios')
+      .values(['3701', '3801'].map((ramal) => ({ empresa_id: acme, nome: `Agente ${ramal}`, ramal })))
+      .execute();
     await saveCtiSettings(stack.database.db, acme, { hostLabel: 'acme', allowlist: ['127.0.0.1', '::1'], ramalLength: 4 });
     stack.ingress = await startTestIngress(stack.database, {
       deps: { cti: { domain: DOMAIN, trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs, popTokenTtlMs: 60000 } },

@@ -71,6 +71,15 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
       (await database.db.selectFrom('contas').select('id').where('nome', '=', 'Conta Exemplo').executeTakeFirstOrThrow()).id,
     );
     await database.db.insertInto('usuarios').values({ empresa_id: acme, nome: 'Ana', ramal: '3501' }).execute();
+    // Pop tokens are issued for an active usuario's ramal only (trial 3, finding 5); Outra has its own 3501.
+    await database.db
+      .insertInto('usuarios')
+      .values([
+        { empresa_id: acme, nome: 'Bia', ramal: '3601' },
+        { empresa_id: acme, nome: 'Caio', ramal: '3801' },
+        { empresa_id: outra, nome: 'Ana da Outra', ramal: '3501' },
+      ])
+      .execute();
     usuarioId = Number((await database.db.selectFrom('usuarios').select('id').where('ramal', '=', '3501').executeTakeFirstOrThrow()).id);
 
     ingress = await startTestIngress(database, {
@@ -303,6 +312,10 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
   });
 
   it("another tenant's key sees none of the calls, jobs or pops and cannot place a call", async () => {
+    // Outra's key gets no token for a ramal only Acme has, as click-to-call refuses it; its own 3501 rings nothing of Acme's.
+    const foreign = await app.inject({ method: 'POST', url: '/v1/cti/pop-tokens', headers: auth(keyOutra), payload: { ramal: '3601' } });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().error).toMatchObject({ code: 'CTI_UNKNOWN_RAMAL', message: expect.stringContaining('3601') });
     const spy = await subscribe('3501', keyOutra);
     const own = await subscribe('3501');
     await pbxCall(base, `${START}?ramal=3501&telefone=11987654321`, { host });

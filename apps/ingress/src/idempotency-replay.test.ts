@@ -26,6 +26,11 @@ describe('Idempotency-Key replays answer the first answer', () => {
     const { db } = database;
     const empresaA = await createEmpresa(db, 'Replay A');
     keyA = await issueApiKey(db, empresaA, null, 'a');
+    // Pop tokens are issued for an active usuario's ramal only.
+    await db
+      .insertInto('usuarios')
+      .values(['201', '202'].map((ramal) => ({ empresa_id: empresaA, nome: `Agente ${ramal}`, ramal })))
+      .execute();
     keyB = await issueApiKey(db, await createEmpresa(db, 'Replay B'), null, 'b');
     setA = (
       await db

@@ -21,6 +21,7 @@ describe('ingress on a Redis that refuses writes', () => {
       extraDeps: { cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 } },
     });
     await saveCtiSettings(ingress.database.db, ingress.empresaId, { hostLabel: 'acme', allowAnyOrigin: true });
+    await ingress.database.db.insertInto('usuarios').values({ empresa_id: ingress.empresaId, nome: 'Ana', ramal: '3501' }).execute();
     admin = new Redis(ingress.server.url, { maxRetriesPerRequest: 1 });
   });
 

@@ -13,6 +13,7 @@ export {
   admitClickToCall,
   type ClickToCallDeps,
   type ClickToCallResult,
+  checkUsuarioRamal,
   completePlacedCall,
   PBX_CONNECTION,
   placeCall,

@@ -7,6 +7,7 @@ import {
   type CallRow,
   type ClickToCallFailure,
   callStatusReason,
+  checkUsuarioRamal,
   clickToCallFailures,
   clickToCallJobId,
   dialledNumber,
@@ -413,6 +414,9 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
+        // A ramal no active usuario of the empresa has (a typo, another empresa's) would wait for pops forever: refused
+        // as click-to-call refuses it.
+        await checkUsuarioRamal(deps.database.db, tenant.empresaId, request.body.ramal);
         const ttl = deps.options.popTokenTtlMs;
         const token = await deps.producer.read('issue pop token', () =>
           issuePopToken(deps.redis, deps.keyPrefix, { tenant, ramal: request.body.ramal }, ttl),

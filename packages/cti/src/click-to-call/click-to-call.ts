@@ -57,6 +57,20 @@ export const PBX_CONNECTION = 'cti-pbx';
 export type { ClickToCallResult } from './pbx-send-record';
 
 /**
+ * The ramal must be an active usuario's of this empresa (another empresa's ramal is as unknown as one nobody has):
+ * click-to-call (the PBX would ring a phone the caller has no claim to) and pop tokens (a mistyped ramal would wait for
+ * pops forever, with no error) refuse it alike, as CTI_UNKNOWN_RAMAL on body.ramal.
+ */
+export async function checkUsuarioRamal(db: Kysely<Database>, empresaId: number, ramal: string): Promise<void> {
+  if ((await usuarioOfRamal(db, empresaId, ramal)) === null) {
+    throw new CtiError('CTI_UNKNOWN_RAMAL', true, `ramal "${ramal}" is no active usuario's of this empresa`, undefined, {
+      field: 'body.ramal',
+      value: ramal,
+    });
+  }
+}
+
+/**
  * May this empresa place this call? The route's check before enqueueing: a PBX template is configured, the ramal is
  * an active usuario's of this empresa (another empresa's ramal is as unknown as one nobody has: the PBX would ring a
  * phone the caller has no claim to) and the number can be dialled. Returns the settings.
@@ -72,12 +86,7 @@ export async function admitClickToCall(
     throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   }
   checkPbxTemplate(settings.pbx.urlTemplate);
-  if ((await usuarioOfRamal(db, empresaId, ramal)) === null) {
-    throw new CtiError('CTI_UNKNOWN_RAMAL', true, `ramal "${ramal}" is no active usuario's of this empresa`, undefined, {
-      field: 'body.ramal',
-      value: ramal,
-    });
-  }
+  await checkUsuarioRamal(db, empresaId, ramal);
   const phone = normalizePhone(numero, { ramalLength: settings.ramalLength });
   if (phone.kind !== 'invalido') return settings;
   const params = { field: 'body.numero', value: numero };
