@@ -83,6 +83,26 @@ describe('CLI inputs and times', () => {
       KEY_PREFIX: testRedis.prefix,
     });
     expect(JSON.parse(held.stdout)).toMatchObject([{ proxima_tentativa_em: new Date(ate).toISOString(), aguardando: 'circuito' }]);
+    // Times in SCHEDULE_TIMEZONE with the offset, as cti calls and the dashboard show them (trial 3, finding 7).
+    const redisEnv = { ...env, REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: testRedis.prefix, SCHEDULE_TIMEZONE: 'America/Sao_Paulo' };
+    const shown = await runCli(['webhooks', 'deliveries', String(endpointId), '--empresa', String(empresaId)], redisEnv);
+    expect(shown.stdout).toContain(localTime(new Date(ate), 'America/Sao_Paulo'));
+    expect(shown.stdout).not.toContain(new Date(ate).toISOString());
+    // The list says the breaker is open and since when the endpoint fails, in the dashboard's words (trial 3, finding 8).
+    const since = new Date(Date.now() - 7200_000);
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ primeira_falha_em: timestampValue(db, since) })
+      .where('id', '=', endpointId)
+      .execute();
+    const failing = await runCli(['webhooks', 'list', '--empresa', String(empresaId)], redisEnv);
+    expect(failing.stdout).toContain(`  circuito aberto até ${localTime(new Date(ate), 'America/Sao_Paulo')}, 5 falhas seguidas\n`);
+    expect(failing.stdout).toContain(`  falhando desde ${localTime(since, 'America/Sao_Paulo')}\n`);
+    const failingEn = await runCli(['webhooks', 'list', '--empresa', String(empresaId), '--lang', 'en'], redisEnv);
+    expect(failingEn.stdout).toContain('  circuit open until ');
+    expect(failingEn.stdout).toContain(', 5 failures in a row\n');
+    await db.updateTable('webhook_endpoints').set({ primeira_falha_em: null }).where('id', '=', endpointId).execute();
+    await testRedis.redis.del(`${testRedis.prefix}:webhook:breaker:${endpointId}`);
     const list = await runCli(['webhooks', 'list', '--empresa', String(empresaId)], { ...env, WEBHOOK_HTTPS_ONLY: 'true' });
     expect(list.stdout).toMatch(
       /^#\d+ colunas → http:\/\/127\.0\.0\.1:9\/hook \[contato\.criado\] ativo\n {2}não enviado: este hub só envia webhooks por HTTPS/,

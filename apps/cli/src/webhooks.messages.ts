@@ -1,4 +1,4 @@
-import { defineTexts } from '@integrador/i18n';
+import { defineTexts, plural } from '@integrador/i18n';
 
 const PT = {
   webhooks: 'webhooks de saída (as mudanças do CRM enviadas a URLs de terceiros): endpoints, segredo, teste, entregas',
@@ -35,6 +35,11 @@ const PT = {
   none: (empresaId: number) => `a empresa ${empresaId} não tem webhooks`,
   line: (id: number, nome: string, url: string, gatilhos: string, ativo: boolean) =>
     `#${id} ${nome} → ${url} [${gatilhos}] ${ativo ? 'ativo' : 'inativo'}`,
+  /** Under an endpoint's line: its open breaker (the dashboard's words) and since when it fails. */
+  circuitOpen: (until: string | null, failures: number) =>
+    `circuito aberto${until ? ` até ${until}` : ''}, ${plural(failures, 'falha seguida', 'falhas seguidas')}`,
+  circuitHalfOpen: 'circuito meio-aberto (a próxima entrega testa o endpoint)',
+  failingSince: (since: string) => `falhando desde ${since}`,
   resent: (entregaId: number, jobId: string) => `entrega #${entregaId} reenfileirada (job ${jobId})`,
   recovered: (count: number, falhou: number, cancelada: number) =>
     `${count} entrega(s) reenfileirada(s): ${falhou} que falharam, ${cancelada} canceladas pela desativação`,
@@ -84,6 +89,9 @@ const EN: typeof PT = {
   previousRevoked: 'the previous secrets were revoked: only the new one signs from now on',
   none: (empresaId) => `empresa ${empresaId} has no webhooks`,
   line: (id, nome, url, gatilhos, ativo) => `#${id} ${nome} → ${url} [${gatilhos}] ${ativo ? 'active' : 'inactive'}`,
+  circuitOpen: (until, failures) => `circuit open${until ? ` until ${until}` : ''}, ${plural(failures, 'failure', 'failures')} in a row`,
+  circuitHalfOpen: 'circuit half-open (the next delivery tries the endpoint)',
+  failingSince: (since) => `failing since ${since}`,
   resent: (entregaId, jobId) => `delivery #${entregaId} enqueued again (job ${jobId})`,
   recovered: (count, falhou, cancelada) => `${count} deliveries enqueued again: ${falhou} failed, ${cancelada} cancelled by the disabling`,
   invalidSince: (value) => `invalid --since: ${value}; expected an ISO 8601 time`,

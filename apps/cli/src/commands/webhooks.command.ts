@@ -31,6 +31,7 @@ import { type Cli, parseId, print, printJson, withDatabase } from '../cli-contex
 import { CliError } from '../cli-error';
 import { connectionErrorText } from '../describe-error';
 import { empresaExists } from '../empresas.queries';
+import { localTime } from '../local-time';
 import { withJobProducer, withRedis } from '../queue-connection';
 import { webhookTexts } from '../webhooks.messages';
 
@@ -155,15 +156,28 @@ async function list(cli: Cli, t: Texts, options: EmpresaOptions): Promise<void> 
   await withDatabase(async ({ db }) => {
     await requireEmpresa(cli, db, empresaId);
     // Shown as records show URLs (query values and token-looking path segments masked); the full value is in the configuration.
-    const settings = { httpsOnly: loadConfig().webhooks.httpsOnly };
-    const endpoints = (await listWebhookEndpoints(db, empresaId)).map((e) => ({
+    const config = loadConfig();
+    const settings = { httpsOnly: config.webhooks.httpsOnly };
+    const listed = (await listWebhookEndpoints(db, empresaId)).map((e) => ({
       ...presentEndpoint(e, cli.locale, settings),
       url: shownUrl(e.url),
     }));
+    // The breakers, as the API and the dashboard read them (one round trip); without Redis the list is shown without them.
+    const breakerFailures = webhookSettingsFrom(config.webhooks).breakerFailures;
+    const ids = listed.map((e) => e.id);
+    const circuits = ids.length
+      ? await withRedis(cli, config, (redis) => circuitStates(redis, config.keyPrefix, ids, breakerFailures)).catch(() => null)
+      : null;
+    const endpoints = listed.map((e, i) => ({ ...e, circuito: circuits?.[i] ?? null }));
     if (options.json) return printJson(endpoints);
     if (!endpoints.length) return print(t.none(empresaId));
+    const local = (iso: string) => localTime(new Date(iso), config.scheduleTimezone);
     for (const e of endpoints) {
       print(t.line(e.id, e.nome, e.url, e.gatilhos.join(','), e.ativo));
+      // The same words the dashboard uses: an open breaker with its end, and since when deliveries fail (local time).
+      if (e.circuito?.estado === 'aberto') print(`  ${t.circuitOpen(e.circuito.ate && local(e.circuito.ate), e.circuito.falhasSeguidas)}`);
+      if (e.circuito?.estado === 'meio_aberto') print(`  ${t.circuitHalfOpen}`);
+      if (e.falhandoDesde) print(`  ${t.failingSince(local(e.falhandoDesde))}`);
       if (e.desativado) print(`  ${e.desativado.message}`);
       // Active and never failing, yet nothing goes out (WEBHOOK_HTTPS_ONLY and an http:// URL): said under it.
       if (e.bloqueado) print(`  ${e.bloqueado.message}`);
@@ -230,7 +244,8 @@ async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { 
       r.status,
       String(r.tentativas),
       r.ultimo_status_http === null ? '-' : String(r.ultimo_status_http),
-      r.proxima_tentativa_em ?? '-',
+      // Local time with its offset, as `cti calls` and the dashboard show times (SCHEDULE_TIMEZONE); --json keeps ISO UTC.
+      r.proxima_tentativa_em ? localTime(new Date(r.proxima_tentativa_em), config.scheduleTimezone) : '-',
       r.ultimo_erro ?? '',
     ]);
     // Labelled, aligned columns: "#16 contato.alterado 1 entregue 1 200" left the reader guessing which 1 was which.
