@@ -120,9 +120,14 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
     // Malformed events, more than the burst, while the tenant is under budget: each told what is wrong (400), none
     // counted, so the whole budget is still there for the good ones below.
     for (let i = 0; i < 4; i++) {
-      const malformed = await send(i % 2 ? PORTS.second : PORTS.first, 'GET', '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3501', {
-        host: 'acme.crm.test',
-      });
+      const malformed = await send(
+        i % 2 ? PORTS.second : PORTS.first,
+        'GET',
+        '/wconnect/WConnect_WSDL_ConsultaRamal.php?telefone=11900000009',
+        {
+          host: 'acme.crm.test',
+        },
+      );
       expect(malformed.status).toBe(400);
     }
     expect((await event(PORTS.first, 'acme.crm.test', '11900000001')).status).toBe(200);
@@ -133,9 +138,9 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(errorOf(refused)?.code).toBe('TENANT_RATE_LIMITED');
     // Over budget, a malformed event is still told what is wrong.
-    expect((await send(PORTS.first, 'GET', '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3501', { host: 'acme.crm.test' })).status).toBe(
-      400,
-    );
+    expect(
+      (await send(PORTS.first, 'GET', '/wconnect/WConnect_WSDL_ConsultaRamal.php?telefone=11900000009', { host: 'acme.crm.test' })).status,
+    ).toBe(400);
     // The other tenant's PBX is untouched; the /v1 budget is a separate one.
     for (let i = 5; i < 8; i++) expect((await event(PORTS.first, 'beta.crm.test', `1190000000${i}`)).status).toBe(200);
 
