@@ -59,9 +59,12 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
     const ari =
       'http://pbx:8088/ari/channels?endpoint=SIP/{ramal_origem}&extension={numero_destino}&context=from-internal&callerId=CRM%20{ramal_origem}';
     expect(revealedUrl(ari, { keep })).toBe(ari);
-    const freeswitch = 'http://pbx:8080/webapi/originate?{origination_caller_id_number={ramal_origem}}user/{ramal_origem}%20{numero_destino}%20XML%20default';
+    const freeswitch =
+      'http://pbx:8080/webapi/originate?{origination_caller_id_number={ramal_origem}}user/{ramal_origem}%20{numero_destino}%20XML%20default';
     expect(revealedUrl(freeswitch, { keep })).toBe(freeswitch);
-    expect(urlSecretValues('https://h.example/x?nome=Jo%C3%A3o&q=a+b&cb=https%3A%2F%2Fcrm.example.com%2Fok&canal=SIP/operadora')).toEqual([]);
+    expect(urlSecretValues('https://h.example/x?nome=Jo%C3%A3o&q=a+b&cb=https%3A%2F%2Fcrm.example.com%2Fok&canal=SIP/operadora')).toEqual(
+      [],
+    );
     // Credentials stay masked: by name, by token look (placeholders removed too), a userinfo or a secret in a nested URL.
     const secret =
       'https://pbx/x?password=abc&api-key=k1&id=Qw7Er5Ty3Ui1Op9As{ramal_origem}&cb=https%3A%2F%2Fu%3Apw%40crm%2Fok&next=https%3A%2F%2Fcrm%2Fok%3Ftoken%3Dt1';
