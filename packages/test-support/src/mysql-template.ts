@@ -8,6 +8,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
  * triggers (tenant guard, CTI phones) as SHOW CREATE TRIGGER states them, with the SQL mode and character sets they
  * were created under, in their order — after the rows, so the copied rows fire nothing, as in the template.
  * Views, routines and events are refused rather than copied wrongly (their text names the template's schema).
+ * CREATE TABLE … LIKE instead of SHOW CREATE TABLE measured the same (and drops foreign keys and AUTO_INCREMENT);
+ * creating the tables and triggers over several connections at once left a stray trigger file behind on MariaDB 10.11.
  */
 export async function mysqlCopyScript(admin: Connection, template: string): Promise<string> {
   await refuseUncopiedObjects(admin, template);
