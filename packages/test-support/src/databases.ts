@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type CrmDatabase, createDatabase, type DialectName, migrateToLatest } from '@integrador/store';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
-import { mysqlCopyScript } from './mysql-template';
+import { mysqlCopyReader, mysqlCopyScript } from './mysql-template';
 import { testEnv } from './test-env';
 
 /** Server URLs the test suite uses; the machine's services by default, overridable for other set-ups. */
@@ -24,17 +24,15 @@ export interface TestDatabase extends CrmDatabase {
 
 /**
  * The migrated schema a test file's databases are copied from, per dialect: migrating costs a second or more per
- * database (27 migrations, each its own DDL; ~20 s for MariaDB on a loaded machine), copying a fraction of it.
- * Migrated once per test file (this module is evaluated afresh in each), into a PostgreSQL database used as CREATE
- * DATABASE's template, a MariaDB database whose tables, rows and triggers are replayed into each copy
- * (mysql-template.ts), or a SQLite file; dropped after the file's last test. Only under Jest (the drop is its afterAll).
+ * database (27 migrations, each its own DDL), copying less. Migrated once per test file (this module is evaluated
+ * afresh in each): into a PostgreSQL database used as CREATE DATABASE's template or a SQLite file, dropped after the
+ * file's last test (only under Jest: the drop is its afterAll). MariaDB's first database of a file is migrated itself,
+ * and the statements that copy it are read before its test gets it (createMysqlDatabase).
  */
 interface Template {
   name: string;
-  /** MariaDB: the statements that make a new database a copy of this one. */
-  copyScript: string;
 }
-const templates = new Map<DialectName, Promise<Template>>();
+const templates = new Map<'postgres' | 'sqlite', Promise<Template>>();
 const canDropTemplates = typeof afterAll === 'function';
 if (canDropTemplates) {
   afterAll(async () => {
@@ -146,27 +144,20 @@ async function migrated(url: string): Promise<void> {
   }
 }
 
-async function makeTemplate(dialect: DialectName): Promise<Template> {
+async function makeTemplate(dialect: 'postgres' | 'sqlite'): Promise<Template> {
   await dropStaleTestDatabases(dialect);
   const name = testDatabaseName('itpl');
   if (dialect === 'postgres') await onPostgresServer(`CREATE DATABASE ${name}`);
-  if (dialect === 'mysql') await onMysqlServer(`CREATE DATABASE ${name}`);
   try {
     await migrated(databaseUrl(dialect, name));
-    if (dialect !== 'mysql') return { name, copyScript: '' };
-    const admin = await createMysqlConnection(TEST_SERVERS.mysql);
-    try {
-      return { name, copyScript: await mysqlCopyScript(admin, name) };
-    } finally {
-      await admin.end();
-    }
+    return { name };
   } catch (err) {
     await dropDatabase(dialect, name);
     throw err;
   }
 }
 
-function template(dialect: DialectName): Promise<Template> {
+function template(dialect: 'postgres' | 'sqlite'): Promise<Template> {
   let made = templates.get(dialect);
   if (!made) {
     made = makeTemplate(dialect);
@@ -177,11 +168,46 @@ function template(dialect: DialectName): Promise<Template> {
   return made;
 }
 
-/** Creates MariaDB database `name`, a copy of `template` when given, in one round trip. */
-async function createMysqlDatabase(name: string, copyOf: Template | undefined): Promise<void> {
+/** The statements that make a MariaDB database a copy of the file's first (mysql-template.ts); unset until it exists. */
+let mysqlCopy: Promise<string> | undefined;
+
+/** The file's first MariaDB database, migrated, and the statements read from it that copy it. */
+async function migrateFirstMysql(name: string): Promise<string> {
+  await dropStaleTestDatabases('mysql');
+  await onMysqlServer(`CREATE DATABASE ${name}`);
+  try {
+    await migrated(databaseUrl('mysql', name));
+    const admin = await createMysqlConnection({ uri: TEST_SERVERS.mysql, ...mysqlCopyReader });
+    try {
+      return await mysqlCopyScript(admin, name);
+    } finally {
+      await admin.end();
+    }
+  } catch (err) {
+    await dropDatabase('mysql', name);
+    throw err;
+  }
+}
+
+/**
+ * Creates MariaDB database `name`; with `migrate`, migrated: the file's first by its migrations, the others as copies
+ * of it made in one round trip — a copy costs about half a migration, and no template is left to drop.
+ */
+async function createMysqlDatabase(name: string, migrate: boolean): Promise<void> {
+  if (migrate && mysqlCopy === undefined) {
+    const made = migrateFirstMysql(name);
+    // A failed migration fails this call and the next tries again (its error is the test's).
+    made.catch(() => {
+      if (mysqlCopy === made) mysqlCopy = undefined;
+    });
+    mysqlCopy = made;
+    await made;
+    return;
+  }
+  const script = migrate ? await mysqlCopy : undefined;
   const admin = await createMysqlConnection({ uri: TEST_SERVERS.mysql, multipleStatements: true });
   try {
-    await admin.query(copyOf ? `CREATE DATABASE ${name}; USE ${name};\n${copyOf.copyScript}` : `CREATE DATABASE ${name}`);
+    await admin.query(script ? `CREATE DATABASE ${name}; USE ${name};\n${script}` : `CREATE DATABASE ${name}`);
   } catch (err) {
     await admin.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
     throw err;
@@ -192,23 +218,24 @@ async function createMysqlDatabase(name: string, copyOf: Template | undefined): 
 
 /**
  * Creates a throw-away database (its own PostgreSQL/MySQL database, or a temp SQLite file), migrated to the latest
- * schema unless `migrate: false` (under Jest a copy of the file's migrated template), named for this host and process
- * (testDatabaseName).
+ * schema unless `migrate: false` (under Jest a copy of the file's migrated template; on MariaDB of the file's first
+ * database), named for this host and process (testDatabaseName).
  */
 export async function createTestDatabase(dialect: DialectName, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = testDatabaseName('itest');
   const migrate = options.migrate !== false;
-  const copyOf = migrate && canDropTemplates ? await template(dialect) : undefined;
+  // Outside Jest (benchmarks) nothing would drop a template: each database is migrated.
+  const copied = migrate && canDropTemplates;
   if (dialect === 'postgres') {
-    await onPostgresServer(copyOf ? `CREATE DATABASE ${name} TEMPLATE ${copyOf.name}` : `CREATE DATABASE ${name}`);
+    await onPostgresServer(copied ? `CREATE DATABASE ${name} TEMPLATE ${(await template(dialect)).name}` : `CREATE DATABASE ${name}`);
   } else if (dialect === 'mysql') {
-    await createMysqlDatabase(name, copyOf);
-  } else if (copyOf) {
-    fs.copyFileSync(sqliteFile(copyOf.name), sqliteFile(name));
+    await createMysqlDatabase(name, copied);
+  } else if (copied) {
+    fs.copyFileSync(sqliteFile((await template(dialect)).name), sqliteFile(name));
   }
   const url = databaseUrl(dialect, name);
   const database = createDatabase(url, { poolSize: 4 });
-  if (migrate && !copyOf) await migrateToLatest(database);
+  if (migrate && !copied) await migrateToLatest(database);
   return {
     ...database,
     url,
