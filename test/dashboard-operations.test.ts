@@ -380,13 +380,12 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(forged.body).not.toContain('xss');
   });
 
-  it("refuses an operator's retry of a failed delivery job whose delivery was delivered since, in one language (API and dashboard)", async () => {
-    // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
-    const entregaId = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 40);
+  /** A delivery of A's endpoint in `status` whose job failed for good and is on the failures page: the job's id. */
+  const failedDeliveryJob = async (status: string, n: number) => {
+    const entregaId = await h.seedDelivery(h.empresaA, endpointA, status, n);
     const jobId = `whd-${entregaId}`;
     const data = { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA };
     await h.failJobs('webhook', 'webhook.deliver', [{ jobId, data }]);
-    const queue = h.producer.queue('webhook');
     await recordJobEvent(h.database.db, {
       empresaId: h.empresaA,
       filialId: null,
@@ -400,12 +399,17 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       maxTentativas: 1,
       erro: null,
     });
+    return jobId;
+  };
+  const retryV1 = (jobId: string) =>
+    h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' } });
+
+  it("refuses an operator's retry of a failed delivery job whose delivery was delivered since, in one language (API and dashboard)", async () => {
+    // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
+    const jobId = await failedDeliveryJob('entregue', 40);
+    const queue = h.producer.queue('webhook');
     // Before, the retry was taken and its job POSTed the delivered body again.
-    const v1 = await h.app.inject({
-      method: 'POST',
-      url: `/v1/jobs/webhook/${jobId}/retry`,
-      headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' },
-    });
+    const v1 = await retryV1(jobId);
     expect([v1.statusCode, v1.json().error]).toEqual([
       409,
       {
@@ -438,29 +442,9 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     await h.database.db.updateTable('webhook_endpoints').set({ ativo: 0 }).where('id', '=', endpointA).execute();
     const answers = [];
     for (const status of ['falhou', 'cancelada']) {
-      const entregaId = await h.seedDelivery(h.empresaA, endpointA, status, status === 'falhou' ? 41 : 42);
-      const jobId = `whd-${entregaId}`;
-      const data = { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA };
-      await h.failJobs('webhook', 'webhook.deliver', [{ jobId, data }]);
-      await recordJobEvent(h.database.db, {
-        empresaId: h.empresaA,
-        filialId: null,
-        fila: 'webhook',
-        jobId,
-        nomeJob: 'webhook.deliver',
-        integracaoId: null,
-        parametros: { entregaId },
-        estado: 'falhou',
-        tentativas: 1,
-        maxTentativas: 1,
-        erro: null,
-      });
+      const jobId = await failedDeliveryJob(status, status === 'falhou' ? 41 : 42);
       // Before, the retry was taken (202) and its job sent nothing: the endpoint is disabled.
-      const v1 = await h.app.inject({
-        method: 'POST',
-        url: `/v1/jobs/webhook/${jobId}/retry`,
-        headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' },
-      });
+      const v1 = await retryV1(jobId);
       const dashboard = await h.app.inject({
         method: 'POST',
         url: '/dashboard/api/jobs/retry',

@@ -72,28 +72,38 @@ describe('crm-change: a configuration refusal is left to the worker, other refus
       payload,
     });
 
-  it('enqueues the flow of a SET whose GET prerequisite is misconfigured; the GET step fails in the worker with GET_CONFIG', async () => {
-    const res = await change({ tabela: 'contas', id: 7, chaveIdempotencia: 'conta-7-v1' });
+  /** A change event acknowledged (202) with one job, the integration's, and no refusal: the job's id. */
+  const acknowledged = async (payload: Record<string, unknown>, integracaoId: number): Promise<string> => {
+    const res = await change(payload);
     expect(res.statusCode).toBe(202);
     const body = res.json();
     expect(body.refused).toEqual([]);
-    expect(body.jobs).toEqual([{ integracaoId: set, jobId: expect.any(String) }]);
+    expect(body.jobs).toEqual([{ integracaoId, jobId: expect.any(String) }]);
+    return body.jobs[0].jobId;
+  };
+
+  /** The run API's answer for an integration: its status and error code. */
+  const runRefusal = async (integracaoId: number) => {
+    const run = await ingress.app.inject({
+      method: 'POST',
+      url: `/v1/integrations/${integracaoId}/run`,
+      headers: { authorization: `Bearer ${keyA}` },
+      payload: { parametros: {} },
+    });
+    return [run.statusCode, run.json().error?.code];
+  };
+
+  it('enqueues the flow of a SET whose GET prerequisite is misconfigured; the GET step fails in the worker with GET_CONFIG', async () => {
+    const jobId = await acknowledged({ tabela: 'contas', id: 7, chaveIdempotencia: 'conta-7-v1' }, set);
     // The SET waits for its prerequisite, the GET step is queued.
-    expect((await ingress.producer.getJobWithState('set', body.jobs[0].jobId))?.state).toBe('waiting-children');
+    expect((await ingress.producer.getJobWithState('set', jobId))?.state).toBe('waiting-children');
     const gets = await ingress.producer.queue('get').getJobs(['waiting', 'prioritized']);
     expect(gets.map((job) => job.data.integracaoId)).toEqual([brokenGet]);
     // The worker's admission of that step (as worker-get runs it) refuses it: a failed job with GET_CONFIG.
     const step = { tenant: { empresaId: empresaA, filialId: null }, integracaoId: brokenGet, parametros: {}, checkParameters: false };
     await expect(admitRun(database.db, step)).rejects.toMatchObject({ code: 'GET_CONFIG' });
     // The interactive paths keep the 422 at once (here the run API).
-    const run = await ingress.app.inject({
-      method: 'POST',
-      url: `/v1/integrations/${set}/run`,
-      headers: { authorization: `Bearer ${keyA}` },
-      payload: { parametros: {} },
-    });
-    expect(run.statusCode).toBe(422);
-    expect(run.json().error.code).toBe('GET_CONFIG');
+    expect(await runRefusal(set)).toEqual([422, 'GET_CONFIG']);
     // Fixed, the step's retry is admitted.
     await database.db.updateTable('integracao').set({ tabela: 'contas' }).where('id', '=', brokenGet).execute();
     expect((await admitRun(database.db, step)).queue).toBe('get');
@@ -101,22 +111,11 @@ describe('crm-change: a configuration refusal is left to the worker, other refus
   });
 
   it('enqueues a SET whose own configuration has a lint error; the worker refuses it with SET_CONFIG, the run API at once', async () => {
-    const res = await change({ tabela: 'oportunidades', id: 3, chaveIdempotencia: 'oportunidade-3-v1' });
-    expect(res.statusCode).toBe(202);
-    const body = res.json();
-    expect(body.refused).toEqual([]);
-    expect(body.jobs).toEqual([{ integracaoId: brokenSet, jobId: expect.any(String) }]);
+    await acknowledged({ tabela: 'oportunidades', id: 3, chaveIdempotencia: 'oportunidade-3-v1' }, brokenSet);
     // The worker's admission of the job (as worker-set runs it) refuses it: a failed job with SET_CONFIG.
     const job = { tenant: { empresaId: empresaA, filialId: null }, integracaoId: brokenSet, parametros: {}, checkParameters: false };
     await expect(admitRun(database.db, job)).rejects.toMatchObject({ code: 'SET_CONFIG', params: { codigo: 'INVALID_RULE' } });
-    const run = await ingress.app.inject({
-      method: 'POST',
-      url: `/v1/integrations/${brokenSet}/run`,
-      headers: { authorization: `Bearer ${keyA}` },
-      payload: { parametros: {} },
-    });
-    expect(run.statusCode).toBe(422);
-    expect(run.json().error.code).toBe('SET_CONFIG');
+    expect(await runRefusal(brokenSet)).toEqual([422, 'SET_CONFIG']);
   });
 
   it("words a refusal in the caller's language, a replay of the same key in the replay's", async () => {
