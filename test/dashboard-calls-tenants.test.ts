@@ -53,8 +53,11 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     await h.close();
   });
 
+  // One session per login for the whole file: a login per page read went past the harness's 30 logins a minute (429).
+  const sessions = new Map<string, Promise<{ cookie: string }>>();
   const page = async (login: string, query = '') => {
-    const { cookie } = await h.login(login);
+    if (!sessions.has(login)) sessions.set(login, h.login(login));
+    const { cookie } = await (sessions.get(login) as Promise<{ cookie: string }>);
     const answer = await h.app.inject({ url: `/dashboard/ligacoes${query}`, headers: { cookie } });
     expect(answer.statusCode).toBe(200);
     return answer.body;
