@@ -211,4 +211,19 @@ describe('dashboard: the calls page opens on what the session may see', () => {
       [h.empresaA, '(48) 3222-1111'],
     ]);
   });
+
+  it("the calls API reads an unencoded '+1 212…' as /v1 does: the foreign number, not DDD 21", async () => {
+    const empresaF = await createEmpresa(h.database.db, 'Empresa F');
+    const keyF = await issueApiKey(h.database.db, empresaF, null, 'test');
+    await h.seedCall(empresaF, '+1 212 555 0100', null);
+    await h.seedCall(empresaF, '(21) 2555-0100', null);
+    // The query string's unencoded '+' is a space: ' 1 212 555 0100' before any trim.
+    for (const url of ['/dashboard/api/calls?telefone=+1%20212%20555%200100', '/v1/cti/calls?telefone=+1%20212%20555%200100']) {
+      const answer = await h.app.inject({ url, headers: { authorization: `Bearer ${keyF}` } });
+      expect({ url, telefones: answer.json().calls?.map((c: { telefone: string }) => c.telefone) }).toEqual({
+        url,
+        telefones: ['+1 212 555 0100'],
+      });
+    }
+  });
 });
