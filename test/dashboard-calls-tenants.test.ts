@@ -53,8 +53,15 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     await h.close();
   });
 
+  // One session a login for the whole file: the harness's login limit (30 a window) is below this file's page reads.
+  const sessions = new Map<string, ReturnType<DashboardHarness['login']>>();
+  const loginOnce = (login: string) => {
+    const session = sessions.get(login) ?? h.login(login);
+    sessions.set(login, session);
+    return session;
+  };
   const page = async (login: string, query = '') => {
-    const { cookie } = await h.login(login);
+    const { cookie } = await loginOnce(login);
     const answer = await h.app.inject({ url: `/dashboard/ligacoes${query}`, headers: { cookie } });
     expect(answer.statusCode).toBe(200);
     return answer.body;
@@ -81,7 +88,7 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(opab).not.toContain('(31) 3555-6666');
     expect(opab).not.toContain(`(#${empresaC})`);
     // Asking for C (not theirs) is the dashboard's one not-found page, nothing of C's and nothing listed.
-    const { cookie } = await h.login('opab');
+    const { cookie } = await loginOnce('opab');
     const asked = await h.app.inject({ url: `/dashboard/ligacoes?empresa=${empresaC}`, headers: { cookie } });
     expect(asked.statusCode).toBe(404);
     expect(asked.body).toContain('Não encontrado.');
@@ -107,7 +114,7 @@ describe('dashboard: the calls page opens on what the session may see', () => {
       const answer = await h.app.inject({ url: `/dashboard/api/calls${query}`, headers });
       return { status: answer.statusCode, body: answer.json() };
     };
-    const session = async (login: string) => ({ cookie: (await h.login(login)).cookie });
+    const session = async (login: string) => ({ cookie: (await loginOnce(login)).cookie });
     const listed = (body: { items: Array<{ empresa_id: number }> }) => body.items.map((c) => c.empresa_id);
     // It answered the first empresa only (#1 for an operator of A and B; a 404 for an admin).
     for (const [login, empresaId] of [
@@ -148,7 +155,7 @@ describe('dashboard: the calls page opens on what the session may see', () => {
   });
 
   it('an empresa that is no id (abc, too many digits) is refused as the schedules page refuses it, never every empresa listed', async () => {
-    const { cookie } = await h.login('opab');
+    const { cookie } = await loginOnce('opab');
     const get = (url: string) => h.app.inject({ url, headers: { cookie } });
     const schedules = await get('/dashboard/agendamentos?empresa=abc');
     expect(schedules.statusCode).toBe(400);
@@ -203,5 +210,20 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect(api.json().calls.map((c: { telefone: string; empresa_id: number }) => [c.empresa_id, c.telefone])).toEqual([
       [h.empresaA, '(48) 3222-1111'],
     ]);
+  });
+
+  it("the calls API reads an unencoded '+1 212…' as /v1 does: the foreign number, not DDD 21", async () => {
+    const empresaF = await createEmpresa(h.database.db, 'Empresa F');
+    const keyF = await issueApiKey(h.database.db, empresaF, null, 'test');
+    await h.seedCall(empresaF, '+1 212 555 0100', null);
+    await h.seedCall(empresaF, '(21) 2555-0100', null);
+    // The query string's unencoded '+' is a space: ' 1 212 555 0100' before any trim.
+    for (const url of ['/dashboard/api/calls?telefone=+1%20212%20555%200100', '/v1/cti/calls?telefone=+1%20212%20555%200100']) {
+      const answer = await h.app.inject({ url, headers: { authorization: `Bearer ${keyF}` } });
+      expect({ url, telefones: answer.json().calls?.map((c: { telefone: string }) => c.telefone) }).toEqual({
+        url,
+        telefones: ['+1 212 555 0100'],
+      });
+    }
   });
 });

@@ -380,13 +380,12 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(forged.body).not.toContain('xss');
   });
 
-  it("refuses an operator's retry of a failed delivery job whose delivery was delivered since, in one language (API and dashboard)", async () => {
-    // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
-    const entregaId = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 40);
+  /** A delivery of A's endpoint in `status` whose job failed for good and is on the failures page: the job's id. */
+  const failedDeliveryJob = async (status: string, n: number) => {
+    const entregaId = await h.seedDelivery(h.empresaA, endpointA, status, n);
     const jobId = `whd-${entregaId}`;
     const data = { tenant: { empresaId: h.empresaA, filialId: null }, entregaId, endpointId: endpointA };
     await h.failJobs('webhook', 'webhook.deliver', [{ jobId, data }]);
-    const queue = h.producer.queue('webhook');
     await recordJobEvent(h.database.db, {
       empresaId: h.empresaA,
       filialId: null,
@@ -400,12 +399,17 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       maxTentativas: 1,
       erro: null,
     });
+    return jobId;
+  };
+  const retryV1 = (jobId: string) =>
+    h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' } });
+
+  it("refuses an operator's retry of a failed delivery job whose delivery was delivered since, in one language (API and dashboard)", async () => {
+    // The delivery's first job failed for good; a resend delivered it since; its failed job stays on the failures page.
+    const jobId = await failedDeliveryJob('entregue', 40);
+    const queue = h.producer.queue('webhook');
     // Before, the retry was taken and its job POSTed the delivered body again.
-    const v1 = await h.app.inject({
-      method: 'POST',
-      url: `/v1/jobs/webhook/${jobId}/retry`,
-      headers: { ...asKey(h.keyA), 'accept-language': 'pt-BR' },
-    });
+    const v1 = await retryV1(jobId);
     expect([v1.statusCode, v1.json().error]).toEqual([
       409,
       {
@@ -432,6 +436,47 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(await queue.getJobState(jobId)).toBe('failed');
     const stored = await h.database.db.selectFrom('registro_jobs').select('estado').where('job_id', '=', jobId).executeTakeFirstOrThrow();
     expect(stored.estado).toBe('falhou');
+  });
+
+  it("refuses an operator's retry of a given-up delivery job whose endpoint is still disabled, saying to re-enable and recover", async () => {
+    await h.database.db.updateTable('webhook_endpoints').set({ ativo: 0 }).where('id', '=', endpointA).execute();
+    const answers = [];
+    for (const status of ['falhou', 'cancelada']) {
+      const jobId = await failedDeliveryJob(status, status === 'falhou' ? 41 : 42);
+      // Before, the retry was taken (202) and its job sent nothing: the endpoint is disabled.
+      const v1 = await retryV1(jobId);
+      const dashboard = await h.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/jobs/retry',
+        headers: { ...asKey(h.keyA), 'accept-language': 'en' },
+        payload: { jobs: [{ queue: 'webhook', id: jobId }] },
+      });
+      answers.push({ jobId, v1: [v1.statusCode, v1.json().error], dashboard: [dashboard.statusCode, dashboard.json().error] });
+      expect(await h.producer.queue('webhook').getJobState(jobId)).toBe('failed');
+      // Another tenant's key does not reach it.
+      expect((await h.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${jobId}/retry`, headers: asKey(h.keyB) })).statusCode).toBe(404);
+    }
+    expect(answers).toEqual(
+      answers.map(({ jobId }) => {
+        return {
+          jobId,
+          v1: [
+            409,
+            {
+              code: 'WEBHOOK_ENDPOINT_DISABLED',
+              message: `o job webhook/${jobId} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use POST /v1/webhooks/:id/recover para reenviar as entregas`,
+            },
+          ],
+          dashboard: [
+            409,
+            {
+              code: 'JOB_NOT_RETRYABLE',
+              message: `Job webhook/${jobId} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then use "Recover failures since" on the Webhooks page to resend its deliveries.`,
+            },
+          ],
+        };
+      }),
+    );
   });
 
   it("answers a cancelled delivery's reason as its code beside the words (motivo)", async () => {

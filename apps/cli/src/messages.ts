@@ -157,6 +157,7 @@ export interface Messages {
   jobNotFailed: (queue: string, jobId: string, state: string) => string;
   jobNotRetryable: (queue: string, jobId: string) => string;
   jobAlreadyDelivered: (queue: string, jobId: string) => string;
+  jobEndpointDisabled: (queue: string, jobId: string) => string;
   jobNotFound: (queue: string, jobId: string, empresaId: number) => string;
   invalidQueue: (queue: string) => string;
   consultaHeader: string;
@@ -358,6 +359,8 @@ const ptBR: Messages = {
     `o job ${queue}/${jobId} é um click-to-call, que não é reprocessado: o clique já expirou e a nova tentativa só falharia de novo; peça ao agente que clique de novo`,
   jobAlreadyDelivered: (queue, jobId) =>
     `o job ${queue}/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo`,
+  jobEndpointDisabled: (queue, jobId) =>
+    `o job ${queue}/${jobId} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/<id> com {"ativo": true}) e depois rode integrador webhooks recover <id> para reenviar as entregas`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -555,6 +558,8 @@ const en: Messages = {
     `job ${queue}/${jobId} is a click-to-call, which is not retried: the click has expired and a new attempt could only fail again; ask the agent to click again`,
   jobAlreadyDelivered: (queue, jobId) =>
     `job ${queue}/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again`,
+  jobEndpointDisabled: (queue, jobId) =>
+    `job ${queue}/${jobId} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/<id> with {"ativo": true}), then run integrador webhooks recover <id> to resend its deliveries`,
   jobNotFound: (queue, jobId, empresaId) => `job ${queue}/${jobId} does not exist for empresa ${empresaId}`,
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',

@@ -58,10 +58,8 @@ describe('integrador webhooks requeue-pending', () => {
 
   const jobs = async () => (await redis.keys(`${prefix}:webhook:wh*`)).sort();
 
-  it('job retry of a failed delivery job whose delivery was delivered since refuses it, in one language; another empresa does not see it', async () => {
-    const { empresaId, entregaId } = await orphan('RetryEntregue');
-    // Its first job failed for good; a resend delivered it since.
-    await database.db.updateTable('webhook_entregas').set({ status: 'entregue', tentativas: 2 }).where('id', '=', entregaId).execute();
+  /** Runs `check` with the delivery's job (`whd-<entrega>`) failed for good, as its worker left it; removed after. */
+  async function withFailedJob(empresaId: number, entregaId: number, check: (jobId: string, queue: Queue) => Promise<void>) {
     const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
     const queue = new Queue('webhook', queueOptions(redis, prefix));
     const jobId = `whd-${entregaId}`;
@@ -80,24 +78,53 @@ describe('integrador webhooks requeue-pending', () => {
       );
       for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
       await worker.close();
-      const retry = (empresa: number, ...extra: string[]) =>
-        runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresa), ...extra], env);
-      // Before, the job was retried and POSTed the delivered body again.
-      expect(await retry(empresaId)).toMatchObject({
-        code: 1,
-        stderr: `erro: o job webhook/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo\n`,
-      });
-      expect(await retry(empresaId, '--lang', 'en')).toMatchObject({
-        code: 1,
-        stderr: `error: job webhook/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again\n`,
-      });
-      expect((await retry(empresaId + 1000)).stderr).toContain(`o job webhook/${jobId} não existe para a empresa ${empresaId + 1000}`);
-      expect(await queue.getJobState(jobId)).toBe('failed');
+      await check(jobId, queue);
     } finally {
       await queue.remove(jobId);
       await queue.close();
       workerRedis.disconnect();
     }
+  }
+
+  const retry = (jobId: string, empresa: number, ...extra: string[]) =>
+    runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresa), ...extra], env);
+
+  it('job retry of a failed delivery job whose delivery was delivered since refuses it, in one language; another empresa does not see it', async () => {
+    const { empresaId, entregaId } = await orphan('RetryEntregue');
+    // Its first job failed for good; a resend delivered it since.
+    await database.db.updateTable('webhook_entregas').set({ status: 'entregue', tentativas: 2 }).where('id', '=', entregaId).execute();
+    await withFailedJob(empresaId, entregaId, async (jobId, queue) => {
+      // Before, the job was retried and POSTed the delivered body again.
+      expect(await retry(jobId, empresaId)).toMatchObject({
+        code: 1,
+        stderr: `erro: o job webhook/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo\n`,
+      });
+      expect(await retry(jobId, empresaId, '--lang', 'en')).toMatchObject({
+        code: 1,
+        stderr: `error: job webhook/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again\n`,
+      });
+      expect((await retry(jobId, empresaId + 1000)).stderr).toContain(
+        `o job webhook/${jobId} não existe para a empresa ${empresaId + 1000}`,
+      );
+      expect(await queue.getJobState(jobId)).toBe('failed');
+    });
+  });
+
+  it('job retry of a given-up delivery job whose endpoint is still disabled refuses it, saying to re-enable and recover', async () => {
+    const { empresaId, entregaId } = await orphan('RetryDesativado');
+    await database.db.updateTable('webhook_entregas').set({ status: 'falhou', tentativas: 5 }).where('id', '=', entregaId).execute();
+    await database.db.updateTable('webhook_endpoints').set({ ativo: 0 }).where('empresa_id', '=', empresaId).execute();
+    await withFailedJob(empresaId, entregaId, async (jobId, queue) => {
+      // Before, the job was retried and sent nothing (the endpoint is disabled).
+      expect(await retry(jobId, empresaId)).toMatchObject({
+        code: 1,
+        stderr: `erro: o job webhook/${jobId} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/<id> com {"ativo": true}) e depois rode integrador webhooks recover <id> para reenviar as entregas\n`,
+      });
+      expect((await retry(jobId, empresaId, '--lang', 'en')).stderr).toBe(
+        `error: job webhook/${jobId} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/<id> with {"ativo": true}), then run integrador webhooks recover <id> to resend its deliveries\n`,
+      );
+      expect(await queue.getJobState(jobId)).toBe('failed');
+    });
   });
 
   it("re-enqueues the empresa's orphaned delivery once, and no other empresa's", async () => {

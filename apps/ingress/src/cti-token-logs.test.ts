@@ -88,12 +88,27 @@ describe('CTI tokens in URLs no route matches', () => {
     expect(metrics).toContain('integrador_cti_listener_refused_total{reason="bad-parameters",empresa_id="1"} 1');
   });
 
-  it("counts and logs no refusal for a HEAD (a PBX's health check of the bare URL, an unknown tenant or file)", async () => {
-    const refusedCounts = async () =>
-      (await ingress.app.inject({ url: '/metrics' })).body
-        .split('\n')
-        .filter((line) => line.startsWith('integrador_cti_listener_refused_total'));
-    const before = await refusedCounts();
+  it("records no parameter refusal of a HEAD (a PBX's health check of the bare URL), but its 404s as a GET's", async () => {
+    const terceira = await createEmpresa(database.db, 'Terceira');
+    await saveCtiSettings(database.db, terceira, { allowlist: ['10.0.0.0/8'] });
+    const terceiraToken = await issueListenerToken(database.db, terceira);
+    const metrics = async () => (await ingress.app.inject({ url: '/metrics' })).body.split('\n');
+    /** The refusal counter of a reason and tenant (0 before its first). */
+    const counted = (text: string[], reason: string, empresaId: number | '') =>
+      Number(
+        text
+          .find((line) => line.startsWith(`integrador_cti_listener_refused_total{reason="${reason}",empresa_id="${empresaId}"}`))
+          ?.split(' ')
+          .pop() ?? 0,
+      );
+    const refusedCounts = (text: string[]) => ({
+      badParameters: counted(text, 'bad-parameters', 1),
+      unsupported: counted(text, 'unsupported-media', 1),
+      unknownTenant: counted(text, 'unknown-tenant', ''),
+      unknownFile: counted(text, 'unknown-file', ''),
+      foreignAddress: counted(text, 'address-not-allowed', terceira),
+    });
+    const before = refusedCounts(await metrics());
     lines.length = 0;
     const start = '/wconnect/WConnect_WSDL_ConsultaRamal.php';
     const heads = [
@@ -102,14 +117,32 @@ describe('CTI tokens in URLs no route matches', () => {
       { url: `/t/${token}${start}?telefone=11987654321`, status: 400 },
       { url: `/t/ctk_${'y'.repeat(30)}${start}?ramal=201&telefone=11987654321`, status: 404 },
       { url: `/t/${token}/wconnect/outro.php`, status: 404 },
+      { url: `/t/${terceiraToken}${start}?ramal=201&telefone=11987654321`, status: 404 },
     ];
     for (const { url, status } of heads) {
       expect({ url, status: (await ingress.app.inject({ method: 'HEAD', url })).statusCode }).toEqual({ url, status });
     }
-    expect(lines.filter((line) => line.msg === 'cti listener refused a pbx request')).toEqual([]);
-    expect(await refusedCounts()).toEqual(before);
+    const head = await ingress.app.inject({
+      method: 'HEAD',
+      url: `/t/${token}${start}`,
+      headers: { 'content-type': 'text/xml' },
+      payload: '<x/>',
+    });
+    expect(head.statusCode).toBeLessThan(500);
+    // Token or host probing with HEAD shows in the counter and the warn line (one a minute per reason and tenant: the
+    // earlier tests' unknown token and file were logged already, the new tenant's foreign address was not).
+    const logged = lines.filter((line) => line.msg === 'cti listener refused a pbx request').map((line) => line.reason);
+    expect(logged).toContain('address-not-allowed');
+    expect(logged).not.toContain('bad-parameters');
+    expect(logged).not.toContain('unsupported-media');
+    expect(refusedCounts(await metrics())).toEqual({
+      ...before,
+      unknownTenant: before.unknownTenant + 1,
+      unknownFile: before.unknownFile + 1,
+      foreignAddress: before.foreignAddress + 1,
+    });
     // The GET the bare HEAD stands for is still a refusal, counted.
     expect((await ingress.app.inject({ url: `/t/${token}${start}` })).statusCode).toBe(400);
-    expect(await refusedCounts()).not.toEqual(before);
+    expect(refusedCounts(await metrics()).badParameters).toBe(before.badParameters + 1);
   });
 });

@@ -106,6 +106,11 @@ const MESSAGES = {
       'o job {queue}/{id} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo',
     en: 'job {queue}/{id} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again',
   },
+  WEBHOOK_ENDPOINT_DISABLED: {
+    'pt-BR':
+      'o job {queue}/{id} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use POST /v1/webhooks/:id/recover para reenviar as entregas',
+    en: 'job {queue}/{id} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then POST /v1/webhooks/:id/recover to resend its deliveries',
+  },
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',

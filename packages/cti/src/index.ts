@@ -6,6 +6,7 @@ export {
   type PhoneFilter,
   phoneFilterFor,
   readPhoneFilter,
+  typedTelefone,
 } from './calls/call-list.repository';
 export { type CallRow, type CallStatus, EXTENSION_EXPIRED, findCall, RING_EXPIRED } from './calls/call-log.repository';
 export { callStatusReason, callStatusWord, tenantFailureReason } from './calls/call-status.messages';

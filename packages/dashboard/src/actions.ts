@@ -1,6 +1,12 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { enqueueIntegrationRun, NoScheduleError, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
-import { CLICK_TO_CALL_NO_RETRY, isQueueName, type TenantRef, WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
+import {
+  CLICK_TO_CALL_NO_RETRY,
+  isQueueName,
+  type TenantRef,
+  WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
+} from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import {
   assertChangeableBy,
@@ -115,7 +121,7 @@ export class JobStateError extends Error {
   readonly statusCode = 409;
   /**
    * JOB_NOT_RETRYABLE for a kind that takes no operator retry (a click-to-call) or a webhook delivery job whose delivery
-   * was delivered since, as the /v1 API and the CLI refuse them.
+   * was delivered since or whose endpoint is still disabled, as the /v1 API and the CLI refuse them.
    */
   readonly code: 'JOB_NOT_FAILED' | 'JOB_NOT_RETRYABLE';
   constructor(
@@ -125,7 +131,8 @@ export class JobStateError extends Error {
   ) {
     super(`job ${job} is ${estado}: ${action} applies to a failed job only`);
     this.code =
-      action === 'retry' && (estado === CLICK_TO_CALL_NO_RETRY || estado === WEBHOOK_DELIVERED_NO_RETRY)
+      action === 'retry' &&
+      (estado === CLICK_TO_CALL_NO_RETRY || estado === WEBHOOK_DELIVERED_NO_RETRY || estado === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY)
         ? 'JOB_NOT_RETRYABLE'
         : 'JOB_NOT_FAILED';
   }
@@ -186,8 +193,8 @@ async function applyToJobs(
         // A failed record whose job is already on its way again (another request retried it first): the
         // aguardando_retentativa label is right, and putting falhou back would show it failed while it waits in Redis.
         if (!(relabel && PENDING_STATES.has(outcome.state))) await restore();
-        // A kind that takes no operator retry (a click-to-call), or a webhook delivery delivered since, is refused as
-        // such, not as "in another state".
+        // A kind that takes no operator retry (a click-to-call), or a webhook delivery delivered since or whose
+        // endpoint is still disabled, is refused as such, not as "in another state".
         state = outcome.notRetryable ?? outcome.state;
       }
     } else {

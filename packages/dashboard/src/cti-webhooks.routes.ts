@@ -6,6 +6,7 @@ import {
   listCalls,
   ramalOf,
   readPhoneFilter,
+  typedTelefone,
 } from '@integrador/cti';
 import { latestAudit } from '@integrador/store';
 import {
@@ -120,9 +121,9 @@ async function callFilter(deps: DashboardDeps, tenants: CallTenants, query: Quer
   const from = date(query, 'desde', timeZone);
   const to = date(query, 'ate', timeZone);
   const ramal = ramalFilter(query);
-  const telefone = query.telefone?.trim()
-    ? await readPhoneFilter(deps.database.db, tenants, query.telefone.trim().slice(0, 40))
-    : undefined;
+  // The '+' an unencoded `?telefone=+1 212…` became a space of is restored before the text is trimmed (as /v1 reads it).
+  const typed = typedTelefone(query.telefone)?.trim();
+  const telefone = typed ? await readPhoneFilter(deps.database.db, tenants, typed.slice(0, 40)) : undefined;
   return {
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),

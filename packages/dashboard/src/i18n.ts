@@ -1,5 +1,9 @@
 import { defineTexts, type Locale, localeFromAcceptLanguage, plural } from '@integrador/i18n';
-import { CLICK_TO_CALL_NO_RETRY as NOT_RETRYABLE_CLICK, WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
+import {
+  CLICK_TO_CALL_NO_RETRY as NOT_RETRYABLE_CLICK,
+  WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
+} from '@integrador/jobs';
 import { jobStateName } from '@integrador/queue';
 
 /** The dashboard speaks pt-BR by default and English on request (operator preference, ?lang=en or Accept-Language). */
@@ -257,9 +261,11 @@ const PT = {
       ? `O job ${job} não foi reprocessado: um click-to-call que falhou não é reprocessado (o clique já expirou e a nova tentativa só falharia de novo); peça ao agente que clique de novo.`
       : action === 'retry' && estado === WEBHOOK_DELIVERED_NO_RETRY
         ? `O job ${job} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo.`
-        : action === 'retry'
-          ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
-          : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
+        : action === 'retry' && estado === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY
+          ? `O job ${job} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use "Recuperar falhas desde" na página Webhooks para reenviar as entregas.`
+          : action === 'retry'
+            ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
+            : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
   allStates: 'todos',
   timeZone: (zone: string) => `Datas no fuso ${zone}`,
@@ -607,9 +613,11 @@ const EN: Messages = {
       ? `Job ${job} was not retried: a failed click-to-call is not retried (the click has expired and a new attempt could only fail again); ask the agent to click again.`
       : action === 'retry' && estado === WEBHOOK_DELIVERED_NO_RETRY
         ? `Job ${job} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again.`
-        : action === 'retry'
-          ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
-          : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
+        : action === 'retry' && estado === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY
+          ? `Job ${job} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then use "Recover failures since" on the Webhooks page to resend its deliveries.`
+          : action === 'retry'
+            ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
+            : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
   allStates: 'all',
   timeZone: (zone) => `Times in ${zone}`,
@@ -753,7 +761,7 @@ export function word(table: Readonly<Record<string, string>>, code: string | nul
 
 /** A job's state in the reader's words: a recorded state (registro_jobs) or BullMQ's (@integrador/queue's names); undefined for neither. */
 export function jobStateWord(locale: Locale, code: string): string | undefined {
-  if (code === NOT_RETRYABLE_CLICK || code === WEBHOOK_DELIVERED_NO_RETRY) return code;
+  if (code === NOT_RETRYABLE_CLICK || code === WEBHOOK_DELIVERED_NO_RETRY || code === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY) return code;
   const t = messages(locale);
   if (Object.hasOwn(t.states, code)) return t.states[code];
   const live = jobStateName(locale, code);

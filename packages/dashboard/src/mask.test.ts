@@ -90,6 +90,17 @@ describe('masking stored URLs for the operator', () => {
     expect(shown).toBe(JSON.stringify({ request: 'POST http://erp/api/clientes?token=***\n\n{"senha":"••••••"}' }, null, 2));
   });
 
+  // fixrev11a's note: the preview masked only string values of secret-named fields (the text rule reads "…":"…").
+  it('masks a secret-named value whole whatever it is (number, boolean, object, list), as a stored parametros JSON does', () => {
+    const preview = { consulta: { senha: 123456, token: true, apiKey: { id: 'k' }, segredos: ['a'], password: null, ids: [1, 2] } };
+    const masked = { senha: '••••••', token: '••••••', apiKey: '••••••', segredos: '••••••', password: null, ids: [1, 2] };
+    expect(maskedJson(preview)).toBe(JSON.stringify({ consulta: masked }, null, 2));
+    expect(JSON.parse(maskRecord({ erro_mensagem: null, busca: null, parametros: JSON.stringify(preview) }).parametros)).toEqual({
+      consulta: masked,
+    });
+    expect(maskedJson(undefined)).toBe('');
+  });
+
   it('shows a Date and a Buffer as JSON does, not as {} or an index map', () => {
     const when = new Date('2026-12-05T08:00:00.000Z');
     const value = { when, bytes: Buffer.from('ab'), link: '/api/x?token=s3cr3t' };

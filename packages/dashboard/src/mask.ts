@@ -11,12 +11,27 @@ export function maskSecrets(text: string | null | undefined): string {
 }
 
 /**
- * A stored value (a preview's request, a record) as indented JSON, every string in it masked before it is serialised
- * (a URL inside a string then ends at its own end, not at a JSON escape), the JSON masked again for secret-named fields.
+ * A value serialised with its secrets masked value by value, so it stays JSON — the one rule of the preview
+ * (maskedJson) and of a stored JSON text (maskJsonText): a secret-named field's value is masked whole, whatever it is
+ * (a string, a number such as `senha: 123456`, a boolean, an object or a list under the name; null stays null: there
+ * is nothing to hide); any other string as a free text (a URL inside it then ends at its own end, not at a JSON
+ * escape). A replacer, not a copy: a Date or a Buffer is serialised by its own toJSON first, then its strings masked.
  */
+function secretsMaskedJson(value: unknown, space?: number): string {
+  const shown = JSON.stringify(
+    value,
+    (key, item: unknown) => {
+      if (key !== '' && item !== null && isSecretName(key)) return SECRET_MASK;
+      return typeof item === 'string' ? maskSecrets(item) : item;
+    },
+    space,
+  ) as string | undefined;
+  return shown ?? '';
+}
+
+/** A stored value (a preview's request, a record) as indented JSON, its secrets masked (secretsMaskedJson). */
 export function maskedJson(value: unknown): string {
-  // A replacer, not a copy: a Date or a Buffer is serialised by its own toJSON first, then its strings masked.
-  return maskSecrets(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? maskSecrets(item) : item), 2));
+  return secretsMaskedJson(value, 2);
 }
 
 /**
@@ -46,11 +61,9 @@ export function maskMessage<T extends string | null | undefined>(text: T): T {
 }
 
 /**
- * A stored JSON text (registro_jobs.parametros) with its secrets masked value by value, so it stays JSON: a text rule
- * run over the whole text could eat its closing braces (a value cut inside `<senha>…` masks to the end of the text). A
- * secret-named field's value is masked whole, whatever it is (a string, a number such as `senha: 123456`, a boolean, an
- * object or a list under the name; null stays null: there is nothing to hide); any other string as a free text. Text
- * that is not JSON: as a message.
+ * A stored JSON text (registro_jobs.parametros) with its secrets masked value by value (secretsMaskedJson), so it stays
+ * JSON: a text rule run over the whole text could eat its closing braces (a value cut inside `<senha>…` masks to the end
+ * of the text). Text that is not JSON: as a message.
  */
 export function maskJsonText<T extends string | null | undefined>(text: T): T {
   if (!text) return text;
@@ -60,10 +73,7 @@ export function maskJsonText<T extends string | null | undefined>(text: T): T {
   } catch {
     return maskMessage(text);
   }
-  return JSON.stringify(value, (key, item: unknown) => {
-    if (key !== '' && item !== null && isSecretName(key)) return SECRET_MASK;
-    return typeof item === 'string' ? maskSecrets(item) : item;
-  }) as T;
+  return secretsMaskedJson(value) as T;
 }
 
 /**

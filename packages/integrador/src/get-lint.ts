@@ -233,7 +233,8 @@ function lintSelected(integracao: Integracao, report: GetLintReport, sql: string
       'pt-BR': `campo_cursor "${cursor}" não está entre as colunas do sql_consulta (${list})`,
       en: `campo_cursor "${cursor}" is not among the columns of sql_consulta (${list})`,
     });
-  const keys = (text(integracao.chave) ?? 'id_erp').split(',').map((k) => k.trim().toLowerCase());
+  // A chave that is no list of column names is one finding (GET_INVALID_KEY), not also one per part it does not select.
+  const keys = getKeyColumns(integracao) ?? [];
   for (const key of keys.filter((k) => !selected.includes(k)))
     report('chave', 'GET_KEY_NOT_SELECTED', {
       'pt-BR': `a chave "${key}" não está entre as colunas do sql_consulta (${list}); dê esse alias à coluna de código da origem`,

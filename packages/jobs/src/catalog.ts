@@ -38,6 +38,12 @@ export const CLICK_TO_CALL_NO_RETRY = 'click-to-call';
  */
 export const WEBHOOK_DELIVERED_NO_RETRY = 'webhook-delivered';
 
+/**
+ * The refusal of an operator's retry of a given-up webhook delivery job whose endpoint is still disabled: the retry
+ * would send nothing; the operator re-enables the endpoint and recovers (webhooks deliveryRetryRefusal).
+ */
+export const WEBHOOK_ENDPOINT_DISABLED_NO_RETRY = 'webhook-endpoint-disabled';
+
 const transient: JobPolicy = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
 function define<S extends TSchema>(

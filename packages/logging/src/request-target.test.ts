@@ -18,13 +18,21 @@ const CREDENTIAL_NAMED: [string, string][] = [
   ['/hook?KEY=abc&Chave=12345', '/hook?KEY=***&Chave=***'],
   ['/hook?%6Bey=abc', '/hook?%6Bey=***'],
   ['/dashboard/falhas?page=2&key=abc&empresa=12', '/dashboard/falhas?page=2&key=***&empresa=12'],
+  // rev11a #7: a PHP array's `[]`, a form's trailing space (`+`, `%20`) and a `-`/`_` prefix do not hide the name.
+  ['/cti/dial?ramal=201&key[]=abc', '/cti/dial?ramal=201&key[]=***'],
+  ['/cti/dial?ramal=201&key%5B0%5D=abc', '/cti/dial?ramal=201&key%5B0%5D=***'],
+  ['/cti/dial?ramal=201&key+=abc', '/cti/dial?ramal=201&key+=***'],
+  ['/cti/dial?ramal=201&key%20=abc', '/cti/dial?ramal=201&key%20=***'],
+  ['/cti/dial?ramal=201&x-key=abc', '/cti/dial?ramal=201&x-key=***'],
+  ['/cti/dial?ramal=201&api-key=abc', '/cti/dial?ramal=201&api-key=***'],
+  ['/hook?pbx_auth=abc&X-Sig=def', '/hook?pbx_auth=***&X-Sig=***'],
 ];
 
 /** Plain values of parameters that name no credential: what an operator reads a request line for. */
 const PLAIN: string[] = [
   '/dashboard/falhas?page=2&empresa=12',
   '/dashboard/falhas?lang=en&feito=retry&lista=set,get',
-  '/x?chave_pedido=123&keyword=abc&hashtag=crm&monkey=1',
+  '/x?chave_pedido=123&keyword=abc&hashtag=crm&monkey=1&key_id=7&hash-tag=crm',
   '/v1/jobs?state=failed&limit=50&cursor=',
 ];
 
@@ -40,6 +48,11 @@ describe('shownRequestTarget: one query rule with the CLI and the webhooks', () 
   it('masks token-looking and unusual values whatever their name, and a token-looking or @ name with its value', () => {
     expect(shownRequestTarget('/x?id=Qw7Er5Ty3Ui1Op9As&next=/dashboard%3Fa%3D1&bad=%zz&ok=1')).toBe('/x?id=***&next=***&bad=***&ok=1');
     expect(shownRequestTarget('/x?aB3xK9mQ2vL7pR4tZ8wN=1&joao@erp=abc&joao@erp&page=2')).toBe('/x?***=***&***=***&***&page=2');
+    // Log lines only (strict): a view of the operator's own URL shows them (revealedUrl).
+    expect(shownRequestTarget('/x?nome=Jo%C3%A3o&q=a+b&canal=SIP/operadora&ok=1')).toBe('/x?nome=***&q=***&canal=***&ok=1');
+    expect(revealedUrl('https://pbx/x?nome=Jo%C3%A3o&q=a+b&canal=SIP/operadora&ok=1')).toBe(
+      'https://pbx/x?nome=Jo%C3%A3o&q=a+b&canal=SIP/operadora&ok=1',
+    );
   });
 
   it('drops the userinfo of an absolute target up to its last @, and keeps the CTI token kind in the path', () => {
@@ -71,7 +84,7 @@ describe('shownRequestTarget: one query rule with the CLI and the webhooks', () 
       expect(revealedUrl(`https://pbx.example.com${target}`)).toBe(`https://pbx.example.com${shown}`);
     }
     expect(urlSecretValues('https://h.example/x?page=2&key=abc&next=/a%3Fb&aB3xK9mQ2vL7pR4tZ8wN=1&q=a+b').sort()).toEqual(
-      ['/a?b', '1', 'a b', 'aB3xK9mQ2vL7pR4tZ8wN', 'abc'].sort(),
+      ['1', 'aB3xK9mQ2vL7pR4tZ8wN', 'abc'].sort(),
     );
   });
 });

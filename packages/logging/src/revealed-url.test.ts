@@ -22,9 +22,9 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
     );
   });
 
-  it('masks the value of a token-looking or @ name and an unusual value, as request lines do (one rule)', () => {
+  it('masks the value of a token-looking or @ name, as request lines do (one rule); an unusual value only in log lines', () => {
     expect(revealedUrl('https://pbx.example.com/call?joao@erp=abc&aB3xK9mQ2vL7pR4tZ8wN=xyz&cb=http%3A%2F%2Fcrm%2Fx&n=1')).toBe(
-      'https://pbx.example.com/call?***=***&***=***&cb=***&n=1',
+      'https://pbx.example.com/call?***=***&***=***&cb=http%3A%2F%2Fcrm%2Fx&n=1',
     );
     expect(revealedUrl('https://pbx.example.com/call;sig=abc;lote=100?x=1')).toBe('https://pbx.example.com/call;sig=***;lote=100?x=1');
   });
@@ -39,8 +39,8 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
       expect(revealedUrl(url)).toBe('https://***');
     }
     expect(urlSecretValues('https://admin:12/ss@pbx.local/dial?n=1')).toEqual(['12/ss']);
-    // A '/' in a user name, an '@' after the query, or in a path with no port before it: no password, shown as before.
-    expect(revealedUrl('https://pbx.local/dial?de=joao@pbx')).toBe('https://pbx.local/dial?de=***');
+    // A '/' in a user name, an '@' after the query, or in a path with no port before it: no password, shown as written.
+    expect(revealedUrl('https://pbx.local/dial?de=joao@pbx')).toBe('https://pbx.local/dial?de=joao@pbx');
     expect(revealedUrl('https://hooks.example/in/ab@cd/x')).toBe('https://hooks.example/in/ab@cd/x');
   });
 
@@ -50,5 +50,27 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
       'http://pbx/d?senha={senha}&n={numero_destino}&x=***',
     );
     expect(revealedUrl('/relative?token=abc')).toBe('/relative?token=***');
+  });
+
+  // rev11a #6: the log lines' unusual-value clause hid `SIP/{ramal_origem}` from `cti show`, and put static values
+  // (`João`, `a b`, a callback URL) into the secrets masked out of PBX and receiver answers.
+  it('judges a value with its {placeholders} removed, and without the unusual-value clause of log lines', () => {
+    const keep = (value: string) => /^\{\w+\}$/.test(value);
+    const ari =
+      'http://pbx:8088/ari/channels?endpoint=SIP/{ramal_origem}&extension={numero_destino}&context=from-internal&callerId=CRM%20{ramal_origem}';
+    expect(revealedUrl(ari, { keep })).toBe(ari);
+    const freeswitch =
+      'http://pbx:8080/webapi/originate?{origination_caller_id_number={ramal_origem}}user/{ramal_origem}%20{numero_destino}%20XML%20default';
+    expect(revealedUrl(freeswitch, { keep })).toBe(freeswitch);
+    expect(urlSecretValues('https://h.example/x?nome=Jo%C3%A3o&q=a+b&cb=https%3A%2F%2Fcrm.example.com%2Fok&canal=SIP/operadora')).toEqual(
+      [],
+    );
+    // Credentials stay masked: by name, by token look (placeholders removed too), a userinfo or a secret in a nested URL.
+    const secret =
+      'https://pbx/x?password=abc&api-key=k1&id=Qw7Er5Ty3Ui1Op9As{ramal_origem}&cb=https%3A%2F%2Fu%3Apw%40crm%2Fok&next=https%3A%2F%2Fcrm%2Fok%3Ftoken%3Dt1';
+    expect(revealedUrl(secret, { keep })).toBe('https://pbx/x?password=***&api-key=***&id=***&cb=***&next=***');
+    expect(urlSecretValues(secret).sort()).toEqual(
+      ['Qw7Er5Ty3Ui1Op9As{ramal_origem}', 'abc', 'https://crm/ok?token=t1', 'https://u:pw@crm/ok', 'k1'].sort(),
+    );
   });
 });

@@ -30,10 +30,10 @@ export async function startTestProducer(options: TestProducerOptions = {}): Prom
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const logger = options.logger ?? createLogger({ name: 'test-producer', level: 'silent' });
   const prefix = options.prefix ?? testPrefix();
-  const redis = createRedis(redisUrl, {
-    role: 'producer',
-    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
-  });
+  // On the machine's Redis a command is never the test's subject: 10 s (as the dashboard harness), not the product's 2 s,
+  // which two suites at a time on a loaded machine have run past (config-lint.routes "Command timed out").
+  const commandTimeoutMs = options.commandTimeoutMs ?? (redisUrl === TEST_REDIS_URL ? 10_000 : undefined);
+  const redis = createRedis(redisUrl, { role: 'producer', ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }) });
   // A private server may be stopped or frozen by the test: its errors are the test's subject, not a crash.
   redis.on('error', () => {});
   await waitUntilReady(redis);

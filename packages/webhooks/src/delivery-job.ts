@@ -1,10 +1,11 @@
-import { WEBHOOK_DELIVERED_NO_RETRY } from '@integrador/jobs';
+import { WEBHOOK_DELIVERED_NO_RETRY, WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { type DeliveryDeps, type DeliveryOutcome, deliverOnce } from './deliver';
 import { type Entrega, hasManualAttemptFrom, loadEntrega } from './deliveries.repository';
+import { findWebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
 import type { DeliveryFailureCode } from './failure-codes';
 import { HAND_OVER_CHECK_MS, handPendingResend } from './resend-pending';
@@ -85,7 +86,9 @@ async function handOverResend(deps: DeliveryDeps, payload: DeliverPayload & { re
 /**
  * The refusal of an operator's retry (retryFailedJob's RetryRefusal: the API, the CLI, the dashboard) of a failed
  * delivery job whose delivery was delivered since (a resend, a recover): nothing is sent again, and the retry says so
- * (WEBHOOK_DELIVERED_NO_RETRY). Any other job, or a delivery in another state, is retried as usual.
+ * (WEBHOOK_DELIVERED_NO_RETRY); or a given-up delivery (`falhou`, `cancelada`) whose endpoint is still disabled: the
+ * resend would send nothing, so the retry says to re-enable the endpoint and recover (WEBHOOK_ENDPOINT_DISABLED_NO_RETRY).
+ * Any other job, or a delivery in another state, is retried as usual.
  */
 export function deliveryRetryRefusal(db: Kysely<Database>): (job: Pick<Job, 'queueName' | 'name' | 'data'>) => Promise<string | undefined> {
   return async (job) => {
@@ -93,7 +96,10 @@ export function deliveryRetryRefusal(db: Kysely<Database>): (job: Pick<Job, 'que
     const { tenant, entregaId } = job.data as Partial<DeliverPayload>;
     if (typeof tenant?.empresaId !== 'number' || typeof entregaId !== 'number') return undefined;
     const entrega = await loadEntrega(db, tenant.empresaId, entregaId);
-    return entrega?.status === 'entregue' ? WEBHOOK_DELIVERED_NO_RETRY : undefined;
+    if (entrega?.status === 'entregue') return WEBHOOK_DELIVERED_NO_RETRY;
+    if (entrega?.status !== 'falhou' && entrega?.status !== 'cancelada') return undefined;
+    const endpoint = await findWebhookEndpoint(db, tenant.empresaId, entrega.endpoint_id);
+    return endpoint && !endpoint.ativo ? WEBHOOK_ENDPOINT_DISABLED_NO_RETRY : undefined;
   };
 }
 

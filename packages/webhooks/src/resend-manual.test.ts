@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
+import { WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { retryFailedJob } from '@integrador/queue';
 import { timestampValue } from '@integrador/store';
@@ -293,11 +294,15 @@ describe.each(['postgres', 'sqlite'] as const)('resends of webhook deliveries on
     const resendJob = await resendDelivery(database.db, queues.producer, caller, endpointId, id);
     await patchEndpoint(database.db, settings, caller, endpointId, { ativo: false });
     await deliverUntil(jobEnded(resendJob));
+    // While the endpoint is disabled, the failures page's retry would send nothing: refused, saying so.
+    const own = await queues.producer.queue('webhook').getJob(ownJobId(row));
+    expect(
+      await retryFailedJob(own as NonNullable<typeof own>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db)),
+    ).toMatchObject({ retried: false, notRetryable: WEBHOOK_ENDPOINT_DISABLED_NO_RETRY });
     await patchEndpoint(database.db, settings, caller, endpointId, { ativo: true });
     expect(await entrega(id)).toEqual({ status: 'cancelada', tentativas: 1 });
     // The failures page's retry of the given-up job (the API, the CLI and the dashboard ask deliveryRetryRefusal).
     answer = 200;
-    const own = await queues.producer.queue('webhook').getJob(ownJobId(row));
     expect(
       await retryFailedJob(own as NonNullable<typeof own>, queues.redis, queues.prefix, undefined, deliveryRetryRefusal(database.db)),
     ).toEqual({

@@ -29,6 +29,7 @@ import {
   restoreTelefonePlus,
   streamPops,
   tenantFailureReason,
+  typedTelefone,
   WConnectListener,
 } from '@integrador/cti';
 import { failureReason } from '@integrador/integrador';
@@ -133,9 +134,13 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
       const kind = LISTENERS.get(request.params.file);
       const seen = { host: request.headers.host, via: request.params.token === undefined ? ('host' as const) : ('path' as const) };
-      // A HEAD records nothing, its refusals included: a PBX's health check HEADs the bare URL (no ramal, no telefone),
+      // A HEAD's parameter refusals are not recorded: a PBX's health check HEADs the bare URL (no ramal, no telefone),
       // and counting it would fill integrador_cti_listener_refused_total and the warn line with what is no PBX request.
-      const note: ListenerRefusals['note'] = request.method === 'HEAD' ? () => {} : (reason, details) => refusals.note(reason, details);
+      // Its 404s (unknown file, token or tenant, a foreign address) are logged and counted as a GET's: probing shows.
+      const note: ListenerRefusals['note'] = (reason, details) => {
+        if (request.method === 'HEAD' && (reason === 'bad-parameters' || reason === 'unsupported-media')) return;
+        refusals.note(reason, details);
+      };
       // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
       if (!kind) {
         note('unknown-file', { ...seen, address: request.socket.remoteAddress });
@@ -157,7 +162,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         admit: (empresaId) => admit(request, reply, empresaId),
       };
       // A HEAD (PBXs' health checks) is answered as its GET would be — status and headers, no body (Node sends none for
-      // HEAD) — and records nothing: no event, no pop, no rate-limit token, no refusal.
+      // HEAD) — and records nothing of a call: no event, no pop, no rate-limit token, no parameter refusal.
       const outcome = request.method === 'HEAD' ? await listener.probe(listened) : await listener.accept(listened);
       if (outcome.status === 404) {
         if (outcome.reason === 'address-not-allowed')
@@ -521,7 +526,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         const q = request.query;
         const empresaId = request.tenant.empresaId;
         // An unencoded '+' arrives as a space (`?telefone=+1 212…` is ' 1 212…', read as DDD 21): restored as the listener does.
-        const given = restoreTelefonePlus({ telefone: q.telefone }).telefone as string | undefined;
+        const given = typedTelefone(q.telefone);
         const telefone = given === undefined ? undefined : await readPhoneFilter(deps.database.db, empresaId, given);
         // A text no rule reads as a number would match nothing: said so, not answered with an empty page.
         if (telefone && phoneFilterFor(telefone, empresaId).kind === 'invalido')

@@ -1,5 +1,6 @@
 import { type Database, timestampValue } from '@integrador/store';
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { restoreTelefonePlus } from '../listener/wconnect-listener';
 import { DEFAULT_RAMAL_LENGTH, type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import type { CallRow } from './call-log.repository';
 import { storedKey, storedNumber } from './call-number';
@@ -37,6 +38,12 @@ export interface CallFilter {
 /** The listed empresas' ids, or undefined for every one. */
 const idsOf = (tenants: CallTenants): number[] | undefined =>
   tenants === 'all' ? undefined : typeof tenants === 'number' ? [tenants] : [...tenants];
+
+/** A query's typed telefone with its unencoded '+' restored (`restoreTelefonePlus`), for every calls filter (API, dashboard). */
+export const typedTelefone = (telefone: unknown): string | undefined => {
+  const given = restoreTelefonePlus({ telefone }).telefone;
+  return typeof given === 'string' ? given : undefined;
+};
 
 /** The number filter of a listing of `tenants`: the typed text and the ramal lengths it is read with. */
 export async function readPhoneFilter(db: Db, tenants: CallTenants, telefone: string): Promise<PhoneFilter> {

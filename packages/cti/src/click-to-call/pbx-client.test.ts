@@ -66,6 +66,48 @@ describe('click-to-call: the PBX URL as shown', () => {
     expect(request.secrets).toEqual(expect.arrayContaining(['p@ss', '9f8Kq2LmZ7xR4tB1vN6c', 'Ab12Cd34Ef56Gh78', 'fixa', 's3cr3t-do-pabx']));
   });
 
+  // rev11a #6, trial #4: the log lines' "unusual value" rule hid `PJSIP/{ramal_origem}` and the FreeSWITCH command.
+  it('shows the ARI and FreeSWITCH templates (cti show) and their requests (test-pbx) as written; only secrets masked', () => {
+    const ari =
+      'http://127.0.0.1:8082/ari/channels?endpoint=PJSIP/{ramal_origem}&extension={numero_destino}&context=from-internal&callerId=CRM%20{ramal_origem}&timeout=30';
+    expect(revealedPbxUrl(ari)).toBe(ari);
+    const basic = (template: string) => {
+      const base = settings(template);
+      return { ...base, pbx: { ...base.pbx, auth: 'basic' as const, user: 'crm' } };
+    };
+    const ariRequest = buildPbxRequest(basic(ari), call, env);
+    expect(ariRequest.revealedUrl).toBe(
+      'http://127.0.0.1:8082/ari/channels?endpoint=PJSIP/3501&extension=04732100123&context=from-internal&callerId=CRM%203501&timeout=30',
+    );
+    const freeswitch =
+      'http://127.0.0.1:8082/webapi/originate?{origination_caller_id_number={ramal_origem}}user/{ramal_origem}%20{numero_destino}%20XML%20default';
+    expect(revealedPbxUrl(freeswitch)).toBe(freeswitch);
+    expect(buildPbxRequest(basic(freeswitch), call, env).revealedUrl).toBe(
+      'http://127.0.0.1:8082/webapi/originate?{origination_caller_id_number=3501}user/3501%2004732100123%20XML%20default',
+    );
+    // The static values are no secrets of the PBX's answer either: only the basic credentials are.
+    const named = basic(`${ari}&callerName=Jo%C3%A3o&nota=a+b&cb=https%3A%2F%2Fcrm.example.com%2Fok`);
+    expect(buildPbxRequest(named, call, env).secrets).toEqual(ariRequest.secrets);
+    expect(ariRequest.secrets.join(' ')).not.toMatch(/João|a b|crm\.example|PJSIP/);
+  });
+
+  it('keeps masking the secrets written in a template: password, token, key, a userinfo, one inside a callback URL', () => {
+    const template =
+      'https://admin:p@ss@10.0.0.9/originate?endpoint=SIP/{ramal_origem}&password=abc&token=t1&x-key=k1&key[]=k2&api-key=k3&id=Qw7Er5Ty3Ui1Op9As{ramal_origem}&cb=https%3A%2F%2Fu%3Apw%40crm%2Fok&next=https%3A%2F%2Fcrm%2Fok%3Fsig%3Ds1&n={numero_destino}';
+    expect(revealedPbxUrl(template)).toBe(
+      'https://10.0.0.9/originate?endpoint=SIP/{ramal_origem}&password=***&token=***&x-key=***&key[]=***&api-key=***&id=***&cb=***&next=***&n={numero_destino}',
+    );
+    const base = settings(template);
+    const request = buildPbxRequest({ ...base, pbx: { ...base.pbx, auth: 'nenhuma' } }, call, env);
+    expect(request.secrets.sort()).toEqual(['abc', 'https://crm/ok?sig=s1', 'https://u:pw@crm/ok', 'k1', 'k2', 'k3', 'p@ss', 't1'].sort());
+  });
+
+  it("refuses to save a template whose password holds a '/' (the URL class reads it as host, port and path)", () => {
+    expect(pbxTemplateProblem('https://admin:12/ss@pbx.local/dial?n={numero_destino}')).toEqual({ problem: 'credentials' });
+    expect(pbxTemplateProblem('https://admin:p@ss@pbx.local/dial?n={numero_destino}')).toEqual({ problem: 'credentials' });
+    expect(pbxTemplateProblem('https://pbx.local/dial?n={numero_destino}&de=joao@pbx')).toBeUndefined();
+  });
+
   it('names the PBX as shown when it cannot be reached, and when the template gives no URL', async () => {
     const port = await freePort();
     const request = buildPbxRequest(settings(`http://adm:senha-url@127.0.0.1:${port}/dial?para={numero_destino}`), call, env);

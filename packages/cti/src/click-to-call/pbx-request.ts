@@ -17,7 +17,7 @@ export interface PbxRequest {
    * logs, errors, the job's result and the CLI may show. The numbers are shown apart (`dialled`).
    */
   shownUrl: string;
-  /** The URL as the CLI shows it to the operator (revealedPbxUrl: the numbers as sent, only secrets masked). */
+  /** The URL as the CLI shows it to the operator (revealedPbxUrl of the template, then filled: the numbers as sent, only secrets masked). */
   revealedUrl: string;
   /** What is dialled: the prefix + DDD + number for an external number, the digits of an extension. */
   dialled: string;
@@ -118,7 +118,9 @@ export function buildPbxRequest(
   // A key or password written in the template's own query (?senha=…, ?token=…) is a secret the PBX may echo too.
   const secrets: string[] = staticSecretValues(template);
   const fill = (text: string) => text.replace(new RegExp(PLACEHOLDER.source, 'g'), (_, k: string) => encodeURIComponent(values[k] ?? ''));
-  let url = fill(template);
+  // The template as sent (with token_url's pair): revealed, then filled, so the numbers are shown as dialled and never
+  // judged as part of a value (`3501}user/3501 04732100123 XML default` would look like a token).
+  let sentTemplate = template;
   const headers: Record<string, string> = {};
   const { auth, user, paramName } = settings.pbx;
   if (auth === 'basic') {
@@ -132,12 +134,13 @@ export function buildPbxRequest(
   }
   if (auth === 'token_url') {
     const name = encodeURIComponent(paramName || 'token');
-    const joiner = url.includes('?') ? '&' : '?';
+    const joiner = template.includes('?') ? '&' : '?';
     const token = resolveSecret(settings, env);
-    url = `${url}${joiner}${name}=${encodeURIComponent(token)}`;
+    sentTemplate = `${template}${joiner}${name}=${encodeURIComponent(token)}`;
     secrets.push(token);
   }
-  const revealedUrl = revealedPbxUrl(url, secrets);
+  const url = fill(sentTemplate);
+  const revealedUrl = fill(revealedPbxUrl(sentTemplate, secrets));
   return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), revealedUrl, dialled, interno, secrets };
 }
 

@@ -1,5 +1,5 @@
 import type { Locale } from '@integrador/i18n';
-import { revealedUrl } from '@integrador/logging';
+import { revealedUrl, slashedPassword } from '@integrador/logging';
 
 /** The placeholders a click-to-call URL template may hold (seed 002: origin and destination), filled by buildPbxRequest. */
 export const PBX_PLACEHOLDERS = ['ramal_origem', 'numero_origem', 'numero_destino', 'ramal_destino'] as const;
@@ -20,7 +20,8 @@ const BRACED = /\{([\w-]+)\}/g;
 
 /**
  * What is wrong with a PBX URL template, or undefined: not http(s); a user:password written in it (the secret would be
- * stored in the database: basic authentication takes --pbx-auth basic and a ${NOME} secret reference); a placeholder
+ * stored in the database: basic authentication takes --pbx-auth basic and a ${NOME} secret reference; a password holding
+ * a '/' too, which the URL class reads as host, port and path: slashedPassword, logging's rule); a placeholder
  * other than PBX_PLACEHOLDERS (it would be sent as written, braces and all: trial CTI 3, finding 2); none for the
  * dialled number ({numero_destino}: the PBX would be asked to call nothing). Checked when the template is saved and
  * again when it is used, so a row saved before the check fails with this reason instead of a silent wrong call.
@@ -28,7 +29,7 @@ const BRACED = /\{([\w-]+)\}/g;
 export function pbxTemplateProblem(template: string): PbxTemplateProblem | undefined {
   const authority = /^https?:\/\/([^/?#\s]*)/i.exec(template);
   if (!authority || /\s/.test(template)) return { problem: 'scheme' };
-  if (authority[1]?.includes('@')) return { problem: 'credentials' };
+  if (authority[1]?.includes('@') || slashedPassword(template) !== undefined) return { problem: 'credentials' };
   const names = [...template.matchAll(BRACED)].map((m) => m[1] ?? '');
   const unknown = names.find((name) => !(PBX_PLACEHOLDERS as readonly string[]).includes(name));
   if (unknown !== undefined) return { problem: 'placeholder', name: `{${unknown}}` };
@@ -64,10 +65,11 @@ export function pbxTemplateMessage(locale: Locale, found: PbxTemplateProblem): s
 }
 
 /**
- * A PBX URL (a template, or a request's URL) as the CLI shows it to the operator who configured it: the placeholders and
- * the numbers as written, only secrets masked (revealedUrl, the one rule of logging: a user:password — a password
- * holding '@' too —, token-looking path segments, the values of secret-named or token-looking query parameters) and
- * any of `secrets` (the token of token_url). shownUrl, which masks every query value, stays for logs and errors: it hid
+ * A PBX URL (a template, or a request's URL) as the CLI shows it to the operator who configured it: the placeholders,
+ * values made of them (`endpoint=SIP/{ramal_origem}`, FreeSWITCH's `{origination_caller_id_number=…}`) and the numbers
+ * as written, only secrets masked (revealedUrl, the one rule of logging without its log-line unusual-value clause: a
+ * user:password — a password holding '@' too —, token-looking path segments, the values of secret-named or
+ * token-looking query parameters) and any of `secrets` (the token of token_url). shownUrl, which masks every query value, stays for logs and errors: it hid
  * a wrong template from the one person who could fix it (trial CTI 3, finding 2).
  */
 export function revealedPbxUrl(url: string, secrets: readonly string[] = []): string {

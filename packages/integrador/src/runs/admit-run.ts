@@ -109,7 +109,7 @@ function assertPurpose(row: Integracao, purpose: RunPurpose): void {
  * the key's filial (it reads and writes back only what that filial may read), so it is admitted.
  */
 function assertGetRunnableBy(tenant: RunCaller, row: Pick<Integracao, 'id' | 'nome' | 'tipo_servico' | 'empresa_filial_id'>): void {
-  if (row.tipo_servico.trim().toUpperCase() !== 'GET') return;
+  if (queueForTipo(row.tipo_servico) !== 'get') return;
   assertChangeableBy(tenant, row.empresa_filial_id, `GET integracao #${row.id} (${row.nome})`);
 }
 
@@ -227,7 +227,7 @@ async function setConfiguration(db: Kysely<Database>, empresaId: number, rows: I
 
 /** A GET's settings as its run reads them (parseGetSettings): GET_CONFIG naming the problem (the GET catalogue's). */
 function assertGetConfigured(row: Integracao): void {
-  if (row.tipo_servico.trim().toUpperCase() !== 'GET') return;
+  if (queueForTipo(row.tipo_servico) !== 'get') return;
   try {
     parseGetSettings(row);
   } catch (err) {
@@ -330,7 +330,7 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
     }
   }
   const reconciliar = (request.parametros as Readonly<Record<string, unknown>>).reconciliar;
-  if (integracao.tipo_servico.trim().toUpperCase() === 'GET' && reconcileRequested(reconciliar) === undefined) {
+  if (queueForTipo(integracao.tipo_servico) === 'get' && reconcileRequested(reconciliar) === undefined) {
     const expected = RECONCILIAR_VALUES.join(', ');
     throw new RunRefusedError(
       'INVALID_PARAMETER',
