@@ -378,7 +378,8 @@ describe('CRM change events with dependency flows', () => {
       // In the caller's language (pt-BR unless it asks for another), since fixrev11b.
       {
         integracaoId: 603,
-        message: 'a integração #603 (S603) coluna dependente aponta para a integração #9997, que não existe nesta empresa; nada foi enfileirado',
+        message:
+          'a integração #603 (S603) coluna dependente aponta para a integração #9997, que não existe nesta empresa; nada foi enfileirado',
       },
     ]);
     expect((await fleet.settled(body.jobs[0].jobId)).state).toBe('completed');
