@@ -375,7 +375,12 @@ describe('CRM change events with dependency flows', () => {
     const body = accepted.json();
     expect(body.jobs).toEqual([{ integracaoId: 602, jobId: expect.any(String) }]);
     expect(body.refused).toEqual([
-      { integracaoId: 603, message: 'integracao #603 (S603) column dependente names integracao #9997, which does not exist' },
+      // In the caller's language (pt-BR unless it asks for another), since fixrev11b.
+      {
+        integracaoId: 603,
+        message:
+          'a integração #603 (S603) coluna dependente aponta para a integração #9997, que não existe nesta empresa; nada foi enfileirado',
+      },
     ]);
     expect((await fleet.settled(body.jobs[0].jobId)).state).toBe('completed');
     const [first, second] = fleet.receptor.calls;
