@@ -1,5 +1,5 @@
 import { maxAttemptsOf, notedRetryPolicy, type RetryPolicy, retryPolicyOf, type TenantRef } from '@integrador/jobs';
-import { isSecretName, type Logger, maskSecretsInText, SECRET_MASK } from '@integrador/logging';
+import { type Logger, maskSecretsInText } from '@integrador/logging';
 import type { CrmDatabase, EstadoRegistroJob, FailureParams, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
 import { UnrecoverableError } from 'bullmq';
@@ -24,16 +24,11 @@ const KEY_FIELDS = [
   'numero',
 ] as const;
 
-/**
- * The key parameters a record keeps: the run's parametros and the KEY_FIELDS, a secret-named run parameter (`senha`,
- * `api_token`…: isSecretName, the rule the dashboard masks them by when shown) stored as SECRET_MASK — the record is the copy
- * for display; the worker reads the value from the job itself.
- */
+/** The key parameters a record keeps: the run's parametros and the KEY_FIELDS (secret-named values masked by the store). */
 function keyParameters(data: Record<string, unknown>): Record<string, unknown> | null {
   const params: Record<string, unknown> = {};
   const parametros = data.parametros;
-  if (parametros && typeof parametros === 'object')
-    for (const [name, value] of Object.entries(parametros)) params[name] = isSecretName(name) ? SECRET_MASK : value;
+  if (parametros && typeof parametros === 'object') Object.assign(params, parametros);
   for (const field of KEY_FIELDS) if (data[field] !== undefined && typeof data[field] !== 'object') params[field] = data[field];
   return Object.keys(params).length ? params : null;
 }

@@ -43,6 +43,15 @@ const FAILURE_PARAMS = '$erro';
 /** The key rows written before FAILURE_PARAMS kept them under: read when it holds an object (a parameter never does). */
 const LEGACY_FAILURE_PARAMS = 'erroParametros';
 
+/**
+ * The key parameters as a record keeps them: a secret-named one's value (`senha`, `api_token`…, any type but null)
+ * masked — the record is the copy for display and search; the worker reads the value from its job.
+ */
+function storedParameters(parametros: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!parametros) return parametros;
+  return Object.fromEntries(Object.entries(parametros).map(([k, v]) => [k, v !== null && isSecretName(k) ? SECRET_MASK : v]));
+}
+
 function parametrosText(event: JobEvent): string | null {
   const failure = event.erro?.parametros;
   const params = failure ? { ...event.parametros, [FAILURE_PARAMS]: failure } : event.parametros;
@@ -71,15 +80,12 @@ export function recordParameters(parametros: string | null): { key: Record<strin
 }
 
 /**
- * The lower-case text free-text search reads: name, id, key parameters (a secret-named one's value masked, whatever
- * its type), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
+ * The lower-case text free-text search reads: name, id, key parameters (as stored: rowOf masks a secret-named one's
+ * value, whatever its type), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
  * row), then cut to the column's size, so the cut never leaves a secret's prefix unmasked.
  */
 export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametros' | 'erro' | 'integracaoId'>): string {
-  // A secret-named parameter's value whatever its type (`senha: 123456`, a token object): no text rule reads `senha=…`.
-  const params = Object.entries(event.parametros ?? {}).map(
-    ([k, v]) => `${k}=${v !== null && isSecretName(k) ? SECRET_MASK : typeof v === 'string' ? v : JSON.stringify(v)}`,
-  );
+  const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
   if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
   // Masking grows with the text (~20 µs for 1–2 KB; a SOAP fault's body may be far longer): only twice what is kept is
@@ -92,7 +98,8 @@ export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametr
 }
 
 /** A job event as a registro_jobs row: the insert of a first event; recordJobEvents says what a later one changes. */
-function rowOf(db: Db, event: JobEvent) {
+function rowOf(db: Db, asRecorded: JobEvent) {
+  const event = { ...asRecorded, parametros: storedParameters(asRecorded.parametros) };
   const at = timestampValue(db, event.at ?? new Date());
   const finished = event.estado === 'concluido' || event.estado === 'falhou' || event.estado === 'descartado';
   const iniciadoEm = event.iniciadoEm ? timestampValue(db, event.iniciadoEm) : null;
