@@ -591,8 +591,8 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        // An unencoded '+' arrives as a space: restored as the listener does.
-        const telefone = restoreTelefonePlus({ telefone: request.query.telefone }).telefone as string;
+        // An unencoded '+' arrives as a space: restored as every calls filter does.
+        const telefone = typedTelefone(request.query.telefone) ?? '';
         return { telefone, ...(await lookUpCaller(deps.database.db, request.tenant.empresaId, telefone)) };
       },
     );
