@@ -6,7 +6,7 @@ type Db = Kysely<any>;
 
 /** The purge's index of the SET outbox before this migration (023) and after it. */
 const BY_UPDATE = 'integracao_execucoes_empresa_tempo';
-export const BY_CREATION = 'integracao_execucoes_empresa_criado';
+const BY_CREATION = 'integracao_execucoes_empresa_criado';
 
 /**
  * The purge pages through a tenant's SET outbox rows by `(empresa_id, criado_em, id)` instead of 023's `(empresa_id,
@@ -43,7 +43,7 @@ async function replaceIndex(db: Db, dialect: DialectName, dropped: string, creat
     await (dialect === 'mysql' ? db.schema.dropIndex(dropped).on('integracao_execucoes') : db.schema.dropIndex(dropped)).execute();
 }
 
-export async function hasIndex(db: Db, dialect: DialectName, name: string): Promise<boolean> {
+async function hasIndex(db: Db, dialect: DialectName, name: string): Promise<boolean> {
   const query =
     dialect === 'postgres'
       ? sql`SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ${name}`
