@@ -665,7 +665,7 @@ async function main(): Promise<void> {
       ratio: round(ratio, 3),
       ratioToHandwritten: handRatio === null ? null : round(handRatio, 3),
       // Every product run (--processes 1,2: one process, then two), each against the same baselines.
-      byProcesses: products.map((run) => ({
+      byProcesses: products.map((run, index) => ({
         processes: run.processes,
         semiSpaceMb: run.semiSpaceMb,
         workerBundle: run.workerBundle,
@@ -679,7 +679,7 @@ async function main(): Promise<void> {
         ratioToHandwritten: handPerSecond === null ? null : round(run.perSecond / handPerSecond, 3),
         ratioToFirstRun: round(run.perSecond / productResult.perSecond, 3),
         // --bracket: the bare loops just before and just after this run, and the run against their mean.
-        bracket: options.bracket ? bracketOf(brackets, products.indexOf(run), run.perSecond) : undefined,
+        bracket: options.bracket ? bracketOf(brackets, index, run.perSecond) : undefined,
         workerCpuMsPerPush: run.workerCpuMsPerPush,
         workerGcMsPerPush: run.workerGcMsPerPush,
         crmServerCpuMsPerPush: run.crmServerCpuMsPerPush,
