@@ -644,10 +644,8 @@ async function main(): Promise<void> {
               await settle(env);
               const loop = await baseline(env, `baseline-bracket-${products.length}`);
               brackets.push(loop);
-              const around = [brackets.at(-2)?.perSecond ?? 0, loop.perSecond];
-              log(
-                `bracket: product ${run.perSecond}/s between loops ${around.join(' and ')}/s = ${round(run.perSecond / median(around), 3)}×`,
-              );
+              const { loopBefore, loopAfter, ratio } = bracketOf(brackets, products.length - 1, run.perSecond);
+              log(`bracket: product ${run.perSecond}/s between loops ${loopBefore} and ${loopAfter}/s = ${ratio}×`);
             }
     }
     env.target.perJob = 1;
