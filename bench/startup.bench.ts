@@ -109,14 +109,28 @@ function timeCommand(variant: Variant): Promise<Sample> {
   });
 }
 
-/** Stops a process group started with `detached` (the fleet and its apps), SIGKILL after 20 s. */
+/**
+ * Stops a process group started with `detached` (the fleet and its apps) and waits until every process of it is gone,
+ * SIGKILL after 20 s: the next variant's start needs the ports, and a leader that exits first (tsx's signal relay) does
+ * not mean its apps have.
+ */
 async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(-child.pid, 'SIGTERM');
-  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
+  if (!child.pid) return;
+  const group = -child.pid;
+  const signal = (name: NodeJS.Signals | 0) => {
+    try {
+      process.kill(group, name);
+      return true;
+    } catch {
+      return false; // ESRCH: the group has no process left
+    }
+  };
+  if (!signal('SIGTERM')) return;
+  const killAt = Date.now() + 20_000;
+  while (signal(0)) {
+    if (Date.now() > killAt) signal('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**

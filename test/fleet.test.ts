@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -316,6 +317,30 @@ describe('all-in-one fleet (npm start)', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('an app the fleet started knows it from its environment: its channel closing stops it even when the fleet died before telling it anything', async () => {
+    // A fleet killed right after it spawned its workers (tsx's signal relay, the OOM killer) never flushed a message to
+    // them; they ran on as orphans holding the metrics ports, and the next start refused those ports.
+    const prefix = testPrefix();
+    const env = { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000' };
+    const supervised = spawnCompiledApp('worker-webhook', { ...env, FLEET_START_ID: randomUUID() }, [], [], { ipc: true });
+    const unsupervised = spawnCompiledApp('worker-webhook', env, [], [], { ipc: true });
+    try {
+      await Promise.all([supervised.waitForLog('worker started', 60000), unsupervised.waitForLog('worker started', 60000)]);
+      supervised.child.disconnect();
+      unsupervised.child.disconnect();
+      expect(await supervised.exited).toBe(0);
+      expect(supervised.lines.find((line) => line.msg === 'shutting down')).toMatchObject({ reason: 'supervisor gone' });
+      // Started any other way (a supervisor of its own with a channel, no FLEET_START_ID): the channel means nothing.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(unsupervised.child.exitCode).toBeNull();
+      expect(unsupervised.lines.some((line) => line.msg === 'shutting down')).toBe(false);
+    } finally {
+      for (const app of [supervised, unsupervised]) if (app.child.exitCode === null) app.child.kill('SIGTERM');
+      await Promise.all([supervised.exited, unsupervised.exited]);
+      await deletePrefix(TEST_REDIS_URL, prefix);
+    }
+  }, 120_000);
 });
 
 /** Resolves once the fleet has started and its four workers have too (each listens on its metrics port by then). */

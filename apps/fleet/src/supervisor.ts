@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from '@integrador/logging';
-import { SUPERVISED_BY_FLEET } from '@integrador/queue';
 import { RestartBackoff } from '@integrador/runtime/restart-backoff';
 
 /** One deployable the all-in-one fleet runs as a child process. */
@@ -95,8 +94,9 @@ export class Supervisor {
       child = spawn(process.execPath, launchArgs(spec, this.options.mode, env.NODE_OPTIONS), {
         cwd: this.options.root,
         env,
-        // The IPC channel tells each app it is supervised: when it closes (this process gone, even by SIGKILL) the app
-        // drains and exits instead of running on as an orphan (ShutdownRegistry.installSignalHandlers).
+        // The IPC channel, with FLEET_START_ID in the environment, makes each app supervised: when the channel closes (this
+        // process gone, even by SIGKILL) the app drains and exits instead of running on as an orphan
+        // (ShutdownRegistry.installSignalHandlers).
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         // Not detached: the apps stay in the fleet's process group, so a stop sent to the group (a terminal's Ctrl-C,
         // systemd, kill -- -pgid) reaches each of them even when the fleet itself is gone.
@@ -107,8 +107,6 @@ export class Supervisor {
       return;
     }
     running.child = child;
-    // Queued until the app reads it; a child already gone makes this fail, which its 'exit' handles.
-    if (child.connected) child.send(SUPERVISED_BY_FLEET, () => undefined);
     child.on('exit', (code, signal) => restart({ code, signal }, 'app exited, restarting'));
     // A spawn that failed (EAGAIN, a missing working directory) emits 'error' and no 'exit': without this handler it
     // would be an uncaught exception that takes the fleet down; it is retried like an app that died.

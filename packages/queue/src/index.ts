@@ -109,6 +109,6 @@ export {
   type RetentionDays,
 } from './retention/purge-history';
 export { type RetentionSweepOptions, retentionLockKey, startRetentionSweep } from './retention/retention-sweep';
-export { type ShutdownOutcome, ShutdownRegistry, SUPERVISED_BY_FLEET } from './shutdown-registry';
+export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
 export { isTenantPaused, mirrorPausedTenants, PAUSED_RECHECK_MS, setTenantPausedMirror } from './tenant-pause';
 export { type JobOutcome, OTHER_TENANTS, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

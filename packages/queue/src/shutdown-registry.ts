@@ -1,12 +1,5 @@
 import type { Logger } from '@integrador/logging';
 
-/**
- * The message the fleet (apps/fleet) sends each app it starts over the IPC channel it opens to it: an app that got it
- * drains and exits once that channel closes, i.e. when its supervisor is gone (even killed with SIGKILL). An app started
- * any other way (systemd, a container, a shell) has no channel or never gets the message, and behaves as before.
- */
-export const SUPERVISED_BY_FLEET = 'integrador:supervised-by-fleet';
-
 type Step = { name: string; run: () => Promise<unknown> | unknown };
 
 /** How a shutdown ended: every step done in time, or the deadline passed first. */
@@ -23,7 +16,7 @@ export interface ShutdownOutcome {
 export class ShutdownRegistry {
   private readonly steps: Step[] = [];
   private running: Promise<ShutdownOutcome> | undefined;
-  /** Started by the fleet (SUPERVISED_BY_FLEET received): a repeated signal is then the fleet's echo of the group's. */
+  /** Started by the fleet (FLEET_START_ID, with its IPC channel): a repeated signal is then the fleet's echo of the group's. */
   private supervised = false;
 
   constructor(
@@ -71,7 +64,8 @@ export class ShutdownRegistry {
    * SIGTERM/SIGINT run the shutdown, then exit (0 when clean, 1 otherwise). A repeated signal during the shutdown is
    * logged once (info: nothing is wrong) and ignored; the deadline still bounds it.
    */
-  installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
+  installSignalHandlers(options: { exit?: (code: number) => void; startedByFleet?: boolean } = {}): void {
+    const exit = options.exit ?? ((code: number) => process.exit(code));
     let repeated = false;
     // Kept installed (not `once`): a signal to the process group (systemd's default KillMode, supervisord's
     // stopasgroup, `tini -g`, Ctrl-C) reaches a cluster's worker process twice, the group's and the primary's, and
@@ -90,31 +84,27 @@ export class ShutdownRegistry {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    this.watchSupervisor(exit);
+    this.watchSupervisor(exit, options.startedByFleet ?? false);
   }
 
   /**
-   * When the fleet started this process (its IPC channel carried SUPERVISED_BY_FLEET), the channel closing means the
-   * fleet is gone: the process drains and exits as on SIGTERM instead of running on unsupervised. The channel never
-   * keeps the process alive.
+   * When the fleet started this process (its environment has FLEET_START_ID: `startedByFleet`), its IPC channel closing
+   * means the fleet is gone, even by SIGKILL: the process drains and exits as on SIGTERM instead of running on as an
+   * orphan holding its ports. Read from the environment, not from a message over the channel: a fleet killed right after
+   * it spawned its apps never flushes one. A cluster member's channel is its primary's. The channel never keeps the
+   * process alive.
    */
-  private watchSupervisor(exit: (code: number) => void): void {
+  private watchSupervisor(exit: (code: number) => void, startedByFleet: boolean): void {
     const channel = process.channel;
-    if (!process.send || !channel) return;
-    const onMessage = (message: unknown) => {
-      if (message !== SUPERVISED_BY_FLEET) return;
-      process.off('message', onMessage);
-      this.supervised = true;
-      const onGone = () => {
-        if (this.running) return;
-        this.logger.warn('supervisor gone (its IPC channel closed), shutting down');
-        this.run('supervisor gone').then((outcome) => exit(outcome.clean ? 0 : 1));
-      };
-      if (process.connected) process.once('disconnect', onGone);
-      else onGone();
-      channel.unref();
+    if (!startedByFleet || !process.send || !channel) return;
+    this.supervised = true;
+    const onGone = () => {
+      if (this.running) return;
+      this.logger.warn('supervisor gone (its IPC channel closed), shutting down');
+      this.run('supervisor gone').then((outcome) => exit(outcome.clean ? 0 : 1));
     };
-    process.on('message', onMessage);
+    if (process.connected) process.once('disconnect', onGone);
+    else onGone();
     channel.unref();
   }
 }

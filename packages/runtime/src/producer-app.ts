@@ -30,7 +30,7 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   allowLoopbackOutbound(config.outboundAllowLoopback);
   const logger = createLogger({ name, level: config.logLevel, pretty: config.logPretty });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
-  shutdown.installSignalHandlers();
+  shutdown.installSignalHandlers({ startedByFleet: config.fleetStartId !== undefined });
 
   const connections = await loadAppConnections(config);
   // Node's default for SIGHUP ends the process: a `kill -HUP` sent to the whole fleet (logrotate's postrotate, an

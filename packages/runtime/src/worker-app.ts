@@ -97,7 +97,7 @@ export async function runWorkerApp<Q extends QueueName>(
   // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.
   const member = cluster.isWorker ? joinCluster() : undefined;
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
-  shutdown.installSignalHandlers();
+  shutdown.installSignalHandlers({ startedByFleet: config.fleetStartId !== undefined });
 
   const connections = await loadAppConnections(config);
   const poolSize = crmPoolSize(config, options);

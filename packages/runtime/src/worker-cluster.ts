@@ -53,7 +53,7 @@ interface Slot {
 export async function runWorkerPrimary(config: Config, logger: Logger): Promise<void> {
   // The processes drain within SHUTDOWN_TIMEOUT_MS each; the primary's own deadline leaves them that and a margin.
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs + CLUSTER_STOP_MARGIN_MS);
-  shutdown.installSignalHandlers();
+  shutdown.installSignalHandlers({ startedByFleet: config.fleetStartId !== undefined });
   const slots: Slot[] = Array.from({ length: config.workerProcesses }, () => ({
     worker: undefined,
     reporting: false,

@@ -24,6 +24,8 @@ export interface SpawnOptions {
    * process is started so now (the reaper needs the group); the option stays for the tests that say why they need it.
    */
   detached?: boolean;
+  /** An IPC channel to the app (child.send / child.disconnect), as the fleet's supervisor opens one to each app. */
+  ipc?: boolean;
 }
 
 /**
@@ -141,14 +143,14 @@ export function spawnBuild(
   return spawnNode([...nodeFlags, '--enable-source-maps', file, ...args], env, options);
 }
 
-function spawnNode(nodeArgs: string[], env: Record<string, string>, _options: SpawnOptions): AppProcess {
+function spawnNode(nodeArgs: string[], env: Record<string, string>, options: SpawnOptions): AppProcess {
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     // A group of its own, always: the reaper signals it (the app and its cluster workers) if the runner dies first.
     detached: true,
     // Tests start several workers at once: no metrics port unless a test asks for one (METRICS_PORT in env).
     env: { ...testEnv().inherited, METRICS_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   reapWithRunner(child);
   const lines: Record<string, unknown>[] = [];
