@@ -42,6 +42,8 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     CRM_DATABASE_URL: database.url,
     CONNECTIONS_FILE: connectionsFile,
     SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+    // A connection whose password comes from its own variable (trial 4): the refused login names it.
+    ALFA_G5_PASSWORD: 'senha-errada',
     JOB_LOCK_MS: '2000',
     LOG_LEVEL: 'info',
   });
@@ -148,7 +150,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   });
 
   it("fails without retry and with the ERP's message when the ERP answers erroExecucao / tipoRetorno 2", async () => {
-    writeConnections('senha-errada');
+    writeConnections(`\${ALFA_G5_PASSWORD}`);
     try {
       worker = await startWorker();
       const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
@@ -175,8 +177,9 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
         url: `/v1/jobs/set/${job.id}`,
         headers: { authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' },
       });
-      expect(status.json().failedReasonText).toMatch(
-        /^o ERP recusou o login da conexão \S+: confira o usuário e a senha .*SENIOR_PASSWORD.*reinicie a frota\): Usuário ou senha inválidos$/,
+      // Trial 4: the variable is this connection's own, not an example of another one's.
+      expect(status.json().failedReasonText).toBe(
+        `o ERP recusou o login da conexão senior_g5: confira o usuário e a senha (a senha vem de \${ALFA_G5_PASSWORD}, lida quando a frota inicia: corrija e reinicie a frota): Usuário ou senha inválidos`,
       );
     } finally {
       writeConnections();

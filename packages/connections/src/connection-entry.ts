@@ -2,7 +2,7 @@ import type { MessageParams } from '@integrador/i18n';
 import type { ApiAuth, Connection } from './connection';
 import type { ApiEntry, DatabaseDriver, DatabaseEntry, WebServiceEntry } from './connections-schema';
 import { type FieldProblem, validateEntry } from './entry-validator';
-import { type EnvMap, resolveEnvReferences } from './env-references';
+import { type EnvMap, referencedVariables, resolveEnvReferences } from './env-references';
 import type { ConnectionsProblem } from './errors';
 import { problemText } from './messages';
 import { Secret } from './secret';
@@ -45,11 +45,28 @@ export function readConnectionEntry(name: string, raw: unknown, env: EnvMap): { 
   const unresolved = new Set(resolved.problems.map((problem) => problem.field));
   const problems = [...resolved.problems, ...validateEntry(kind, resolved.value).filter((problem) => !unresolved.has(problem.field))];
   if (problems.length > 0) return fail(problems);
-  if (kind === 'webservice') return { connection: deepFreeze(webService(name, resolved.value as WebServiceEntry)), problems: [] };
-  if (kind === 'api') return { connection: deepFreeze(api(name, resolved.value as ApiEntry)), problems: [] };
+  const loaded = (connection: Connection) => ({ connection: deepFreeze(withPasswordVariables(connection, raw)), problems: [] });
+  if (kind === 'webservice') return loaded(webService(name, resolved.value as WebServiceEntry));
+  if (kind === 'api') return loaded(api(name, resolved.value as ApiEntry));
   const entry = resolved.value as DatabaseEntry;
   const databaseProblems = checkDatabase(entry);
-  return databaseProblems.length > 0 ? fail(databaseProblems) : { connection: deepFreeze(database(name, entry)), problems: [] };
+  return databaseProblems.length > 0 ? fail(databaseProblems) : loaded(database(name, entry));
+}
+
+/**
+ * The connection with the `${NAME}` references its secret is written with (the raw entry's password, url,
+ * connectionString or auth secret), for a refused login's wording; none when the secret is written in the file.
+ */
+function withPasswordVariables(connection: Connection, raw: object): Connection {
+  const entry = raw as Record<string, unknown>;
+  const auth = (entry.auth ?? {}) as Record<string, unknown>;
+  // Only a URL's user info and a connection string's PWD hold the secret: a host's variable is no password's.
+  const userInfo = typeof entry.url === 'string' ? /\/\/([^/]*)@/.exec(entry.url)?.[1] : undefined;
+  const pwd =
+    typeof entry.connectionString === 'string' ? /(?:^|;)\s*(?:PWD|Password)\s*=([^;]*)/i.exec(entry.connectionString)?.[1] : undefined;
+  const fields = [entry.password, userInfo, pwd, auth.password, auth.token, auth.value];
+  const names = [...new Set(fields.flatMap(referencedVariables))];
+  return names.length > 0 ? { ...connection, passwordVariables: names } : connection;
 }
 
 /** Connections are shared by every job of a process; freezing stops one job from changing another's settings. */

@@ -8,6 +8,11 @@ interface ConnectionBase {
   readonly empresaId?: number;
   /** When set, a SET push's transient failures on this connection retry this way (packages/jobs/src/retry-policy.ts). */
   readonly retry?: { readonly attempts: number; readonly backoffMs: number; readonly maxDelayMs?: number };
+  /**
+   * The environment variables the entry's password comes from (its `${NAME}` references, in password, url,
+   * connectionString or the API's auth): what a refused login tells the operator to fix. Names only, never values.
+   */
+  readonly passwordVariables?: readonly string[];
 }
 
 /** A SOAP web service such as Senior G5: the credentials go in every envelope (user, password, encryption). */

@@ -176,6 +176,48 @@ describe('loadConnectionsFile', () => {
     expect(registry.require('c').kind).toBe(kind);
   });
 
+  it("keeps the names of the variables a connection's password comes from, never their values (trial 4)", () => {
+    const registry = parseConnections(
+      `connections:
+  alfa_g5:
+    tipo: webservice
+    baseUrl: https://alfa.example.com
+    user: integrador
+    password: \${ALFA_G5_PASSWORD}
+  by_url:
+    tipo: database
+    driver: postgres
+    url: postgres://crm:\${ERP_DB_PASSWORD}@\${ERP_HOST}/erp
+  odbc:
+    tipo: bd
+    driver: odbc
+    connectionString: HOSTNAME=db2.example.com;UID=\${ERP_USER};PWD=\${ERP_DB_PASSWORD}
+    host: db2.example.com
+  token:
+    tipo: api
+    baseUrl: https://api.example.com
+    auth:
+      type: bearer
+      token: \${RUBEUS_TOKEN}
+  literal:
+    tipo: webservice
+    baseUrl: https://beta.example.com
+    user: integrador
+    password: escrita-no-arquivo
+`,
+      'yaml',
+      { ...ENV, ALFA_G5_PASSWORD: 'alfa-pw', ERP_HOST: 'erp.example.com', ERP_USER: 'crm' },
+      'inline',
+    );
+    expect(registry.require('alfa_g5').passwordVariables).toEqual(['ALFA_G5_PASSWORD']);
+    // A host's or a user's variable is no password's.
+    expect(registry.require('by_url').passwordVariables).toEqual(['ERP_DB_PASSWORD']);
+    expect(registry.require('odbc').passwordVariables).toEqual(['ERP_DB_PASSWORD']);
+    expect(registry.require('token').passwordVariables).toEqual(['RUBEUS_TOKEN']);
+    expect(registry.require('literal').passwordVariables).toBeUndefined();
+    expect(JSON.stringify(registry.require('alfa_g5'))).not.toContain('alfa-pw');
+  });
+
   it('guesses the format of a file without a known extension', async () => {
     const yaml = await loadConnectionsFile(write('connections.conf', YAML_FILE), ENV);
     const json = await loadConnectionsFile(write('connections.txt', '{"connections": {}}'), ENV);

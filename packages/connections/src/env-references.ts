@@ -16,6 +16,13 @@ export interface ReferenceProblem {
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
 const NAME = /^[A-Z_][A-Z0-9_]*$/;
 
+/** The variable names a string's `${NAME}` references name (an escaped `$${` names none), in order, once each. */
+export function referencedVariables(text: unknown): string[] {
+  if (typeof text !== 'string') return [];
+  const names = [...text.matchAll(REFERENCE)].filter((match) => !match[1] && NAME.test(match[2] ?? '')).map((match) => match[2] ?? '');
+  return [...new Set(names)];
+}
+
 /** Returns a copy of a parsed value with `${NAME}` replaced in every string, and one problem per unresolved reference. */
 export function resolveEnvReferences(value: unknown, env: EnvMap): { value: unknown; problems: ReferenceProblem[] } {
   const problems: ReferenceProblem[] = [];

@@ -43,6 +43,7 @@ export {
   jobFailureLabel,
   jobFailureTemplate,
   jobFailureText,
+  passwordVariablesParam,
   RECEPTOR_LOGIN_REFUSAL,
 } from './job-failure-reasons';
 export { recordedFailure, recordedFailureCode, recordedWait } from './job-failure-record';

@@ -6,6 +6,7 @@ import {
   jobFailureLabel,
   jobFailureTemplate,
   jobFailureText,
+  passwordVariablesParam,
   RECEPTOR_LOGIN_REFUSAL,
 } from './job-failure-reasons';
 
@@ -132,6 +133,60 @@ describe('the job failure catalogue', () => {
     }
     // A failure's own wording still matches.
     expect(failureCodesMatching('pt-BR', 'falhou')).toContain('GET_WRITE_FAILED');
+  });
+});
+
+// Trial 4 (items 1, 2, 6): a refused login names the connection's own variables, a receptor's transient failure says
+// which one it was.
+describe('a failure worded from what the worker knew', () => {
+  it("names the connection and its password's own variable references, never an example of another connection's", () => {
+    const values = { conexao: 'alfa_g5', ...passwordVariablesParam(['ALFA_G5_PASSWORD']), rawDetail: 'Usuário ou senha inválidos' };
+    expect(values.variaveis).toBe(`\${ALFA_G5_PASSWORD}`);
+    const pt = jobFailureLabel('pt-BR', 'RECEPTOR_LOGIN_REFUSED', values);
+    expect(pt).toBe(
+      `o ERP recusou o login da conexão alfa_g5: confira o usuário e a senha (a senha vem de \${ALFA_G5_PASSWORD}, lida quando a frota inicia: corrija e reinicie a frota)`,
+    );
+    expect(jobFailureLabel('en', 'RECEPTOR_LOGIN_REFUSED', values)).toContain(`the password comes from \${ALFA_G5_PASSWORD}`);
+    // A password written in the file: no variable named, and never SENIOR_PASSWORD as an example.
+    const literal = { conexao: 'alfa_g5', rawDetail: 'Usuário ou senha inválidos' };
+    expect(jobFailureLabel('pt-BR', 'RECEPTOR_LOGIN_REFUSED', literal)).toBe(
+      'o ERP recusou o login da conexão alfa_g5: confira o usuário e a senha dela no arquivo de conexões (lido quando a frota inicia: corrija e reinicie a frota)',
+    );
+    for (const locale of ['pt-BR', 'en'] as const) {
+      for (const code of ['RECEPTOR_LOGIN_REFUSED', 'LOGIN_REFUSED'])
+        for (const params of [values, literal, {}]) expect(jobFailureLabel(locale, code, params)).not.toContain('SENIOR_PASSWORD');
+    }
+    expect(passwordVariablesParam(undefined)).toEqual({});
+  });
+
+  it("names a GET source's connection when its login is refused, as a push's refusal does (item 6)", () => {
+    const values = { conexao: 'erp_beta', ...passwordVariablesParam(['BETA_DB_PASSWORD']), rawDetail: 'password authentication failed' };
+    expect(jobFailureText('pt-BR', 'LOGIN_REFUSED', 'x', values)).toBe(
+      `o banco de origem (ERP) recusou o login da conexão erp_beta: confira o usuário e a senha (a senha vem de \${BETA_DB_PASSWORD}, lida quando a frota inicia: corrija e reinicie a frota): password authentication failed`,
+    );
+    expect(jobFailureLabel('en', 'LOGIN_REFUSED', { conexao: 'erp_beta' })).toBe(
+      'the source (ERP) database refused the login of connection erp_beta: check its user and password in the connections file (read when the fleet starts: fix it and restart the fleet)',
+    );
+  });
+
+  it('tells an HTTP error status, no answer in time and a refused connection apart (item 2)', () => {
+    expect(jobFailureLabel('pt-BR', 'TRANSPORT_TRANSIENT', { status: '500' })).toBe(
+      'o sistema receptor respondeu com o status HTTP 500 (erro ou indisponibilidade do lado dele)',
+    );
+    expect(jobFailureLabel('pt-BR', 'TRANSPORT_TRANSIENT', { timeoutMs: '3000' })).toBe(
+      'o sistema receptor não respondeu em 3000 ms (sem resposta no prazo)',
+    );
+    expect(jobFailureLabel('en', 'TRANSPORT_TRANSIENT', { timeoutMs: '3000' })).toBe('the receptor gave no answer within 3000 ms');
+    expect(jobFailureLabel('pt-BR', 'TRANSPORT_TRANSIENT', { networkCode: 'ECONNREFUSED', rawDetail: 'connect ECONNREFUSED' })).toBe(
+      'o sistema receptor recusou a conexão: está fora do ar ou não aceita conexões nessa porta',
+    );
+    expect(jobFailureLabel('en', 'TRANSPORT_TRANSIENT', { networkCode: 'ENOTFOUND' })).toBe(
+      'the receptor could not be reached (ENOTFOUND)',
+    );
+    // A record written before the case was kept: the plain reason.
+    expect(jobFailureLabel('pt-BR', 'TRANSPORT_TRANSIENT', { rawDetail: 'x' })).toBe(
+      'o sistema receptor não respondeu a tempo ou está indisponível',
+    );
   });
 });
 

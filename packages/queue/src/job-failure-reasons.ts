@@ -92,8 +92,8 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   // The ERP refused the connection's login (its answer says so): the password of the connection, read at the workers' start.
   RECEPTOR_LOGIN_REFUSED: {
     'pt-BR':
-      'o ERP recusou o login da conexão: confira o usuário e a senha (a variável de ambiente dela, p.ex. SENIOR_PASSWORD, é lida quando a frota inicia: corrija e reinicie a frota)',
-    en: "the ERP refused the connection's login: check its user and password (its environment variable, e.g. SENIOR_PASSWORD, is read when the fleet starts: fix it and restart the fleet)",
+      'o ERP recusou o login da conexão: confira o usuário e a senha dela (no arquivo de conexões ou na variável de ambiente que ele referencia, lidos quando a frota inicia: corrija e reinicie a frota)',
+    en: "the ERP refused the connection's login: check its user and password (in the connections file or the environment variable it references, read when the fleet starts: fix it and restart the fleet)",
   },
   // Not a refusal: the answer says nothing failed but lacks indice_array_retorno, so nothing can be written back.
   RETURN_ARRAY_NOT_FOUND: {
@@ -402,10 +402,24 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
       'a consulta da integração {integracao} não encontrou nenhum registro com {parametros} na empresa {empresa}: confira o valor (registros de outra empresa não contam)',
     en: 'the consulta of integracao {integracao} found no record with {parametros} in empresa {empresa}: check the value (records of another empresa do not count)',
   },
+  // The connection's name and the variables its password comes from (passwordVariablesParam: names, never values);
+  // a connection whose password is written in the file reads WITHOUT_VARIABLES' words below.
   RECEPTOR_LOGIN_REFUSED: {
     'pt-BR':
-      'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha (a variável de ambiente dela, p.ex. SENIOR_PASSWORD, é lida quando a frota inicia: corrija e reinicie a frota)',
-    en: 'the ERP refused the login of connection {conexao}: check its user and password (its environment variable, e.g. SENIOR_PASSWORD, is read when the fleet starts: fix it and restart the fleet)',
+      'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha (a senha vem de {variaveis}, lida quando a frota inicia: corrija e reinicie a frota)',
+    en: 'the ERP refused the login of connection {conexao}: check its user and password (the password comes from {variaveis}, read when the fleet starts: fix it and restart the fleet)',
+  },
+  // A source database refusing a GET's login (run-get's sourceFailure): named as a push's refusal is.
+  LOGIN_REFUSED: {
+    'pt-BR':
+      'o banco de origem (ERP) recusou o login da conexão {conexao}: confira o usuário e a senha (a senha vem de {variaveis}, lida quando a frota inicia: corrija e reinicie a frota)',
+    en: 'the source (ERP) database refused the login of connection {conexao}: check its user and password (the password comes from {variaveis}, read when the fleet starts: fix it and restart the fleet)',
+  },
+  // A receptor's transient failure as the transport knew it (TransientTransportError's params), one wording per case:
+  // TRANSIENT_CASES below picks it; a failure with none of them (an abort) reads JOB_FAILURE_REASONS' words.
+  TRANSPORT_TRANSIENT: {
+    'pt-BR': 'o sistema receptor respondeu com o status HTTP {status} (erro ou indisponibilidade do lado dele)',
+    en: 'the receptor answered with HTTP status {status} (an error or unavailability on its side)',
   },
   // The ERP answered a code (codCli → id_erp) that another record of the CRM already holds (write-back-failure.ts): an
   // ERP that numbers again from the start (a restarted test double) gives a code a conta is already linked to.
@@ -438,7 +452,7 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
   // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
   // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a
-  // parameter to give (trial M3). Without a near name: MISSING_VARIABLE_WITHOUT_GUESS below.
+  // parameter to give (trial M3). Without a near name: WITHOUT_VARIABLES below.
   MISSING_VARIABLE: {
     'pt-BR':
       'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (quis dizer #{sugestao}#?): corrija a grafia em {onde}',
@@ -474,14 +488,58 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
 });
 
-// MISSING_VARIABLE placed but with no value's name near it: no "did you mean", the two fixes said instead.
-const MISSING_VARIABLE_WITHOUT_GUESS = defineCatalogue({
+/**
+ * The wordings of a code whose record lacks one of the values above: MISSING_VARIABLE placed but with no value's name
+ * near it (no "did you mean", the two fixes said instead); a refused login of a connection whose password is written
+ * in the connections file (no variable to name), or a record written before the variables were kept.
+ */
+const WITHOUT_VARIABLES = defineCatalogue({
   MISSING_VARIABLE: {
     'pt-BR':
       'a integração {integracao} usa #{variavel}# em {onde}, e nada lhe dá valor (nem parâmetro, nem coluna da consulta, nem dependência): confira a grafia ou informe-o nos parâmetros da execução',
     en: "integracao {integracao} uses #{variavel}# in {onde}, and nothing gives it a value (no parameter, consulta column or dependency): check the spelling or give it in the run's parameters",
   },
+  RECEPTOR_LOGIN_REFUSED: {
+    'pt-BR':
+      'o ERP recusou o login da conexão {conexao}: confira o usuário e a senha dela no arquivo de conexões (lido quando a frota inicia: corrija e reinicie a frota)',
+    en: 'the ERP refused the login of connection {conexao}: check its user and password in the connections file (read when the fleet starts: fix it and restart the fleet)',
+  },
+  LOGIN_REFUSED: {
+    'pt-BR':
+      'o banco de origem (ERP) recusou o login da conexão {conexao}: confira o usuário e a senha dela no arquivo de conexões (lido quando a frota inicia: corrija e reinicie a frota)',
+    en: 'the source (ERP) database refused the login of connection {conexao}: check its user and password in the connections file (read when the fleet starts: fix it and restart the fleet)',
+  },
 });
+
+/** A transient failure's case by the value its record keeps: the HTTP status above, or one of these. */
+const TRANSIENT_CASES = defineCatalogue({
+  timeoutMs: {
+    'pt-BR': 'o sistema receptor não respondeu em {timeoutMs} ms (sem resposta no prazo)',
+    en: 'the receptor gave no answer within {timeoutMs} ms',
+  },
+  ECONNREFUSED: {
+    'pt-BR': 'o sistema receptor recusou a conexão: está fora do ar ou não aceita conexões nessa porta',
+    en: 'the receptor refused the connection: it is down or accepts no connection on that port',
+  },
+  networkCode: {
+    'pt-BR': 'o sistema receptor não pôde ser alcançado ({networkCode})',
+    en: 'the receptor could not be reached ({networkCode})',
+  },
+});
+
+/** The `variaveis` value of a refused login: the `${NAME}` references the connection's password comes from, or none. */
+export function passwordVariablesParam(names: readonly string[] | undefined): { variaveis?: string } {
+  return names && names.length > 0 ? { variaveis: names.map((name) => `\${${name}}`).join(', ') } : {};
+}
+
+/** The wording of a transient failure's case (timeout, refused, unreachable), or undefined: the status's or none. */
+function transientCase(locale: Locale, values: Readonly<Record<string, string | number>>): string | undefined {
+  if (values.status !== undefined) return undefined;
+  if (values.timeoutMs !== undefined) return TRANSIENT_CASES.message(locale, 'timeoutMs', values);
+  if (values.networkCode === 'ECONNREFUSED') return TRANSIENT_CASES.message(locale, 'ECONNREFUSED');
+  if (values.networkCode !== undefined) return TRANSIENT_CASES.message(locale, 'networkCode', values);
+  return undefined;
+}
 
 /**
  * The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none);
@@ -493,14 +551,20 @@ export function jobFailureLabel(
   values?: Readonly<Record<string, string | number>> | null,
 ): string | undefined {
   if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
-    // A missing variable with no near name has its own wording (no "did you mean").
-    const text =
-      code === 'MISSING_VARIABLE' && values.sugestao === undefined
-        ? MISSING_VARIABLE_WITHOUT_GUESS.message(locale, code, values)
-        : JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
-    if (!/\{\w+\}/.test(text)) return text;
+    const worded = code === 'TRANSPORT_TRANSIENT' ? transientCase(locale, values) : undefined;
+    if (worded !== undefined) return worded;
+    const template = (JOB_FAILURE_REASONS_WITH_VALUES.table as Record<string, Record<Locale, string>>)[code]?.[locale] ?? '';
+    if (fills(template, values)) return JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
+    // A value missing (no near name, no password variable): the code's wording without it, when it has one.
+    const without = WITHOUT_VARIABLES.has(code) ? WITHOUT_VARIABLES.table[code][locale] : undefined;
+    if (without !== undefined && fills(without, values)) return WITHOUT_VARIABLES.message(locale, code, values);
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
+}
+
+/** Whether the values give every placeholder of a wording (a value may itself read `${NAME}`: the template is checked). */
+function fills(template: string, values: Readonly<Record<string, string | number>>): boolean {
+  return [...template.matchAll(/\{(\w+)\}/g)].every((match) => values[match[1] ?? ''] !== undefined);
 }
 
 /** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa; MISSING_VARIABLE the integration, column and variable). */

@@ -5,6 +5,28 @@ import { byteLimit, type TransportMessageKey, transportMessage } from './transpo
 // The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
 // This package does not depend on BullMQ, so it states the decision instead of throwing BullMQ's classes.
 
+/** What the transport knew of a transient failure, kept for its reason (TRANSPORT_TRANSIENT's wordings): one of them. */
+export interface TransientDetails {
+  /** The network's own words (`connect ECONNREFUSED 127.0.0.1:8080`). */
+  rawDetail?: string;
+  /** The HTTP status the receptor answered (5xx, 408, 429). */
+  status?: number;
+  /** The deadline that fired with no answer. */
+  timeoutMs?: number;
+  /** The socket's or DNS's errno code (ECONNREFUSED, ENOTFOUND…). */
+  networkCode?: string;
+}
+
+/** The record's values of a transient failure: strings, as the recorder keeps them; undefined when it knows none. */
+function transientParams(details: TransientDetails): Readonly<Record<string, string>> | undefined {
+  const params: Record<string, string> = {};
+  if (details.rawDetail) params.rawDetail = details.rawDetail;
+  if (details.status !== undefined) params.status = String(details.status);
+  if (details.timeoutMs !== undefined) params.timeoutMs = String(details.timeoutMs);
+  if (details.networkCode) params.networkCode = details.networkCode;
+  return Object.keys(params).length > 0 ? params : undefined;
+}
+
 /** The receptor could not be reached or answered "try later": timeout, refused/reset connection, DNS failure, HTTP 5xx without a SOAP fault, 429. */
 export class TransientTransportError extends Error {
   override name = 'TransientTransportError';
@@ -24,10 +46,10 @@ export class TransientTransportError extends Error {
     readonly exchange?: TransportExchange,
     /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
-    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string; notProcessed?: boolean; rawDetail?: string },
+    options?: ErrorOptions & TransientDetails & { serverFault?: boolean; receptorMessage?: string; notProcessed?: boolean },
   ) {
     super(message, options);
-    this.params = options?.rawDetail ? { rawDetail: options.rawDetail } : undefined;
+    this.params = transientParams(options ?? {});
     this.serverFault = options?.serverFault ?? false;
     this.notProcessed = options?.notProcessed ?? false;
     this.receptorMessage = options?.receptorMessage;

@@ -43,6 +43,7 @@ export function connectionFailure(error: unknown, context: FailureContext): Outb
   if (context.aborted === 'timeout') {
     return new TransientTransportError(`no answer from ${exchange.url} within ${context.timeoutMs} ms`, exchange, undefined, {
       cause: error,
+      timeoutMs: context.timeoutMs,
     });
   }
   if (context.aborted === 'signal') {
@@ -54,6 +55,7 @@ export function connectionFailure(error: unknown, context: FailureContext): Outb
     return new TransientTransportError(`could not reach ${exchange.url} (${code})${message}`, exchange, undefined, {
       cause: error,
       rawDetail: innermostMessage(error),
+      networkCode: code,
     });
   }
   return undefined;
@@ -68,12 +70,14 @@ export function httpStatusFailure(status: number, exchange: TransportExchange, d
   if (status === 429) {
     return new TransientTransportError(`${exchange.url} answered HTTP 429 (too many requests)`, exchange, parseRetryAfter(retryAfter), {
       cause,
+      status,
     });
   }
   if (status >= 500 || status === 408) {
     // A 503 may carry Retry-After too (RFC 9110); the limits layer then pauses only this tenant's connection.
     return new TransientTransportError(`${exchange.url} answered HTTP ${status}: ${detail}`, exchange, parseRetryAfter(retryAfter), {
       cause,
+      status,
     });
   }
   return new ReceptorError(detail, exchange, { cause });

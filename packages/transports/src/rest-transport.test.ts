@@ -188,6 +188,16 @@ describe('REST transport', () => {
     const down = await rejection(transportFor({ baseUrl: baseUrl.replace(/:\d+$/, ':1') }).send(post()));
     expect(down).toBeInstanceOf(TransientTransportError);
     expect(down.message).toContain('ECONNREFUSED');
+    // Trial 4: what the transport knew is kept for the reason a user reads (no answer in time is no refused connection).
+    expect((slow as TransientTransportError).params).toEqual({ timeoutMs: '200' });
+    expect((down as TransientTransportError).params).toMatchObject({ networkCode: 'ECONNREFUSED' });
+  });
+
+  it('keeps the HTTP status of a 5xx and of a 429 for the reason a user reads (trial 4)', async () => {
+    reply = (_req, res) => res.writeHead(500).end('falha interna');
+    expect(await rejection(transportFor().send(post()))).toMatchObject({ params: { status: '500' } });
+    reply = (_req, res) => res.writeHead(429).end();
+    expect(await rejection(transportFor().send(post()))).toMatchObject({ params: { status: '429' } });
   });
 
   it('names the URL as shown (no query value, no userinfo) in the exchange, the preview and every error; sends to the full URL', async () => {

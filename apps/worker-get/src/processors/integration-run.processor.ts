@@ -35,12 +35,14 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
       // The run is one user of the connection's reader: a reload of the connections file does not close it under the run.
-      const result = await sources.withReader(connections.require(definition.conexao.nome_conexao, tenant.empresaId), (reader) =>
+      const connection = connections.require(definition.conexao.nome_conexao, tenant.empresaId);
+      const result = await sources.withReader(connection, (reader) =>
         runGet({
           db: database.db,
           dialect: database.dialect,
           definition,
           reader,
+          ...(connection.passwordVariables ? { passwordVariables: connection.passwordVariables } : {}),
           tenant,
           // In a dependency flow the values of the steps before this one are #vars# too (same precedence as a SET step).
           parametros: runInputs(payload.parametros, ctx.upstream),

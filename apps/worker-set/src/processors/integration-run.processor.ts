@@ -134,6 +134,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
             target.connection,
           ),
           timeoutMs: target.timeoutMs,
+          ...(target.connection.passwordVariables ? { passwordVariables: target.connection.passwordVariables } : {}),
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           onAttempt: (attempt) => logAttempt(ctx, attempt),
           // A record held back (accepted before, nothing written back): the job's log says which and what to do.

@@ -45,7 +45,12 @@ describe.each(['postgres', 'mysql'] as const)('a GET whose %s source refuses the
     // M3 (trial): the line a user reads is the catalogue's reason and the source's own words, not the English advice again.
     const { code, params, message } = failure as GetConfigError;
     const text = failureText('pt-BR', code, params, message);
-    expect(text).toMatch(/^o banco de origem \(ERP\) recusou o login: confira o usuário e a senha da conexão: \S/);
+    // Trial 4 (item 6): the connection named, as a push's refusal names it.
+    expect(text).toMatch(
+      new RegExp(
+        `^o banco de origem \\(ERP\\) recusou o login da conexão ${source.connection.name}: confira o usuário e a senha dela .*: \\S`,
+      ),
+    );
     expect(text).toContain('crm_nao_existe');
     expect(text).not.toMatch(/refused the login|check the connection/);
   });

@@ -1,4 +1,5 @@
 import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
+import { passwordVariablesParam } from '@integrador/queue';
 import { classifySourceError, type SourceErrorCode, type SourceReader, type SourceRow } from '@integrador/sources';
 import {
   abandonSyncRuns,
@@ -40,6 +41,8 @@ export interface GetRunContext {
   dialect: DialectName;
   definition: GetDefinition;
   reader: SourceReader;
+  /** The `${NAME}` variables the connection's password comes from (Connection.passwordVariables): a refused login names them. */
+  passwordVariables?: readonly string[];
   tenant: { empresaId: number; filialId: number | null };
   parametros: Readonly<Record<string, unknown>>;
   jobId: string;
@@ -402,7 +405,7 @@ const CONNECTION_REFUSALS: Partial<Record<SourceErrorCode, string>> = {
  * A failure that retrying cannot fix: the source refusing the login or the database (CONNECTION_REFUSALS), or a
  * statement it refuses (sql_consulta, or a campo_cursor it does not select). Anything else is returned as it is.
  */
-function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader'>, err: unknown): unknown {
+function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader' | 'passwordVariables'>, err: unknown): unknown {
   const settings = ctx.definition.settings;
   const code = classifySourceError(ctx.reader.driver, err);
   const refusal = CONNECTION_REFUSALS[code];
@@ -411,7 +414,10 @@ function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader'>, err: u
     return new GetConfigError(
       code,
       `ERP source "${ctx.definition.conexao.nome_conexao}" ${refusal} (${code}; the source says: ${detail})`,
-      { cause: err, params: { rawDetail: detail } },
+      {
+        cause: err,
+        params: { conexao: ctx.definition.conexao.nome_conexao, ...passwordVariablesParam(ctx.passwordVariables), rawDetail: detail },
+      },
     );
   }
   if (

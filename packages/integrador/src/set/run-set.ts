@@ -1,5 +1,5 @@
 import { maskUrlsInText } from '@integrador/logging';
-import { RECEPTOR_LOGIN_REFUSAL } from '@integrador/queue';
+import { passwordVariablesParam, RECEPTOR_LOGIN_REFUSAL } from '@integrador/queue';
 import {
   type Execucao,
   markSending,
@@ -46,6 +46,8 @@ export interface SetRunContext extends PrepareContext {
   jobGone?: (jobId: string) => Promise<boolean>;
   transport: Transport;
   timeoutMs: number;
+  /** The `${NAME}` variables the connection's password comes from (Connection.passwordVariables): a refused login names them. */
+  passwordVariables?: readonly string[];
   signal?: AbortSignal;
   /** Called with each attempt's raw exchange (secrets already redacted), e.g. to append it to the job's log. */
   onAttempt?: (attempt: {
@@ -207,7 +209,8 @@ async function send(
     // fault of the connection, not of the record, worded with the connection's name and where its password comes from.
     if (reading.code === undefined && RECEPTOR_LOGIN_REFUSAL.test(message)) {
       const conexao = ctx.definition.conexao?.nome_conexao ?? integracao.nome;
-      throw new PermanentError('RECEPTOR_LOGIN_REFUSED', message, { params: { conexao, rawDetail: message } });
+      const params = { conexao, ...passwordVariablesParam(ctx.passwordVariables), rawDetail: message };
+      throw new PermanentError('RECEPTOR_LOGIN_REFUSED', message, { params });
     }
     throw new PermanentError(reading.code ?? 'RECEPTOR_ERROR', message);
   }
