@@ -556,8 +556,8 @@ export function jobFailureLabel(
     const template = (JOB_FAILURE_REASONS_WITH_VALUES.table as Record<string, Record<Locale, string>>)[code]?.[locale] ?? '';
     if (fills(template, values)) return JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
     // A value missing (no near name, no password variable): the code's wording without it, when it has one.
-    const without = WITHOUT_VARIABLES.has(code) ? WITHOUT_VARIABLES.table[code][locale] : undefined;
-    if (without !== undefined && fills(without, values)) return WITHOUT_VARIABLES.message(locale, code, values);
+    if (WITHOUT_VARIABLES.has(code) && fills(WITHOUT_VARIABLES.table[code][locale], values))
+      return WITHOUT_VARIABLES.message(locale, code, values);
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
