@@ -1,8 +1,9 @@
 import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from './access';
 import { formatTime, messages, word } from './i18n';
+import { zoneLabel } from './job-filter';
 import { maskMessage } from './mask';
-import { customerOf, keyParameters, type ListNames, wordedFailure } from './views/pages';
+import { attemptsText, customerOf, keyParameters, type ListNames, readableJobId, wordedFailure } from './views/pages';
 
 /**
  * The separator a spreadsheet of the viewer's language opens a CSV with: a pt-BR Excel or LibreOffice splits on ';'
@@ -37,7 +38,9 @@ export function csvLine(cells: ReadonlyArray<string | number | null | undefined>
 export function failuresCsv(viewer: Viewer, rows: readonly RegistroJob[], names: ListNames): string {
   const t = messages(viewer.locale);
   const separator = csvSeparator(viewer.locale);
-  const lines = [csvLine(t.csvHeaders, separator)];
+  // The times' zone once, in their column's header (trial 4: "06/12/2026, 23:25:12" said no zone).
+  const headers = t.csvHeaders.map((header, i, all) => (i === all.length - 1 ? `${header} (${zoneLabel(viewer.timeZone)})` : header));
+  const lines = [csvLine(headers, separator)];
   for (const r of rows) {
     const empresa = names.empresas.get(r.empresa_id);
     const filial = r.empresa_filial_id === null ? undefined : names.filiais?.get(`${r.empresa_id}/${r.empresa_filial_id}`);
@@ -45,6 +48,8 @@ export function failuresCsv(viewer: Viewer, rows: readonly RegistroJob[], names:
     lines.push(
       csvLine(
         [
+          // The page's label (a schedule's run by its integration and time), the raw id in its own column.
+          readableJobId(viewer, r.job_id, integracao ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`)) ?? r.job_id,
           r.job_id,
           r.fila,
           r.nome_job,
@@ -54,7 +59,7 @@ export function failuresCsv(viewer: Viewer, rows: readonly RegistroJob[], names:
           customerOf(viewer, r, names) ?? '',
           keyParameters(r),
           word(t.states, r.estado),
-          r.tentativas,
+          attemptsText(viewer, r, names.envios?.get(`${r.empresa_id}/${r.job_id}`)),
           r.erro_codigo ?? '',
           r.erro_codigo || r.erro_mensagem ? (wordedFailure(viewer.locale, r) ?? t.unwordedFailure) : '',
           maskMessage(r.erro_mensagem) ?? '',

@@ -290,6 +290,7 @@ const PT = {
   exportCsv: 'Exportar CSV',
   csvHeaders: [
     'Job',
+    'Id do job',
     'Fila',
     'Nome do job',
     'Empresa',
@@ -398,6 +399,22 @@ const PT = {
     `Nenhuma ligação com esses filtros ${n === 1 ? 'na empresa' : `nas ${plural(n, 'empresa', 'empresas')}`} que você vê.`,
   callsNumberNeedsEmpresa:
     'Para buscar um telefone, escolha uma empresa no filtro: sem empresa a busca leria as ligações de todas as empresas.',
+  /** A job's attempts: all its sends when a retry ran them again (BullMQ counts a retried run from 1), and this run's. */
+  attemptsCount: (total: number, run: number, max: number) =>
+    total > run ? `${plural(total, 'tentativa', 'tentativas')} (${run}/${max} nesta execução)` : `${run}/${max}`,
+  /** A job running again (a retry): the error shown is its previous attempt's, not this run's. */
+  previousError: 'Erro da tentativa anterior',
+  /** A record of a job's outbox, named by its key (`id4`) when the job names no customer. */
+  outboxRecord: (key: string) => `registro ${key}`,
+  /** A record's outbox state once its job has ended (no attempt under way): what it means and what a retry does. */
+  endedSendStatuses: {
+    pendente: 'não enviado — reprocessar envia',
+    enviando:
+      'resultado desconhecido: o ERP pode ter recebido o registro (a resposta não foi lida) — reprocessar reenvia só se o registro leva uma chave que o ERP reconhece; senão, confira no ERP',
+    enviado: 'aceito pelo ERP, resposta não gravada no CRM — reprocessar grava sem reenviar',
+    concluido: 'concluído',
+    falhou: 'recusado — reprocessar envia de novo',
+  } as Record<string, string>,
   noSchedule: (id: number) =>
     `A integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
@@ -642,6 +659,7 @@ const EN: Messages = {
   exportCsv: 'Export CSV',
   csvHeaders: [
     'Job',
+    'Job id',
     'Queue',
     'Job name',
     'Tenant',
@@ -741,6 +759,18 @@ const EN: Messages = {
   noCallsMatchingAnywhere: (n) =>
     `No call matches these filters in ${n === 1 ? 'the tenant' : `the ${plural(n, 'tenant', 'tenants')}`} you see.`,
   callsNumberNeedsEmpresa: "To search a number, choose a tenant in the filter: without one the search would read every tenant's calls.",
+  attemptsCount: (total, run, max) =>
+    total > run ? `${plural(total, 'attempt', 'attempts')} (${run}/${max} in this run)` : `${run}/${max}`,
+  previousError: "Previous attempt's error",
+  outboxRecord: (key) => `record ${key}`,
+  endedSendStatuses: {
+    pendente: 'not sent — retrying sends it',
+    enviando:
+      'outcome unknown: the ERP may have received the record (its answer was not read) — retrying resends it only if the record carries a key the ERP knows it by; otherwise check in the ERP',
+    enviado: 'accepted by the ERP, answer not written to the CRM — retrying writes it without sending again',
+    concluido: 'completed',
+    falhou: 'refused — retrying sends it again',
+  },
   noSchedule: (id) =>
     `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,
 };

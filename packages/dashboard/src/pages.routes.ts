@@ -238,11 +238,12 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         contas: new Map(),
         contatos: new Map(),
         entregas: new Map(),
+        envios: new Map(),
       };
       for (let i = 0; i < rows.length; i += 500) {
         const slice = await rowNames(deps.database, viewer, rows.slice(i, i + 500));
         for (const key of Object.keys(names) as Array<keyof RowNames>)
-          for (const [k, v] of slice[key] ?? []) (names[key] as Map<unknown, string>).set(k, v);
+          for (const [k, v] of slice[key] ?? []) (names[key] as Map<unknown, unknown>).set(k, v);
       }
       const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
       const file = `${viewer.locale === 'en' ? 'failures' : 'falhas'}-${stamp}.csv`;

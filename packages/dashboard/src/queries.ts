@@ -18,6 +18,7 @@ import {
   type RegistroJob,
   recordParameters,
   returnKeysOf,
+  sendAttemptsOfJobs,
   whereReadableBy,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
@@ -194,6 +195,19 @@ export interface RowNames {
   contas?: ReadonlyMap<string, string>;
   contatos?: ReadonlyMap<string, string>;
   entregas?: ReadonlyMap<string, string>;
+  /** The SET rows' sends across their runs by "empresa/jobId" (attemptsText). */
+  envios?: ReadonlyMap<string, number>;
+}
+
+/** The listed SET jobs' sends across their runs by "empresa/jobId", each tenant's read under its own empresa id. */
+async function sendCounts(database: CrmDatabase, rows: readonly RegistroJob[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const set = rows.filter((r) => r.fila === 'set');
+  for (const empresaId of new Set(set.map((r) => r.empresa_id))) {
+    const jobIds = set.filter((r) => r.empresa_id === empresaId).map((r) => r.job_id);
+    for (const [jobId, envios] of await sendAttemptsOfJobs(database.db, empresaId, jobIds)) counts.set(`${empresaId}/${jobId}`, envios);
+  }
+  return counts;
 }
 
 /** A key parameter's positive integer id (a payload's contaId may be a number or its text), else undefined. */
@@ -275,7 +289,7 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
       integracoes.set(`${empresa.id}/${i.id}`, i.nome);
   }
   const keyed = rows.map((r) => ({ empresaId: r.empresa_id, params: recordParameters(r.parametros).key }));
-  const [contas, contatos, entregas, filiais] = await Promise.all([
+  const [contas, contatos, entregas, filiais, envios] = await Promise.all([
     customerNames(database, 'contas', idPairs(keyed, 'contaId'), viewer.filialId),
     customerNames(database, 'contatos', idPairs(keyed, 'contatoId'), viewer.filialId),
     deliveryStatuses(
@@ -286,8 +300,9 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
       ),
     ),
     filialNames(database, viewer, rows),
+    sendCounts(database, rows),
   ]);
-  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), filiais, integracoes, contas, contatos, entregas };
+  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), filiais, integracoes, contas, contatos, entregas, envios };
 }
 
 /**

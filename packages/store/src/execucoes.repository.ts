@@ -476,3 +476,20 @@ export async function listExecucoesOfJob(db: Kysely<Database>, empresaId: number
     .orderBy('id')
     .execute();
 }
+
+/**
+ * The sends of some of a tenant's jobs, by job id: the highest attempt number of their execucoes (a job retried by hand
+ * runs again from attempt 1 in BullMQ, its records' attempts go on counting), for a list that counts them as its page does.
+ */
+export async function sendAttemptsOfJobs(db: Kysely<Database>, empresaId: number, jobIds: readonly string[]): Promise<Map<string, number>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('integracao_execucoes as e')
+    .innerJoin('integracao_tentativas as t', 't.execucao_id', 'e.id')
+    .select(['e.job_id', (eb) => eb.fn.max('t.tentativa').as('envios')])
+    .where('e.empresa_id', '=', empresaId)
+    .where('e.job_id', 'in', [...jobIds])
+    .groupBy('e.job_id')
+    .execute();
+  return new Map(rows.flatMap((row) => (row.job_id === null ? [] : [[row.job_id, Number(row.envios)] as const])));
+}

@@ -29,6 +29,7 @@ export {
   RecordBusyError,
   recordClaimOf,
   recordTentativa,
+  sendAttemptsOfJobs,
   setExecucaoStatus,
   type TentativaOutcome,
   type TentativaRecord,

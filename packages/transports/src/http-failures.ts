@@ -91,3 +91,23 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * An attempt's recorded error (integracao_tentativas.erro: the English message of the failures above) read back into
+ * the failure code and values it was thrown with, so a page words each attempt from the failure catalogue in its own
+ * language; undefined for a text these failures do not write (the page shows it as it is).
+ */
+export function attemptFailureOf(
+  erro: string,
+  statusHttp: number | null,
+): { code: 'TRANSPORT_TRANSIENT' | 'RECEPTOR_REJECTED'; params: Record<string, string> } | undefined {
+  const timeout = / within (\d+) ms$/.exec(erro);
+  if (erro.startsWith('no answer from ') && timeout?.[1]) return { code: 'TRANSPORT_TRANSIENT', params: { timeoutMs: timeout[1] } };
+  const network = /^could not reach \S+ \(([A-Z_]+)\)(?:: (.*))?$/s.exec(erro);
+  if (network?.[1])
+    return { code: 'TRANSPORT_TRANSIENT', params: { networkCode: network[1], ...(network[2] ? { rawDetail: network[2] } : {}) } };
+  const status = / answered HTTP (\d{3})\b/.exec(erro)?.[1] ?? (statusHttp !== null && statusHttp >= 500 ? String(statusHttp) : undefined);
+  if (status) return { code: 'TRANSPORT_TRANSIENT', params: { status } };
+  if (erro.startsWith('receptor rejected the request: ')) return { code: 'RECEPTOR_REJECTED', params: {} };
+  return undefined;
+}

@@ -8,7 +8,7 @@ export {
   ResponseTooLargeError,
   TransientTransportError,
 } from './errors';
-export { parseRetryAfter } from './http-failures';
+export { attemptFailureOf, parseRetryAfter } from './http-failures';
 export { JsonArrayCounter } from './json-array-counter';
 export {
   EndpointFetchError,

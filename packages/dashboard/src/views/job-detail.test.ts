@@ -1,6 +1,7 @@
 import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
-import { type JobDetail, jobBody } from './pages';
+import { failuresCsv } from '../failures-csv';
+import { failureRows, type JobDetail, jobBody } from './pages';
 import { adminViewer } from './test-viewer';
 
 const viewer = adminViewer;
@@ -121,7 +122,103 @@ describe('job page: one count of attempts (trial L1)', () => {
     const done = { ...record('set', 'integration.run'), estado: 'concluido', tentativas: 1, max_tentativas: 12 } as RegistroJob;
     const execucoes = [{ chave: 'set:19:j-1:id7', status: 'concluido', mensagem: null, nota: null, tentativas: [attempt(1), attempt(2)] }];
     const page = jobBody(viewer('pt-BR'), { ...detail('set', 'integration.run', { execucoes }), record: done }).value;
-    expect(page).toContain('<td id="tentativas">2/12');
+    expect(page).toContain('<td id="tentativas">2 tentativas (1/12 nesta execução)');
     expect(page).not.toContain('id="erro"');
+  });
+});
+
+// Trial 4 (items 3, 4, 5, 7, 9): what an on-call operator read on a job's page and in the list.
+describe('job page and list after a push failed for good (trial 4)', () => {
+  const attempt = (tentativa: number, status_http: number | null, erro: string) =>
+    ({
+      tentativa,
+      url: 'http://erp/api/clientes',
+      requisicao: null,
+      resposta: null,
+      status_http,
+      duracao_ms: 5,
+      erro,
+      criado_em: '2026-12-05T22:00:00.000Z',
+    }) as never;
+  const failed = {
+    ...record('set', 'integration.run'),
+    job_id: '6',
+    estado: 'falhou',
+    tentativas: 1,
+    max_tentativas: 2,
+    erro_codigo: 'TRANSPORT_TRANSIENT',
+    erro_mensagem: 'http://erp/api/clientes answered HTTP 500: falha interna',
+    parametros: JSON.stringify({ contaId: 4, failure: { status: '500' } }),
+  } as RegistroJob;
+  const execucoes = [
+    {
+      chave: 'set:19:6:id4',
+      status: 'enviando',
+      mensagem: null,
+      nota: null,
+      tentativas: [
+        attempt(1, 500, 'http://erp/api/clientes answered HTTP 500: falha interna'),
+        attempt(2, null, 'no answer from http://erp/api/clientes within 3000 ms'),
+        attempt(3, null, 'could not reach http://erp/api/clientes (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:1'),
+      ],
+    },
+  ];
+  const names = {
+    empresas: new Map([[1, 'Alfa']]),
+    integracoes: new Map(),
+    contas: new Map([['1/4', 'Padaria Sol']]),
+    envios: new Map([['1/6', 3]]),
+  };
+  const page = (locale: Viewer['locale'], estado = 'failed') =>
+    jobBody(viewer(locale), {
+      ...detail('set', 'integration.run', { execucoes, names }),
+      record: failed,
+      live: { state: estado, failedReason: null, logs: [], flow: null, stalledCounter: 0 },
+    }).value;
+
+  it("words each attempt's error from the failure catalogue in the page's language, the raw text under the technical details", () => {
+    const pt = page('pt-BR');
+    const reasons = [...pt.matchAll(/<p class="falhou tentativa-erro"><span class="erro-motivo">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(reasons).toEqual([
+      'o sistema receptor respondeu com o status HTTP 500 (erro ou indisponibilidade do lado dele)',
+      'o sistema receptor não respondeu em 3000 ms (sem resposta no prazo)',
+      'o sistema receptor recusou a conexão: está fora do ar ou não aceita conexões nessa porta',
+    ]);
+    expect(pt).toContain(
+      '<summary>Detalhes técnicos</summary><span class="muted erro-mensagem">no answer from http://erp/api/clientes within 3000 ms</span>',
+    );
+    expect(page('en')).toContain('<span class="erro-motivo">the receptor gave no answer within 3000 ms</span>');
+  });
+
+  it('counts the attempts one way on the page and in the list: all sends, and this run of its maximum', () => {
+    expect(page('pt-BR')).toContain('<td id="tentativas">3 tentativas (1/2 nesta execução)');
+    const row = failureRows(viewer('pt-BR'), [failed], names).value;
+    expect(row).toContain('<td class="num tentativas">3 tentativas (1/2 nesta execução)</td>');
+    expect(failureRows(viewer('en'), [failed], names).value).toContain('3 attempts (1/2 in this run)');
+  });
+
+  it('heads a record by the customer, not the outbox key, and words "enviando" of an ended job as an unknown outcome', () => {
+    const pt = page('pt-BR');
+    expect(pt).toMatch(
+      /<h2 class="envio" title="set:19:6:id4">Conta Padaria Sol \(#4\) — <span class="envio-estado enviando">resultado desconhecido: /,
+    );
+    expect(pt).not.toMatch(/<h2[^>]*>set:19:6:id4/);
+    expect(pt).not.toContain('— enviando');
+    expect(page('en')).toContain('outcome unknown: the ERP may have received the record');
+  });
+
+  it("labels the error as the previous attempt's while the job runs again after a retry", () => {
+    expect(page('pt-BR', 'active')).toContain('<tr><th>Erro da tentativa anterior</th><td id="erro">');
+    expect(page('en', 'active')).toContain('<tr><th>Previous attempt&#39;s error</th>');
+    expect(page('pt-BR')).toContain('<tr><th>Erro</th><td id="erro">');
+  });
+
+  it("shows the zone of the list's times in its header, and in the CSV the page's label of a scheduled run beside its raw id", () => {
+    const scheduled = { ...failed, job_id: 'repeat:get-e2-i5:1796610600000', fila: 'get', integracao_id: 5 } as RegistroJob;
+    const csv = failuresCsv(viewer('pt-BR'), [scheduled], { ...names, integracoes: new Map([['1/5', 'GET-BD-CLIENTES']]) });
+    const [header, line] = csv.replace('\uFEFF', '').split('\r\n');
+    expect(header).toContain('"Job";"Id do job";');
+    expect(header).toContain('"Atualizado em (UTC');
+    expect(line).toMatch(/^"agendamento de GET-BD-CLIENTES às [^"]+";"repeat:get-e2-i5:1796610600000";/);
   });
 });

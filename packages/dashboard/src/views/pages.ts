@@ -1,7 +1,7 @@
 import { failureReason, soapWrapperMessage, statusMessage } from '@integrador/integrador';
 import { showJobLogLine } from '@integrador/queue';
 import { changeableBy, type RegistroJob, recordParameters } from '@integrador/store';
-import type { MissingSoapWrapper } from '@integrador/transports';
+import { attemptFailureOf, type MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
@@ -144,6 +144,16 @@ export interface ListNames {
   contas?: ReadonlyMap<string, string>;
   contatos?: ReadonlyMap<string, string>;
   entregas?: ReadonlyMap<string, string>;
+  /** A SET job's sends across its runs by "empresa/jobId" (a retried run counts from 1 again): its attempts in all. */
+  envios?: ReadonlyMap<string, number>;
+}
+
+/**
+ * A job's attempts as every page counts them: this run's of its maximum, and all its sends when a retry ran them again
+ * ("3 tentativas (1/2 nesta execução)"), so the list and the job's page never disagree (trial 4).
+ */
+export function attemptsText(viewer: Viewer, r: Pick<RegistroJob, 'tentativas' | 'max_tentativas'>, sends: number | undefined): string {
+  return messages(viewer.locale).attemptsCount(Math.max(r.tentativas, sends ?? 0), r.tentativas, r.max_tentativas);
 }
 
 /**
@@ -224,7 +234,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
 <td>${selectCell(viewer, r)}</td>
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}" title="${r.fila}/${r.job_id}">${readable ?? `${r.fila}/${r.job_id}`}</a><br><span class="muted">${r.nome_job}</span>${customer ? html`<br><span class="cliente">${customer}</span>` : ''}${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
 <td class="empresa">${named(empresa ?? null, r.empresa_id)}${filialOf(r, names)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
-<td class="num">${r.tentativas}/${r.max_tentativas}</td>
+<td class="num tentativas">${attemptsText(viewer, r, names.envios?.get(`${r.empresa_id}/${r.job_id}`))}</td>
 <td>${failureCell(viewer, r, 300)}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`;
   })}`;
@@ -314,7 +324,7 @@ export function failuresBody(
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
 ${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro" id="reprocessar-todos" ${retryable === 0 ? html`disabled` : ''}>${t.retryAll} (${retryable})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
 ${pageLinks(viewer, query, page, rows.length, total)}
-<table><thead><tr><th></th><th>${t.job}</th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.state}</th><th class="num">${t.attempts}</th><th>${t.error}</th><th>${t.updatedAt}</th></tr></thead>
+<table><thead><tr><th></th><th>${t.job}</th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.state}</th><th class="num">${t.attempts}</th><th>${t.error}</th><th>${t.updatedAt} <span class="muted fuso-coluna">(${zoneLabel(viewer.timeZone)})</span></th></tr></thead>
 <tbody data-live-rows="${live}">${failureRows(viewer, rows, names)}</tbody></table></form>
 ${pageLinks(viewer, query, page, rows.length, total)}`;
 }
@@ -492,6 +502,42 @@ function attemptsShown(detail: JobDetail): number {
   return Math.max(detail.record.tentativas, ...sends);
 }
 
+/** The states of a job that runs again: the error its record keeps is its previous attempt's (trial 4: after "Reprocessar"). */
+const RUNNING_AGAIN: ReadonlySet<string> = new Set(['ativo', 'aguardando_retentativa']);
+
+/** The record states of a job no attempt is under way for, and none will be unless an operator retries it. */
+const ENDED_STATES: ReadonlySet<string> = new Set(['falhou', 'bloqueado', 'descartado', 'concluido']);
+
+/**
+ * A record of the job's outbox as its section is headed: the customer the job names (as the failures list names it)
+ * or the record's key, never the internal outbox key alone; its state worded for a job that has ended (an "enviando"
+ * of a failed job is an outcome nobody knows, not a send under way).
+ */
+function outboxHeading(
+  viewer: Viewer,
+  e: JobDetail['execucoes'][number],
+  customer: string | undefined,
+  only: boolean,
+  ended: boolean,
+): Raw {
+  const t = messages(viewer.locale);
+  const key = e.chave.split(':').slice(3).join(':') || e.chave;
+  const name = only && customer ? customer : t.outboxRecord(key);
+  const state = ended ? word(t.endedSendStatuses, e.status) : word(t.sendStatuses, e.status);
+  return html`<h2 class="envio" title="${e.chave}">${name} — <span class="envio-estado ${e.status}">${state}</span></h2>`;
+}
+
+/**
+ * An attempt's error as the operator reads it: worded from the failure catalogue in the page's language (HTTP status, no
+ * answer in time, connection refused…), the transport's English text folded under the technical details.
+ */
+function attemptError(viewer: Viewer, a: Attempt): Raw | string {
+  if (!a.erro) return '';
+  const known = attemptFailureOf(a.erro, a.status_http);
+  const worded = known ? failureReason(viewer.locale, known.code, known.params) : undefined;
+  return html`<p class="falhou tentativa-erro"><span class="erro-motivo">${worded ?? messages(viewer.locale).unwordedFailure}</span>${technicalDetails(viewer, '', a.erro)}</p>`;
+}
+
 export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const t = messages(viewer.locale);
   const r = detail.record;
@@ -506,9 +552,9 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${filialOf(r, names)}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${recovered ? 'concluido' : estado}" id="estado">${recovered ? t.recoveredDelivery : (jobStateWord(viewer.locale, estado) ?? estado)}${nextRunLine(viewer, r, estado, detail.live?.nextRunAt)}</td></tr>
-<tr><th>${t.attempts}</th><td id="tentativas">${attemptsShown(detail)}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
+<tr><th>${t.attempts}</th><td id="tentativas">${t.attemptsCount(attemptsShown(detail), r.tentativas, r.max_tentativas)}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
-${r.estado === 'concluido' && !r.erro_mensagem && !r.erro_codigo ? '' : html`<tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>`}
+${r.estado === 'concluido' && !r.erro_mensagem && !r.erro_codigo ? '' : html`<tr><th>${RUNNING_AGAIN.has(estado) ? t.previousError : t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>`}
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>
 ${act && !changeableBy(viewer, r.empresa_filial_id) ? html`<p class="muted" id="sem-acoes">${t.notChangeableByFilial}</p>` : ''}
@@ -521,12 +567,12 @@ ${
 ${detail.execucoes.map(
   (
     e,
-  ) => html`<section><h2>${e.chave} — ${word(t.sendStatuses, e.status)}</h2>${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}${e.nota ? html`<p class="nota-execucao">${e.nota}</p>` : ''}
+  ) => html`<section>${outboxHeading(viewer, e, customer, detail.execucoes.length === 1, ENDED_STATES.has(estado))}${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}${e.nota ? html`<p class="nota-execucao">${e.nota}</p>` : ''}
 ${e.tentativas.map(
   (
     a,
   ) => html`<h3>#${a.tentativa} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)} · HTTP ${a.status_http ?? '—'} · ${a.duracao_ms ?? '—'} ms</h3>
-${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?? ''}</p>
+${attemptError(viewer, a)}<p class="muted">${a.url ?? ''}</p>
 <h4>${t.request}</h4><pre class="requisicao">${maskSecrets(a.requisicao)}</pre><h4>${t.response}</h4><pre class="resposta">${maskSecrets(a.resposta)}</pre>`,
 )}</section>`,
 )}
