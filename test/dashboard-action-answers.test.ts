@@ -263,6 +263,11 @@ describe('dashboard action answers', () => {
       payload: { _csrf: csrf, modo: 'selecao', job: 'set/nao-existe' },
     });
     expect(unknown.statusCode).toBe(302);
+    // Trial 4: the page it goes back to says how many were not found (never whose), not only "0 jobs".
+    const back = await h.app.inject({ url: String(unknown.headers.location), headers: { cookie } });
+    expect(unescapeHtml(/<div class="flash ?"[^>]*>([^<]*)<\/div>/.exec(back.body)?.[1] ?? '')).toBe(
+      'Ação registrada: 0 jobs. 1 job não encontrado (não existe mais ou não é de uma empresa que você vê).',
+    );
     const missing = await h.app.inject({
       method: 'POST',
       url: '/dashboard/acoes/executar',

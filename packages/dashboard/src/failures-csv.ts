@@ -39,7 +39,7 @@ export function failuresCsv(viewer: Viewer, rows: readonly RegistroJob[], names:
   const t = messages(viewer.locale);
   const separator = csvSeparator(viewer.locale);
   // The times' zone once, in their column's header (trial 4: "06/12/2026, 23:25:12" said no zone).
-  const headers = t.csvHeaders.map((header, i, all) => (i === all.length - 1 ? `${header} (${zoneLabel(viewer.timeZone)})` : header));
+  const headers = t.csvHeaders.map((header, i, all) => (i === all.length - 2 ? `${header} (${zoneLabel(viewer.timeZone)})` : header));
   const lines = [csvLine(headers, separator)];
   for (const r of rows) {
     const empresa = names.empresas.get(r.empresa_id);
@@ -50,7 +50,6 @@ export function failuresCsv(viewer: Viewer, rows: readonly RegistroJob[], names:
         [
           // The page's label (a schedule's run by its integration and time), the raw id in its own column.
           readableJobId(viewer, r.job_id, integracao ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`)) ?? r.job_id,
-          r.job_id,
           r.fila,
           r.nome_job,
           empresa === undefined ? `#${r.empresa_id}` : `${empresa} (#${r.empresa_id})`,
@@ -64,6 +63,7 @@ export function failuresCsv(viewer: Viewer, rows: readonly RegistroJob[], names:
           r.erro_codigo || r.erro_mensagem ? (wordedFailure(viewer.locale, r) ?? t.unwordedFailure) : '',
           maskMessage(r.erro_mensagem) ?? '',
           formatTime(r.atualizado_em, viewer.locale, viewer.timeZone),
+          r.job_id,
         ],
         separator,
       ),

@@ -202,6 +202,9 @@ const PT = {
   pausedTenants: 'Empresas pausadas (agendamentos parados; jobs na fila só rodam quando forem retomadas):',
   pausedWithTenant: 'pausado com a empresa (retome a empresa)',
   done: (n: number) => `Ação registrada: ${plural(n, 'job', 'jobs')}.`,
+  /** Jobs of a selection not found for this operator: as the single-job refusal, never whose they are. */
+  notFoundJobs: (n: number) =>
+    `${plural(n, 'job não encontrado', 'jobs não encontrados')} (não existe mais ou não é de uma empresa que você vê).`,
   doneDeliveries: (n: number) => `Ação registrada: ${plural(n, 'entrega de webhook', 'entregas de webhook')}.`,
   scheduleDone: (id: number, paused: boolean) => `Agendamento da integração #${id} ${paused ? 'pausado' : 'retomado'}.`,
   runQueued: (id: number, job: string) => `Execução da integração #${id} enfileirada: job ${job}.`,
@@ -290,7 +293,6 @@ const PT = {
   exportCsv: 'Exportar CSV',
   csvHeaders: [
     'Job',
-    'Id do job',
     'Fila',
     'Nome do job',
     'Empresa',
@@ -304,6 +306,8 @@ const PT = {
     'Motivo',
     'Mensagem técnica',
     'Atualizado em',
+    // The raw id last: the columns before keep their places for a spreadsheet built on them.
+    'Id do job',
   ] as readonly string[],
   showing: (from: number, to: number) => `mostrando ${from}–${to}`,
   previousPage: '← Anteriores',
@@ -586,6 +590,7 @@ const EN: Messages = {
   scheduleDone: (id: number, paused: boolean) => `Schedule of integracao #${id} ${paused ? 'paused' : 'resumed'}.`,
   runQueued: (id: number, job: string) => `Run of integracao #${id} queued: job ${job}.`,
   notFound: 'Not found.',
+  notFoundJobs: (n) => `${plural(n, 'job', 'jobs')} not found (no longer there, or not of a tenant you see).`,
   forbidden: 'Your role does not allow this action.',
   csrf: 'Invalid security token; reload the page.',
   states: {
@@ -659,7 +664,6 @@ const EN: Messages = {
   exportCsv: 'Export CSV',
   csvHeaders: [
     'Job',
-    'Job id',
     'Queue',
     'Job name',
     'Tenant',
@@ -673,6 +677,7 @@ const EN: Messages = {
     'Reason',
     'Technical message',
     'Updated at',
+    'Job id',
   ],
   showing: (from, to) => `showing ${from}–${to}`,
   previousPage: '← Previous',

@@ -95,7 +95,10 @@ function actionFlash(viewer: Viewer, query: Query): string | { text: string; err
   }
   if (query.vazio !== undefined) return { text: t.noneSelected, error: true };
   if (query.feito !== undefined && acao === 'discard') return t.discarded(Number(query.feito));
-  return query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
+  if (query.feito === undefined) return undefined;
+  // Jobs of a selection nobody here can see (another tenant's, gone): counted, never named or said whose (trial 4).
+  const missing = /^\d{1,6}$/.test(query.naoEncontrados ?? '') ? Number(query.naoEncontrados) : 0;
+  return missing > 0 ? `${t.done(Number(query.feito))} ${t.notFoundJobs(missing)}` : t.done(Number(query.feito));
 }
 
 /**
@@ -595,7 +598,9 @@ function tenantButton(viewer: Viewer, empresaId: number, paused: boolean) {
  */
 async function actOrRefuse(reply: FastifyReply, request: FastifyRequest, act: () => Promise<ActionResult>, acao?: 'discard') {
   try {
-    return backTo(reply, request, { feito: String((await act()).done), ...(acao ? { acao } : {}) });
+    const result = await act();
+    const missing: Record<string, string> = result.notFound > 0 ? { naoEncontrados: String(result.notFound) } : {};
+    return backTo(reply, request, { feito: String(result.done), ...missing, ...(acao ? { acao } : {}) });
   } catch (err) {
     if (!(err instanceof JobStateError)) throw err;
     return backTo(reply, request, { recusado: err.code, acao: err.action, jobRecusado: err.job, estadoRecusado: err.estado });

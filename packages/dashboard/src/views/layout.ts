@@ -57,6 +57,7 @@ ${options.body}
  */
 export const ACTION_REPORT_KEYS: readonly string[] = [
   'feito',
+  'naoEncontrados',
   'vazio',
   'acao',
   'recusado',
