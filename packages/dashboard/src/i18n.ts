@@ -150,6 +150,10 @@ const PT = {
   trigger: 'Gatilho',
   resend: 'Reenviar',
   recover: 'Recuperar falhas desde',
+  /** The recover form's button: its own verb, apart from the date's label (trial 4). */
+  recoverButton: 'Reenviar as falhas',
+  /** A delivery's record (the gatilho's record id), labelled. */
+  webhookRecord: (id: string) => `registro #${id}`,
   httpStatus: 'HTTP',
   more: 'Mais antigas',
   runs: 'Execuções',
@@ -537,6 +541,8 @@ const EN: Messages = {
   trigger: 'Trigger',
   resend: 'Resend',
   recover: 'Recover failures since',
+  recoverButton: 'Resend the failures',
+  webhookRecord: (id) => `record #${id}`,
   httpStatus: 'HTTP',
   more: 'Older',
   runs: 'Runs',

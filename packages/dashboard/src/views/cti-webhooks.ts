@@ -181,14 +181,14 @@ export function webhooksBody(
     (
       e,
     ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}${e.bloqueado ? html` · <span class="falhou bloqueado">${e.bloqueado}</span>` : ''} · ${circuitText(viewer, e.circuito)}${canAct ? html` <form method="post" action="/dashboard/acoes/webhook-testar" class="inline">${hidden(e.id)}<button class="testar">${t.webhookTest}</button></form>` : ''}</p>
-${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><button>${t.recover}</button></form>` : ''}
+${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><button class="recuperar">${t.recoverButton}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${
   e.deliveries.length
     ? e.deliveries.map(
         (
           d,
-        ) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${word(t.deliveryStatuses, d.status)}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
+        ) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} · <span class="registro">${t.webhookRecord(String(d.registro_id))}</span></td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${word(t.deliveryStatuses, d.status)}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
 <td>${d.ultimo_erro ?? ''}<details><summary>${t.attempts}</summary><ul>${d.attempts.map((a) => html`<li>${a.numero} · ${word(t.attemptOrigins, a.origem)} · ${a.status_http ?? '—'} · ${a.duracao_ms} ms · ${a.erro ?? ''} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</li>`)}</ul></details></td>
 <td>${formatTime(d.criado_em, viewer.locale, viewer.timeZone)}</td>
 <td>${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`,
