@@ -7,6 +7,15 @@ export class GetConfigError extends PermanentError {
   override name = 'GetConfigError';
 }
 
+/**
+ * The source refusing the connection itself (its login, its database): permanent like a configuration error, but of
+ * the connection's credentials or database name, not of the integration's row — the class a record shows says so
+ * (trial 4: "GetConfigError LOGIN_REFUSED" sent the operator to the integration's settings).
+ */
+export class SourceConnectionRefusedError extends GetConfigError {
+  override name = 'SourceConnectionRefusedError';
+}
+
 /** Another run of the same integracao holds the lease; the job should wait, not run alongside it. */
 export class SyncBusyError extends Error {
   override name = 'SyncBusyError';

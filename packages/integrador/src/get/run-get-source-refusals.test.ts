@@ -39,7 +39,8 @@ describe.each(['postgres', 'mysql'] as const)('a GET whose %s source refuses the
     const id = await seedGetIntegracao(crm.db, 1, source);
     const failure = await runGetOnce(crm, reader, 1, id).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(GetConfigError);
-    expect(failure).toMatchObject({ code: 'LOGIN_REFUSED', permanent: true });
+    // Trial 4: the class a record shows names the connection's refusal, not the integration's configuration.
+    expect(failure).toMatchObject({ name: 'SourceConnectionRefusedError', code: 'LOGIN_REFUSED', permanent: true });
     expect((failure as Error).message).toMatch(new RegExp(`ERP source "${source.connection.name}" refused the login`));
     expect((failure as Error).message).not.toMatch(/sql_consulta/);
     // M3 (trial): the line a user reads is the catalogue's reason and the source's own words, not the English advice again.

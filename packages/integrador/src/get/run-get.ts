@@ -31,7 +31,15 @@ import { hasTenantRows, markRemoved, type RowStamp, upsertRecords, writeWithTemp
 import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
 import { getConfigError } from './get-config-messages';
 import type { GetDefinition } from './get-definition';
-import { CRM_DATABASE, GetConfigError, onCrm, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
+import {
+  CRM_DATABASE,
+  GetConfigError,
+  onCrm,
+  SourceConnectionRefusedError,
+  SyncBusyError,
+  SyncLeaseLostError,
+  sideError,
+} from './get-errors';
 import type { GetSettings } from './get-settings';
 import { type ColumnPlan, planColumns, type SyncRecord, signatureOf, toRecord } from './row-mapping';
 import { buildSourceQuery } from './source-query';
@@ -411,7 +419,7 @@ function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader' | 'passw
   const refusal = CONNECTION_REFUSALS[code];
   if (refusal) {
     const detail = (err as Error | undefined)?.message ?? String(err);
-    return new GetConfigError(
+    return new SourceConnectionRefusedError(
       code,
       `ERP source "${ctx.definition.conexao.nome_conexao}" ${refusal} (${code}; the source says: ${detail})`,
       {
