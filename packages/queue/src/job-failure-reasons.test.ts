@@ -183,6 +183,9 @@ describe('a failure worded from what the worker knew', () => {
     expect(jobFailureLabel('en', 'TRANSPORT_TRANSIENT', { networkCode: 'ENOTFOUND' })).toBe(
       'the receptor could not be reached (ENOTFOUND)',
     );
+    // The search finds them by what the dashboard shows.
+    expect(failureCodesMatching('pt-BR', 'não respondeu em')).toContain('TRANSPORT_TRANSIENT');
+    expect(failureCodesMatching('en', 'refused the connection')).toContain('TRANSPORT_TRANSIENT');
     // A record written before the case was kept: the plain reason.
     expect(jobFailureLabel('pt-BR', 'TRANSPORT_TRANSIENT', { rawDetail: 'x' })).toBe(
       'o sistema receptor não respondeu a tempo ou está indisponível',

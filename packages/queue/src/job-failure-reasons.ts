@@ -617,5 +617,7 @@ export function failureCodesMatching(locale: Locale, texto: string): string[] {
   const codes = new Set<string>();
   for (const table of [JOB_FAILURE_REASONS.table, JOB_FAILURE_REASONS_WITH_VALUES.table])
     for (const [code, texts] of Object.entries(table)) if (!WAIT_CODES.has(code) && holds(texts)) codes.add(code);
+  // A transient failure's cases (no answer in time, a refused connection) are TRANSPORT_TRANSIENT's wordings too.
+  if (Object.values(TRANSIENT_CASES.table).some(holds)) codes.add('TRANSPORT_TRANSIENT');
   return [...codes];
 }
