@@ -192,9 +192,10 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     try {
       erp.setMode('unavailable');
       await startWorker({ ...variables, CONNECTIONS_FILE: retrying.file });
+      // Trial 4: the receptor's answer named (HTTP 503), not "did not answer in time or is unavailable".
       const unavailable = {
-        'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
-        en: 'the receptor did not answer in time or is unavailable',
+        'pt-BR': 'o sistema receptor respondeu com o status HTTP 503 \\(erro ou indisponibilidade do lado dele\\)',
+        en: 'the receptor answered with HTTP status 503 \\(an error or unavailability on its side\\)',
       };
       const started = Date.now();
       const pt = await run('-p', `contaId=${CONTA.id}`, '--wait');
