@@ -1,5 +1,12 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { claimExecucao, concludeExecucoesInScope, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
+import {
+  claimExecucao,
+  concludeExecucoesInScope,
+  listTentativas,
+  recordTentativa,
+  sendAttemptsOfJobs,
+  setExecucaoStatus,
+} from './execucoes.repository';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
 
@@ -30,6 +37,21 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
       expect.objectContaining({ tentativa: 1, erro: 'socket hang up', resposta: null, status_http: null, requisicao: '<req/>' }),
       expect.objectContaining({ tentativa: 2, erro: null, resposta: '<resp/>', status_http: 200, duracao_ms: 12, url: 'http://erp/g5' }),
     ]);
+  });
+
+  it("counts a job's sends across its runs, per job and only the tenant's own (trial 4: the list's attempts)", async () => {
+    const { db } = database;
+    const sent = async (empresaId: number, jobId: string, record: string, times: number) => {
+      const row = await claimExecucao(db, { empresaId, integracaoId: 19, chave: `set:19:${jobId}:${dialect}:${record}`, jobId });
+      for (let i = 0; i < times; i++) await recordTentativa(db, row.id, { ...exchange, statusHttp: 500, erro: 'HTTP 500' });
+    };
+    await sent(1, 'count-6', 'id4', 3);
+    await sent(1, 'count-7', 'id5', 1);
+    await sent(1, 'count-7', 'id6', 2);
+    await sent(2, 'count-8', 'id4', 4);
+    const counts = await sendAttemptsOfJobs(db, 1, ['count-6', 'count-7', 'count-8', 'count-none']);
+    expect(Object.fromEntries(counts)).toEqual({ 'count-6': 3, 'count-7': 2 });
+    expect(await sendAttemptsOfJobs(db, 1, [])).toEqual(new Map());
   });
 
   it('opens the tenant scope with the concluido mark: a write-back touching another empresa rolls both back', async () => {
