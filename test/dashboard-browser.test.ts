@@ -71,6 +71,10 @@ describe('dashboard in a browser', () => {
     expect(envelope).toContain('Padaria');
     expect(envelope).not.toContain(WRONG_ERP_PASSWORD);
     expect(envelope).toMatch(/senha|password/i);
+    // Trial 4: the record headed by its customer with its ended state worded, never by the outbox key alone.
+    const heading = await page.locator('h2.envio').first().innerText();
+    expect(heading).toMatch(/^Conta Padaria .*\(#\d+\) — recusado — reprocessar envia de novo$/);
+    expect(heading).not.toMatch(/set:\d+:/);
     await shot(page, 'job-detail');
 
     await fixPassword();
