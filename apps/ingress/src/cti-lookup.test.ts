@@ -101,7 +101,13 @@ describe('GET /v1/cti/lookup', () => {
 
   it('is bound to a filial key’s filial: its own and the whole empresa’s records, never another filial’s (review: fixcti 2)', async () => {
     const names = async (k: string) => (await lookup(k, '(47) 3322-1100')).json().matches.map((m: { nome: string }) => m.nome);
-    expect(await names(key)).toEqual(['Conta da Filial 1', 'Conta da Filial 2', 'Conta da Empresa', 'Contato da Filial 2', 'Contato da Filial 1']);
+    expect(await names(key)).toEqual([
+      'Conta da Filial 1',
+      'Conta da Filial 2',
+      'Conta da Empresa',
+      'Contato da Filial 2',
+      'Contato da Filial 1',
+    ]);
     expect(await names(keyFilial1)).toEqual(['Conta da Filial 1', 'Conta da Empresa', 'Contato da Filial 1']);
     expect(await names(keyFilial2)).toEqual(['Conta da Filial 2', 'Conta da Empresa', 'Contato da Filial 2']);
     // Nothing of the other filial anywhere in the answer (names, phones).
@@ -122,7 +128,10 @@ describe('GET /v1/cti/lookup', () => {
     const busy = await lookup(key, '(51) 3555-0101');
     expect(busy.statusCode).toBe(503);
     expect(busy.headers['retry-after']).toBe('10');
-    expect(busy.json().error).toEqual({ code: 'CTI_PHONE_INDEX_CATCHING_UP', message: expect.stringMatching(/índice de telefones.*tente de novo/) });
+    expect(busy.json().error).toEqual({
+      code: 'CTI_PHONE_INDEX_CATCHING_UP',
+      message: expect.stringMatching(/índice de telefones.*tente de novo/),
+    });
     const en = await ingress.app.inject({
       url: '/v1/cti/lookup?telefone=5135550101',
       headers: { authorization: `Bearer ${key}`, 'accept-language': 'en' },

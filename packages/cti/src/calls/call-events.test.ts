@@ -448,7 +448,8 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
         [b.eventId, ['tocando', null]],
       ]),
     );
-    const cards = async () => (await activePops(redis, prefix, empresaId, '3861')).map((text) => (JSON.parse(text) as { callId: string }).callId);
+    const cards = async () =>
+      (await activePops(redis, prefix, empresaId, '3861')).map((text) => (JSON.parse(text) as { callId: string }).callId);
     expect((await cards()).sort()).toEqual([a.eventId, b.eventId].sort());
     // A's end ends A (the first to ring, the first to end); B stays open and on the pop.
     await processCallEvent(deps, event('fim', '3861', 'anonymous', new Date(now)));

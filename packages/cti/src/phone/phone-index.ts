@@ -1,11 +1,4 @@
-import {
-  CTI_PHONE_COLUMNS,
-  compiledStatement,
-  type Database,
-  getOrCreate,
-  hotStatementsOf,
-  whereReadableBy,
-} from '@integrador/store';
+import { CTI_PHONE_COLUMNS, compiledStatement, type Database, getOrCreate, hotStatementsOf, whereReadableBy } from '@integrador/store';
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
 
