@@ -25,7 +25,7 @@ describe('GET /v1/cti/lookup', () => {
     const filial2 = await createFilial(database.db, acme, 'Filial 2');
     keyFilial1 = await issueApiKey(database.db, acme, filial1, 'filial 1');
     keyFilial2 = await issueApiKey(database.db, acme, filial2, 'filial 2');
-    await database.db
+    const contas = await database.db
       .insertInto('contas')
       .values([
         { empresa_id: acme, nome: 'Padaria Pão Quente', telefone: '(11) 98765-4301' },
@@ -36,12 +36,9 @@ describe('GET /v1/cti/lookup', () => {
         { empresa_id: acme, empresa_filial_id: filial2, nome: 'Conta da Filial 2', telefone: '(47) 3322-1100' },
         { empresa_id: acme, empresa_filial_id: null, nome: 'Conta da Empresa', telefone: '47 3322 1100' },
       ])
+      .returning(['id', 'nome'])
       .execute();
-    const contaFilial2 = await database.db
-      .selectFrom('contas')
-      .select('id')
-      .where('nome', '=', 'Conta da Filial 2')
-      .executeTakeFirstOrThrow();
+    const contaFilial2 = contas.find((conta) => conta.nome === 'Conta da Filial 2') as { id: number };
     await database.db
       .insertInto('contatos')
       .values([
