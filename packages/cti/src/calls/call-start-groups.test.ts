@@ -122,7 +122,12 @@ describe('call starts grouped on postgres', () => {
   it('gives a withheld caller’s end-only rows to the older starts first, as its end would (review: fixcti 3)', async () => {
     const { db } = database;
     const now = Date.now();
-    const withheld = (call: StartToLog['call']) => ({ ...call, telefone: 'anonymous', normalizado: null, key: 'anonymous' });
+    const withheld = <T extends StartToLog['call'] | ReturnType<typeof endOnly>>(call: T): T => ({
+      ...call,
+      telefone: 'anonymous',
+      normalizado: null,
+      key: 'anonymous',
+    });
     const privateStart = (ramal: string, inicio: Date): StartToLog => {
       const s = start(acme, ramal, eventId(), inicio);
       return { ...s, call: withheld(s.call) };
