@@ -134,6 +134,11 @@ const MESSAGES = {
       'campo "{field}": "{value}" não é um telefone que o hub reconheça; envie DDD + número em qualquer forma ((11) 98765-4321, 011 98765-4321, +55 11 98765-4321), o número sem DDD ou um ramal',
     en: 'field "{field}": "{value}" is not a phone number the hub reads; send DDD + number in any form ((11) 98765-4321, 011 98765-4321, +55 11 98765-4321), the number without its DDD, or an extension',
   },
+  CTI_PHONE_INDEX_CATCHING_UP: {
+    'pt-BR':
+      'o índice de telefones desta empresa está sendo atualizado com gravações recentes de contas e contatos (uma importação, por exemplo); tente de novo em alguns segundos — se não passar, verifique se o worker-cti está rodando',
+    en: "this empresa's phone index is being updated with recent writes of contas and contatos (an import, say); try again in a few seconds — if it does not clear, check that worker-cti is running",
+  },
   CTI_UNKNOWN_RAMAL: {
     'pt-BR':
       'campo "{field}": o ramal "{value}" não é de nenhum usuário ativo desta empresa; use o ramal de um usuário cadastrado (usuarios.ramal)',

@@ -16,7 +16,7 @@ import {
   LISTENER_PARAMETER_TAKES,
   type ListenerRequest,
   listCalls,
-  lookUpCaller,
+  lookUpIndexedCaller,
   normalizePhone,
   operatorPage,
   PopHub,
@@ -79,6 +79,12 @@ const PROBLEM = {
   invalid: { 'pt-BR': 'é inválido', en: 'is invalid' },
   repeated: { 'pt-BR': 'veio mais de uma vez; envie uma vez', en: 'was sent more than once; send it once' },
 };
+
+/**
+ * The Retry-After of a caller lookup made while the phone index catches up: CTI_SWEEP_INTERVAL_MS's default, the pace
+ * at which worker-cti indexes noted writes (a bulk import may take a few of them).
+ */
+const PHONE_INDEX_RETRY_AFTER_S = 10;
 
 /** Whether a request's body was a form (URL-encoded like the query string, where an unencoded '+' reads as a space). */
 const FORM_BODY = /^application\/x-www-form-urlencoded\b/i;
@@ -555,7 +561,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['cti'],
           summary:
-            "Which contas / contatos of the key's empresa a caller's number finds, as a ringing call would (read-only: no call, job or pop)",
+            "Which contas / contatos of the key's empresa (a filial key: of its filial and the whole empresa's) a caller's number finds, as a ringing call would (read-only: no call, job, pop or index write; 503 CTI_PHONE_INDEX_CATCHING_UP with Retry-After while the phone index catches up)",
           querystring: Type.Object(
             {
               telefone: Text({
@@ -587,13 +593,22 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
             }),
             400: ErrorResponse,
             401: ErrorResponse,
+            503: ErrorResponse,
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         // An unencoded '+' arrives as a space: restored as every calls filter does.
         const telefone = typedTelefone(request.query.telefone) ?? '';
-        return { telefone, ...(await lookUpCaller(deps.database.db, request.tenant.empresaId, telefone)) };
+        const { empresaId, filialId } = request.tenant;
+        const found = await lookUpIndexedCaller(deps.database.db, { empresaId, filialId }, telefone);
+        if (!found) {
+          // CRM writes of the empresa are noted and not yet indexed (a bulk import, `cti reindex`): worker-cti's sweep
+          // indexes them; the ingress never does (it would run the whole catch-up inside this request).
+          reply.header('retry-after', String(PHONE_INDEX_RETRY_AFTER_S));
+          throw new HttpError(503, 'CTI_PHONE_INDEX_CATCHING_UP');
+        }
+        return { telefone, ...found };
       },
     );
 
