@@ -23,8 +23,8 @@ export type CachedAdmit = (request: AdmissionRequest & { fresh?: boolean }) => P
 /**
  * Workers admit every job they take (admitRun); at hundreds of pushes a second the rows it reads (the integracao, its
  * conexao, the empresa's dependency plan) are the same for every job of an integration. This keeps them for
- * `ttlMs` per (empresa, filial, integracao, purpose, configurationScope) — the tenant is part of the key, and the per-job half
- * (parametros_obrigatorios, the run's tenant binding) runs for every job. Refusals and failed reads are not kept;
+ * `ttlMs` per (empresa, filial, integracao, purpose, configurationScope) — the tenant is part of the key, and the
+ * per-job half (parametros_obrigatorios, the run's tenant binding) runs for every job. Refusals and failed reads are not kept;
  * `fresh: true` (a retried attempt) reads the database and refreshes the entry.
  */
 export function cachedAdmission(db: Kysely<Database>, options: AdmissionCacheOptions = {}): CachedAdmit {
