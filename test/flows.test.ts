@@ -9,6 +9,7 @@ import { createTestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { type ChainReceptor, chainConnectionsYaml, startChainReceptor } from './fixtures/chain-receptor';
+import { recordedFailureCode } from './support/integration-run';
 import { startTestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
@@ -387,6 +388,44 @@ describe('CRM change events with dependency flows', () => {
     expect(fleet.receptor.calls.map((c) => c.step)).toEqual(['S601', 'S602']);
     expect(second?.body).toEqual({ anterior: first?.codigo });
     expect((await fleet.jobOf(body.jobs[0].jobId)).returnvalue.flow.integracoes['601'].values).toEqual({ codigo: first?.codigo });
+  }, 60000);
+
+  it("runs a healthy step of a change's flow and fails only the step with a lint error, with SET_CONFIG", async () => {
+    // P (on the changed table) names B in depende_de: the change runs P then B. B has a regra of no known tipo, an
+    // error lint reports and every run of B fails on; P is fine and must not fail for B's sake.
+    await fleet.addIntegration(fleet.empresaId, { id: 801, tabela: 'atividades', depende_de: 802 });
+    await fleet.addIntegration(fleet.empresaId, { id: 802, campo: { anterior: '#codigo#' } });
+    await fleet.database.db
+      .insertInto('regras')
+      .values({
+        integracao_id: 802,
+        campos_integracao_id: null,
+        campo: 'anterior',
+        tipo: 'maiusculass',
+        parametros: null,
+        ordem: 0,
+        descricao: null,
+      })
+      .execute();
+    const accepted = await fleet.request('POST', '/v1/events/crm-change', { tabela: 'atividades', parametros: {} });
+    expect(accepted.statusCode).toBe(202);
+    const body = accepted.json();
+    expect(body.refused).toEqual([]);
+    expect(body.jobs).toEqual([{ integracaoId: 801, jobId: expect.any(String) }]);
+    const rootId = body.jobs[0].jobId as string;
+    const prerequisite = (await fleet.producer.getJob('set', rootId))?.data.flow.prerequisite;
+    expect(prerequisite).toMatchObject({ queue: 'set', integracaoId: 801 });
+
+    // P's job is admitted on its own row and pushes; B's job fails in its worker, naming B and the lint finding.
+    expect(await fleet.settled(prerequisite.jobId)).toMatchObject({ state: 'completed', failedReason: null });
+    expect(fleet.receptor.callsOf('S801', 'S802').map((c) => c.step)).toEqual(['S801']);
+    const failed = await fleet.settled(rootId);
+    expect(failed).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(failed.failedReason).toMatch(/^integracao #802 \(S802\): .*maiusculass/);
+    expect(await recordedFailureCode(fleet.database.db, rootId)).toBe('SET_CONFIG');
+    // The run API still refuses the whole flow at once, before anything is enqueued.
+    const run = await fleet.request('POST', '/v1/integrations/801/run', { parametros: {} });
+    expect([run.statusCode, run.json().error.code]).toEqual([422, 'SET_CONFIG']);
   }, 60000);
 });
 

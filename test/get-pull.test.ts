@@ -255,4 +255,88 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
       `the GET integration is misconfigured: tabela: "usuarios" is not a CRM table a GET may write (expected one of ${tables})`,
     );
   }, 120_000);
+
+  it("runs a healthy GET whose depende_de names a SET with a lint error; only the SET's own job fails, with SET_CONFIG", async () => {
+    // The SET runs after the GET (the GET's depende_de names it) and has a regra of no known tipo: an error lint reports
+    // and every run of the SET fails on. The GET itself is fine: neither its scheduled runs nor its flow step may fail for it.
+    const conexao = await database.db
+      .selectFrom('conexao_integracao')
+      .select('id')
+      .where('nome_conexao', '=', 'erp_e085')
+      .executeTakeFirstOrThrow();
+    const set = (
+      await database.db
+        .insertInto('integracao')
+        .values({
+          nome: 'SET-CONTAS-ERP',
+          tipo_servico: 'SET',
+          empresa_id: empresaId,
+          tabela: 'contas',
+          link: 'E085CLI',
+          conexao_integracao_id: conexao.id,
+          ativo: 1,
+        } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await database.db.insertInto('campos_integracao').values({ integracao_id: set, campo_crm: '{"NOMCLI": "#nome#"}', ordem: 0 }).execute();
+    await database.db
+      .insertInto('regras')
+      .values({
+        integracao_id: set,
+        campos_integracao_id: null,
+        campo: 'NOMCLI',
+        tipo: 'maiusculass',
+        parametros: null,
+        ordem: 0,
+        descricao: null,
+      })
+      .execute();
+    await database.db.updateTable('integracao').set({ depende_de: set }).where('id', '=', integracaoId).execute();
+    const tenant = { empresaId, filialId: null };
+    await startWorker();
+    workers.push(
+      spawnApp('apps/worker-set/src/main.ts', {
+        REDIS_URL: TEST_REDIS_URL,
+        KEY_PREFIX: prefix,
+        CRM_DATABASE_URL: database.url,
+        CONNECTIONS_FILE: connectionsFile,
+        ERP_E085_URL: sourceUrl(),
+        LOG_LEVEL: 'info',
+      }),
+    );
+    await workers.at(-1)?.waitForLog('worker started');
+
+    // The scheduler's job (as the GET's schedule fires it): admitted on its own row, it pulls.
+    const scheduled = await producer.enqueue('get', 'integration.run', { tenant, integracaoId, parametros: {}, trigger: 'schedule' });
+    const pulled = await settled(String(scheduled.id));
+    expect([pulled.state, pulled.job.failedReason ?? null]).toEqual(['completed', null]);
+    expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
+
+    // A change event on contas runs the SET with its prerequisite, the GET: the GET step completes, the SET step fails in
+    // its worker naming the SET and lint's finding (the event is acknowledged; the run API refuses the flow at once).
+    const change = await app.inject({
+      method: 'POST',
+      url: '/v1/events/crm-change',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { tabela: 'contas', parametros: {} },
+    });
+    expect(change.statusCode).toBe(202);
+    expect(change.json()).toMatchObject({ jobs: [{ integracaoId: set, jobId: expect.any(String) }], refused: [] });
+    const rootId = change.json().jobs[0].jobId as string;
+    const prerequisite = (await producer.getJob('set', rootId))?.data.flow.prerequisite;
+    expect(prerequisite).toMatchObject({ queue: 'get', integracaoId });
+    expect((await settled(prerequisite.jobId)).state).toBe('completed');
+    const failed = await settledJob(producer, { jobId: rootId, queue: 'set' }, 60_000, 100);
+    expect(failed.state).toBe('failed');
+    expect(failed.job.failedReason).toMatch(new RegExp(`^integracao #${set} \\(SET-CONTAS-ERP\\): .*maiusculass`));
+    expect(await recordedFailureCode(database.db, rootId)).toBe('SET_CONFIG');
+    const run = await app.inject({
+      method: 'POST',
+      url: `/v1/integrations/${integracaoId}/run`,
+      headers: { authorization: `Bearer ${key}` },
+      payload: { parametros: {} },
+    });
+    expect([run.statusCode, run.json().error?.code]).toEqual([422, 'SET_CONFIG']);
+  }, 240_000);
 });

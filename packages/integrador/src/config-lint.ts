@@ -1,3 +1,4 @@
+import { shownUrl } from '@integrador/connections';
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { isReceptorTable } from '@integrador/transports';
 import {
@@ -324,8 +325,11 @@ function lintConnectionKind(
       'pt-BR': `a integração GET ${integracao.nome} usa a conexão "${nome}", que é do tipo ${kind} ${where['pt-BR']}: um GET executa o sql_consulta num banco de dados, por isso cada execução é recusada; esperado uma conexão do tipo database`,
       en: `GET integration ${integracao.nome} uses connection "${nome}", which is a ${kind} connection ${where.en}: a GET runs sql_consulta on a database, so every run is refused; expected a database connection`,
     });
-  const link = integracao.link ?? '';
-  if ((tipo === 'SET' || tipo === 'INFO') && kind === 'database' && !isReceptorTable(link))
+  const raw = integracao.link ?? '';
+  // Quoted as every address is shown (a query's values ***): an API link may carry a token, and this text reaches
+  // 422 SET_CONFIG answers and job failure records.
+  const link = shownUrl(raw);
+  if ((tipo === 'SET' || tipo === 'INFO') && kind === 'database' && !isReceptorTable(raw))
     context.report({ ...place, column: 'link' }, 'DATABASE_RECEPTOR_LINK', {
       'pt-BR': `a integração ${tipo} ${integracao.nome} usa a conexão "${nome}", que é do tipo database ${where['pt-BR']}: ela grava na tabela que o link nomeia, e o link "${link}" não é um nome de tabela (um endereço de web service ou de API não serve aqui), por isso cada envio é recusado; esperado o nome da tabela no link, ou uma conexão webservice/api`,
       en: `${tipo} integration ${integracao.nome} uses connection "${nome}", which is a database connection ${where.en}: it inserts into the table its link names, and link "${link}" is no table name (a web service's or an API's address does not fit here), so every push is refused; expected the table's name in link, or a webservice/api connection`,
@@ -614,7 +618,7 @@ function lintRule(report: Report, place: (column: string) => Place, regra: Regra
   const problem = ruleProblem(regra);
   if (!problem) return;
   const column = RULE_PROBLEM_COLUMNS[problem.code];
-  // An unknown tipo is worded whole in each language; the other problems quote the engine's (English) detail.
+  // An unknown tipo is worded whole in each language; the other problems quote the engine's text in the same language.
   if (problem.code === 'UNKNOWN_RULE') {
     report(place(column), 'INVALID_RULE', {
       'pt-BR': `tipo "${regra.tipo}" de regra desconhecido; esperado um de: ${knownRuleTypes()}`,
@@ -623,8 +627,8 @@ function lintRule(report: Report, place: (column: string) => Place, regra: Regra
     return;
   }
   report(place(column), 'INVALID_RULE', {
-    'pt-BR': `a regra não roda como está (${column}); o motor de regras diz: ${problem.message}`,
-    en: `the regra cannot run as it is (${column}): ${problem.message}`,
+    'pt-BR': `a regra não roda como está (${column}): ${problem.text['pt-BR']}`,
+    en: `the regra cannot run as it is (${column}): ${problem.text.en}`,
   });
 }
 

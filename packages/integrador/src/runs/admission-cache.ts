@@ -23,8 +23,8 @@ export type CachedAdmit = (request: AdmissionRequest & { fresh?: boolean }) => P
 /**
  * Workers admit every job they take (admitRun); at hundreds of pushes a second the rows it reads (the integracao, its
  * conexao, the empresa's dependency plan) are the same for every job of an integration. This keeps them for
- * `ttlMs` per (empresa, filial, integracao, purpose) — the tenant is part of the key, and the per-job half
- * (parametros_obrigatorios, the run's tenant binding) runs for every job. Refusals and failed reads are not kept;
+ * `ttlMs` per (empresa, filial, integracao, purpose, configurationScope) — the tenant is part of the key, and the
+ * per-job half (parametros_obrigatorios, the run's tenant binding) runs for every job. Refusals and failed reads are not kept;
  * `fresh: true` (a retried attempt) reads the database and refreshes the entry.
  */
 export function cachedAdmission(db: Kysely<Database>, options: AdmissionCacheOptions = {}): CachedAdmit {
@@ -35,11 +35,12 @@ export function cachedAdmission(db: Kysely<Database>, options: AdmissionCacheOpt
   return async (request) => {
     const purpose = request.purpose ?? 'run';
     const { tenant } = request;
-    const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${request.integracaoId}:${purpose}`;
+    const scope = request.configurationScope ?? 'plan';
+    const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${request.integracaoId}:${purpose}:${scope}`;
     const entry = entries.get(key);
     let loaded = entry && !request.fresh && now() - entry.at < ttlMs ? entry.loaded : undefined;
     if (!loaded) {
-      loaded = loadAdmission(db, tenant, request.integracaoId, purpose);
+      loaded = loadAdmission(db, tenant, request.integracaoId, purpose, undefined, false, scope);
       const fresh = { at: now(), loaded };
       entries.delete(key);
       if (ttlMs > 0) entries.set(key, fresh);

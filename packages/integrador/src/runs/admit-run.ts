@@ -43,7 +43,17 @@ export interface AdmissionRequest {
    * interactive callers (the run API, the dashboard, the CLI) leave it unset and answer the refusal (422).
    */
   deferConfiguration?: boolean;
+  /**
+   * Whose configuration the GET_CONFIG / SET_CONFIG checks read: 'plan' (the default) every step of the run's plan, for
+   * the callers that refuse before anything is enqueued (the run API, the dashboard, the CLI); 'own' the requested row
+   * alone, for a worker's job (createJobAdmission): every step of a flow is admitted again by its own job, so a
+   * misconfigured step fails its own job, never a healthy prerequisite's or follower's.
+   */
+  configurationScope?: ConfigurationScope;
 }
+
+/** See AdmissionRequest.configurationScope. */
+export type ConfigurationScope = 'plan' | 'own';
 
 /** An admitted run: the row, the tenant its SQL is bound to, its queue and its dependency plan (run order). */
 export interface AdmittedRun {
@@ -272,6 +282,7 @@ export async function loadAdmission(
   purpose: RunPurpose = 'run',
   connections?: ConnectionsRegistry,
   deferConfiguration = false,
+  configurationScope: ConfigurationScope = 'plan',
 ): Promise<LoadedAdmission> {
   const integracao = await findIntegracao(db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) {
@@ -295,8 +306,9 @@ export async function loadAdmission(
       // A step on another empresa's connection is refused as such, for every caller, before its configuration is read.
       if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
       // The configuration checks come last: an event's run (deferConfiguration) passes only their refusals, not the above.
-      const planned = plan;
-      await unlessDeferred(deferConfiguration, () => assertConfigured(db, tenant.empresaId, integracao, planned, connections));
+      // A worker's job ('own') checks its own row only: its flow's other steps are checked by their own jobs.
+      const checked = configurationScope === 'own' ? [] : plan;
+      await unlessDeferred(deferConfiguration, () => assertConfigured(db, tenant.empresaId, integracao, checked, connections));
     } else {
       plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
       if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
@@ -357,6 +369,7 @@ export async function admitRun(db: Kysely<Database>, request: AdmissionRequest):
     request.purpose ?? 'run',
     request.connections,
     request.deferConfiguration,
+    request.configurationScope,
   );
   return completeAdmission(loaded, request);
 }
