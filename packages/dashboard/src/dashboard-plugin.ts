@@ -110,8 +110,10 @@ function badInput(
   const pattern = String(first.params.pattern ?? '');
   const expected = Array.isArray(allowed)
     ? t.expectedOneOf(allowed.filter((v) => v !== '').join(', '))
-    : pattern.includes('\\d{4}-')
-      ? t.expectedDate
+    : first.keyword === 'format' && first.params.format === 'date-time'
+      ? t.expectedZonedDateTime
+      : pattern.includes('\\d{4}-')
+        ? t.expectedDate
       : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
         ? t.expectedInteger
         : first.keyword === 'minimum' || first.keyword === 'maximum'
