@@ -295,18 +295,11 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
  * The failed jobs a filter's bulk retry acts on, within the viewer's tenants (at most BULK_LIMIT): the jobs the filter
  * lists that are falhou (the failures page's default), bloqueado when the filter shows the blocked ones (or all
  * states); for a filial viewer, its own filial's only (not the empresa-wide ones it reads but may not change); never
- * one the retry would refuse (refusedDeliveryJobs: a webhook delivery delivered since, or whose endpoint is disabled or
- * deleted). Its count is what the confirmation shows.
- */
-export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
-  return (await matchingFailedHeld(deps, viewer, filter)).refs;
-}
-
-/**
- * matchingFailed, and which of those very jobs failed holding back a SET record (SET_RECORD_HELD): retried, each sends
- * its held record again (an operator's retry, in bulk or not, releases the hold). Counted among the jobs retried, never
- * past them (the filter may find more than BULK_LIMIT). `refused`: the failed jobs the filter finds that the retry
- * would refuse ("fila/job_id" → why), left out of `refs`; the confirmation and the result say so.
+ * one the retry would refuse (`refused`, "fila/job_id" → why: refusedDeliveryJobs, a webhook delivery delivered since
+ * or whose endpoint is disabled or deleted), which the confirmation and the result name apart. Its count is what the
+ * confirmation shows. `held`: which of those very jobs failed holding back a SET record (SET_RECORD_HELD): retried,
+ * each sends its held record again (an operator's retry, in bulk or not, releases the hold); counted among the jobs
+ * retried, never past them (the filter may find more than BULK_LIMIT).
  */
 export async function matchingFailedHeld(
   deps: ActionDeps,
@@ -347,7 +340,7 @@ async function refusedDeliveryJobs(deps: ActionDeps, failed: JobFilter): Promise
 }
 
 /**
- * How many jobs matchingFailed would act on, counted (not fetched): the number, or `${BULK_LIMIT}+` past the limit,
+ * How many jobs matchingFailedHeld would act on, counted (not fetched): the number, or `${BULK_LIMIT}+` past the limit,
  * as the failures page's total reads; the ones the retry would refuse (refusedDeliveryJobs) are not counted.
  */
 export async function countMatchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<number | string> {
@@ -358,7 +351,7 @@ export async function countMatchingFailed(deps: ActionDeps, viewer: Viewer, filt
   return count > BULK_LIMIT ? `${BULK_LIMIT}+` : count;
 }
 
-/** matchingFailed's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
+/** matchingFailedHeld's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
 function failedFilter(viewer: Viewer, filter: Omit<JobFilter, 'scope'>): JobFilter | null {
   const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
   return estados.length ? { ...filter, scope: viewer.scope, filialId: viewer.filialId, changeable: true, estados } : null;
@@ -378,7 +371,7 @@ export class BulkCountChangedError extends Error {
 }
 
 /**
- * Retries every failed job matching a filter (matchingFailed). With `expected` (the count the operator confirmed),
+ * Retries every failed job matching a filter (matchingFailedHeld). With `expected` (the count the operator confirmed),
  * a filter that now finds another count retries nothing (BulkCountChangedError), so it never acts on more than was
  * shown. Always answers its counts, even when one job matched; the jobs the retry refuses are counted skipped.
  */
@@ -469,7 +462,7 @@ export const GROUP_SELECTION_LIMIT = 1000;
 
 /**
  * The failed jobs of the selected groups of repeated failures, within the page's filter and the viewer's tenants (as
- * matchingFailed finds them: only the ones the viewer may change), each once, at most GROUP_SELECTION_LIMIT; `capped`
+ * matchingFailedHeld finds them: only the ones the viewer may change), each once, at most GROUP_SELECTION_LIMIT; `capped`
  * when the groups held more. A group outside the page's filter (another empresa or integração) names nothing.
  */
 export async function groupMembers(

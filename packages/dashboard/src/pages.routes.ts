@@ -103,7 +103,10 @@ function actionFlash(viewer: Viewer, query: Query): string | { text: string; err
 
 /** A retry's report in the query of the page it comes back to: how many were done, skipped (by why) and not found. */
 function retryReport(result: ActionResult): Record<string, string> {
-  const skipped = Object.entries(result.skippedReasons).filter(([, n]) => n > 0);
+  const skipped = SKIP_REASONS.flatMap((reason) => {
+    const n = result.skippedReasons[reason] ?? 0;
+    return n > 0 ? [[reason, n] as const] : [];
+  });
   return {
     feito: String(result.done),
     acao: 'retry',
