@@ -218,14 +218,10 @@ export async function requireChangeableEndpoint(db: Db, caller: FilialCaller, id
  * delivery); then 403 FILIAL_SCOPE for a caller bound to a filial.
  */
 async function requireLiveEndpoint(db: Db, caller: FilialCaller, id: number): Promise<WebhookEndpoint> {
-  const endpoint = await findWebhookEndpoint(db, caller.empresaId, id);
-  if (endpoint) {
-    assertChangesEndpoints(caller, `webhook #${id}`);
-    return endpoint;
-  }
-  if (!(await hasEntregasOfEndpoint(db, caller.empresaId, id))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+  const { endpoint } = await endpointOfDeliveries(db, caller.empresaId, id);
   assertChangesEndpoints(caller, `webhook #${id}`);
-  throw new WebhookError('WEBHOOK_DELETED', 409, { id: String(id) });
+  if (!endpoint) throw new WebhookError('WEBHOOK_DELETED', 409, { id: String(id) });
+  return endpoint;
 }
 
 /**
