@@ -83,7 +83,12 @@ describe('dashboard and API: webhook trial leftovers', () => {
     // The failures page's button: 4 failed rows, 1 the retry would act on (before: 4, and "retry 4" retried 1).
     const list = await get(cookie, '/dashboard/falhas?fila=webhook&q=wh-left-');
     expect(list).toMatch(/id="reprocessar-todos"[^>]*>Reprocessar todos os que falharam neste filtro \(1\)</);
-    const asked = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_fila: 'webhook', filtro_q: 'wh-left-' });
+    const asked = await post(cookie, '/dashboard/acoes/reprocessar', {
+      _csrf: csrf,
+      modo: 'filtro',
+      filtro_fila: 'webhook',
+      filtro_q: 'wh-left-',
+    });
     expect(asked.statusCode).toBe(200);
     expect(asked.body).toContain('Reprocessar 1 job que falhou neste filtro?');
     expect(asked.body).toContain('<input type="hidden" name="esperado" value="1">');
@@ -95,7 +100,9 @@ describe('dashboard and API: webhook trial leftovers', () => {
 
     // Tenant B's operator finds none of A's jobs with the same filter.
     const b = await h.login('opb');
-    expect(await get(b.cookie, '/dashboard/falhas?fila=webhook&q=wh-left-')).toMatch(/id="reprocessar-todos"[^>]*disabled[^>]*>[^<]*\(0\)</);
+    expect(await get(b.cookie, '/dashboard/falhas?fila=webhook&q=wh-left-')).toMatch(
+      /id="reprocessar-todos"[^>]*disabled[^>]*>[^<]*\(0\)</,
+    );
     const crafted = await post(b.cookie, '/dashboard/acoes/reprocessar', {
       _csrf: b.csrf,
       modo: 'filtro',
@@ -118,7 +125,9 @@ describe('dashboard and API: webhook trial leftovers', () => {
     });
     expect(confirmed.statusCode).toBe(302);
     const location = confirmed.headers.location as string;
-    expect(location).toContain('feito=1&acao=retry&ignorados=webhook-delivered%3A1%2Cwebhook-endpoint-disabled%3A1%2Cwebhook-endpoint-deleted%3A1');
+    expect(location).toContain(
+      'feito=1&acao=retry&ignorados=webhook-delivered%3A1%2Cwebhook-endpoint-disabled%3A1%2Cwebhook-endpoint-deleted%3A1',
+    );
     expect(flashOf(await get(cookie, location))).toBe(
       'Ação registrada: 1 job reprocessado; 3 não reprocessados: 1 já entregue depois (por um reenvio ou uma recuperação): nada a enviar de novo; 1 com o endpoint do webhook desativado (reative-o e use "Recuperar falhas desde" na página Webhooks); 1 com o endpoint do webhook excluído (nada seria enviado).',
     );
@@ -193,7 +202,9 @@ describe('dashboard and API: webhook trial leftovers', () => {
       entrega: String(deletedDelivery),
     });
     expect(form.headers.location).toBe(`/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DELETED&recusadoEndpoint=${deleted}`);
-    expect(flashOf(await get(cookie, form.headers.location as string))).toContain(`o webhook #${deleted} foi excluído: nada é enviado a ele`);
+    expect(flashOf(await get(cookie, form.headers.location as string))).toContain(
+      `o webhook #${deleted} foi excluído: nada é enviado a ele`,
+    );
     const json = await h.app.inject({
       method: 'POST',
       url: `/dashboard/api/webhooks/${deleted}/deliveries/${deletedDelivery}/resend`,
@@ -228,10 +239,18 @@ describe('dashboard and API: webhook trial leftovers', () => {
     expect([attempts.statusCode, attempts.json().items.length]).toEqual([200, 1]);
     const dashboardApi = await h.app.inject({ url: `/dashboard/api/webhooks?empresa=${h.empresaA}`, headers: asKey(h.keyA) });
     const shown = dashboardApi.json().items.find((e: { id: number }) => e.id === deleted);
-    expect(shown).toMatchObject({ id: deleted, nome: null, url: null, excluido: true, deliveries: [expect.objectContaining({ id: deletedDelivery })] });
+    expect(shown).toMatchObject({
+      id: deleted,
+      nome: null,
+      url: null,
+      excluido: true,
+      deliveries: [expect.objectContaining({ id: deletedDelivery })],
+    });
     const { cookie } = await h.login('opa');
     const page = await get(cookie, `/dashboard/webhooks?empresa=${h.empresaA}`);
-    expect(page).toContain(`<section data-endpoint="${deleted}" data-excluido="1"><h2 class="excluido">Endpoint excluído (#${deleted})</h2>`);
+    expect(page).toContain(
+      `<section data-endpoint="${deleted}" data-excluido="1"><h2 class="excluido">Endpoint excluído (#${deleted})</h2>`,
+    );
     expect(page).toContain(`<tr data-entrega="${deletedDelivery}">`);
     // No resend button for it (nothing would be sent).
     const section = page.slice(page.indexOf(`data-endpoint="${deleted}"`));
@@ -240,17 +259,26 @@ describe('dashboard and API: webhook trial leftovers', () => {
     // Tenant B's key and operator: not found.
     const b = asKey(h.keyB);
     expect((await h.app.inject({ url: `/v1/webhooks/${deleted}/deliveries`, headers: b })).statusCode).toBe(404);
-    expect((await h.app.inject({ url: `/v1/webhooks/${deleted}/deliveries/${deletedDelivery}/attempts`, headers: b })).statusCode).toBe(404);
-    expect((await h.app.inject({ url: `/dashboard/api/webhooks/${deleted}/deliveries/${deletedDelivery}/attempts`, headers: b })).statusCode).toBe(
+    expect((await h.app.inject({ url: `/v1/webhooks/${deleted}/deliveries/${deletedDelivery}/attempts`, headers: b })).statusCode).toBe(
       404,
     );
+    expect(
+      (await h.app.inject({ url: `/dashboard/api/webhooks/${deleted}/deliveries/${deletedDelivery}/attempts`, headers: b })).statusCode,
+    ).toBe(404);
     const opb = await h.login('opb');
-    expect((await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } })).statusCode).toBe(404);
+    expect((await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } })).statusCode).toBe(
+      404,
+    );
     expect(await get(opb.cookie, '/dashboard/webhooks')).not.toContain(`data-endpoint="${deleted}"`);
   });
 
   it('refuses an unreadable recover time naming an accepted form with an example (API, dashboard form and JSON)', async () => {
-    const v1 = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${active}/recover`, headers: asKey(h.keyA), payload: { since: 'ontem' } });
+    const v1 = await h.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${active}/recover`,
+      headers: asKey(h.keyA),
+      payload: { since: 'ontem' },
+    });
     expect([v1.statusCode, v1.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
     // Before: "deve corresponder ao formato "date-time"", no example.
     expect(v1.json().error.message).toContain('como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z');
@@ -281,7 +309,10 @@ describe('dashboard and API: webhook trial leftovers', () => {
     const { cookie, csrf } = await h.login('opa');
     const one = await post(cookie, '/dashboard/acoes/descartar', { _csrf: csrf, job: 'webhook/wh-left-delivered' });
     expect(one.body).toContain('Descartar 1 job? Ele não será mais reprocessado:');
-    const two = await post(cookie, '/dashboard/acoes/descartar', { _csrf: csrf, job: ['webhook/wh-left-delivered', 'webhook/wh-left-deleted'] });
+    const two = await post(cookie, '/dashboard/acoes/descartar', {
+      _csrf: csrf,
+      job: ['webhook/wh-left-delivered', 'webhook/wh-left-deleted'],
+    });
     expect(two.body).toContain('Descartar 2 jobs? Eles não serão mais reprocessados:');
     expect(two.body).not.toContain('job(s)');
   });

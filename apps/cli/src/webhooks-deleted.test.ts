@@ -95,7 +95,9 @@ describe('integrador webhooks: deleted endpoints, 401 and --since', () => {
     );
     expect(text.stdout).toContain(`#${entregaId}`);
     const json = JSON.parse((await deliveries(endpointId, empresaId, '--json')).stdout) as Array<Record<string, unknown>>;
-    expect(json).toEqual([expect.objectContaining({ id: entregaId, status: 'falhou', endpoint_excluido: true, motivo: 'SIGNATURE_REJECTED' })]);
+    expect(json).toEqual([
+      expect.objectContaining({ id: entregaId, status: 'falhou', endpoint_excluido: true, motivo: 'SIGNATURE_REJECTED' }),
+    ]);
     // Another empresa's id for it: not found, as before.
     const other = await createEmpresa(database.db, 'Outra');
     expect(await deliveries(endpointId, other)).toMatchObject({ code: 1, stderr: 'erro: webhook não encontrado\n' });
@@ -120,7 +122,11 @@ describe('integrador webhooks: deleted endpoints, 401 and --since', () => {
     const queue = new Queue('webhook', queueOptions(redis, prefix));
     const jobId = `whd-${entregaId}`;
     try {
-      await queue.add('webhook.deliver' as never, { tenant: { empresaId, filialId: null }, entregaId } as never, { jobId, attempts: 1 } as never);
+      await queue.add(
+        'webhook.deliver' as never,
+        { tenant: { empresaId, filialId: null }, entregaId } as never,
+        { jobId, attempts: 1 } as never,
+      );
       const worker = new Worker(
         'webhook',
         async () => {
@@ -152,11 +158,17 @@ describe('integrador webhooks: deleted endpoints, 401 and --since', () => {
     const text = await deliveries(endpointId, empresaId);
     expect(text.code).toBe(0);
     // Before: "O servidor recusou os dados com o status 401. Verifique o caminho da URL (404 = não existe)…".
-    expect(text.stdout).toContain('O servidor recusou os dados com o status 401 (não autorizado). O destino pode estar rejeitando a assinatura');
+    expect(text.stdout).toContain(
+      'O servidor recusou os dados com o status 401 (não autorizado). O destino pode estar rejeitando a assinatura',
+    );
     expect(text.stdout).toContain('confira se ele verifica com o segredo de assinatura atual deste webhook');
     const en = await deliveries(endpointId, empresaId, '--lang', 'en');
     expect(en.stdout).toContain('The receiver may be rejecting the signature (the webhook-signature header)');
-    const secret = await database.db.selectFrom('webhook_endpoints').select('segredo').where('id', '=', endpointId).executeTakeFirstOrThrow();
+    const secret = await database.db
+      .selectFrom('webhook_endpoints')
+      .select('segredo')
+      .where('id', '=', endpointId)
+      .executeTakeFirstOrThrow();
     expect(text.stdout).not.toContain(secret.segredo);
   });
 

@@ -137,14 +137,11 @@ export const ActionResultResponse = Type.Object({
   done: integer(),
   skipped: integer(),
   notFound: integer(),
-  skippedReasons: Type.Object(
-    Object.fromEntries(SKIP_REASONS.map((reason) => [reason, Type.Optional(integer())])),
-    {
-      additionalProperties: false,
-      description:
-        'how many were skipped, by why: webhook-delivered (delivered since), webhook-endpoint-disabled, webhook-endpoint-deleted, click-to-call, not-failed (retried or completed meanwhile); a bulk retry counts here the failed jobs of its filter it leaves out',
-    },
-  ),
+  skippedReasons: Type.Object(Object.fromEntries(SKIP_REASONS.map((reason) => [reason, Type.Optional(integer())])), {
+    additionalProperties: false,
+    description:
+      'how many were skipped, by why: webhook-delivered (delivered since), webhook-endpoint-disabled, webhook-endpoint-deleted, click-to-call, not-failed (retried or completed meanwhile); a bulk retry counts here the failed jobs of its filter it leaves out',
+  }),
 });
 
 export const EnqueuedResponse = Type.Object({ queue: string(), jobId: string() });
@@ -228,8 +225,8 @@ const Delivery = Type.Object(
     // Why a cancelada delivery was cancelled, as a code (ENDPOINT_DISABLED or ENDPOINT_DELETED); null otherwise.
     motivo: Nullable(
       Type.Union(
-        ['ENDPOINT_DISABLED', 'ENDPOINT_DELETED', 'HTTPS_REQUIRED', 'PAYLOAD_TOO_LARGE', 'ENDPOINT_GONE', 'SIGNATURE_REJECTED'].map((code) =>
-          Type.Literal(code),
+        ['ENDPOINT_DISABLED', 'ENDPOINT_DELETED', 'HTTPS_REQUIRED', 'PAYLOAD_TOO_LARGE', 'ENDPOINT_GONE', 'SIGNATURE_REJECTED'].map(
+          (code) => Type.Literal(code),
         ),
       ),
     ),
@@ -253,7 +250,8 @@ export const WebhooksResponse = Type.Object({
       url: Nullable(Type.String({ description: 'a token in its query masked; null for a deleted endpoint (excluido)' })),
       ativo: Type.Boolean(),
       excluido: Type.Boolean({
-        description: 'a deleted endpoint whose deliveries are kept until the retention purge (listed after the others; nothing is sent to it)',
+        description:
+          'a deleted endpoint whose deliveries are kept until the retention purge (listed after the others; nothing is sent to it)',
       }),
       desativado: Nullable(Type.String({ description: 'why the engine disabled it' })),
       nextCursor: Nullable(Type.Integer({ description: "this endpoint's older deliveries: ?endpoint=<id>&antes=<nextCursor>" })),

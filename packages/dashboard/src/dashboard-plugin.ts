@@ -114,11 +114,11 @@ function badInput(
       ? t.expectedZonedDateTime
       : pattern.includes('\\d{4}-')
         ? t.expectedDate
-      : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
-        ? t.expectedInteger
-        : first.keyword === 'minimum' || first.keyword === 'maximum'
-          ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
-          : t.expectedOther(first.message ?? first.keyword);
+        : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
+          ? t.expectedInteger
+          : first.keyword === 'minimum' || first.keyword === 'maximum'
+            ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
+            : t.expectedOther(first.message ?? first.keyword);
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
 }
 

@@ -216,7 +216,8 @@ const PT = {
     const total = skipped.reduce((sum, [, n]) => sum + n, 0);
     const why = skipped.map(([reason, n]) => skipReasonPt(reason, n)).join('; ');
     return `${total === 1 ? '1 job que falhou não entra na conta e não será reprocessado' : `${total} jobs que falharam não entram na conta e não serão reprocessados`}: ${why}.`;
-  },  doneDeliveries: (n: number) => `Ação registrada: ${plural(n, 'entrega de webhook', 'entregas de webhook')}.`,
+  },
+  doneDeliveries: (n: number) => `Ação registrada: ${plural(n, 'entrega de webhook', 'entregas de webhook')}.`,
   scheduleDone: (id: number, paused: boolean) => `Agendamento da integração #${id} ${paused ? 'pausado' : 'retomado'}.`,
   runQueued: (id: number, job: string) => `Execução da integração #${id} enfileirada: job ${job}.`,
   notFound: 'Não encontrado.',
@@ -279,9 +280,9 @@ const PT = {
           ? `O job ${job} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use "Recuperar falhas desde" na página Webhooks para reenviar as entregas.`
           : action === 'retry' && estado === WEBHOOK_ENDPOINT_DELETED_NO_RETRY
             ? `O job ${job} não foi reprocessado: o endpoint do webhook foi excluído e nada seria enviado. As entregas dele continuam na página Webhooks, em "Endpoints excluídos", até o fim da retenção; para enviar de novo a esse destino, cadastre-o como um novo webhook.`
-          : action === 'retry'
-            ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
-            : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
+            : action === 'retry'
+              ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
+              : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
   allStates: 'todos',
   timeZone: (zone: string) => `Datas no fuso ${zone}`,
@@ -628,7 +629,8 @@ const EN: Messages = {
     const total = skipped.reduce((sum, [, n]) => sum + n, 0);
     const why = skipped.map(([reason, n]) => skipReasonEn(reason, n)).join('; ');
     return `${plural(total, 'failed job is', 'failed jobs are')} left out of the count and will not be retried: ${why}.`;
-  },  doneDeliveries: (n: number) => `Action recorded: ${plural(n, 'webhook delivery', 'webhook deliveries')}.`,
+  },
+  doneDeliveries: (n: number) => `Action recorded: ${plural(n, 'webhook delivery', 'webhook deliveries')}.`,
   scheduleDone: (id: number, paused: boolean) => `Schedule of integracao #${id} ${paused ? 'paused' : 'resumed'}.`,
   runQueued: (id: number, job: string) => `Run of integracao #${id} queued: job ${job}.`,
   notFound: 'Not found.',
@@ -680,9 +682,9 @@ const EN: Messages = {
           ? `Job ${job} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then use "Recover failures since" on the Webhooks page to resend its deliveries.`
           : action === 'retry' && estado === WEBHOOK_ENDPOINT_DELETED_NO_RETRY
             ? `Job ${job} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay on the Webhooks page, under "Deleted endpoints", until the retention period ends; to send to that receiver again, register it as a new webhook.`
-          : action === 'retry'
-            ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
-            : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
+            : action === 'retry'
+              ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
+              : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
   allStates: 'all',
   timeZone: (zone) => `Times in ${zone}`,

@@ -97,7 +97,8 @@ function actionFlash(viewer: Viewer, query: Query): string | { text: string; err
   }
   if (query.vazio !== undefined) return { text: t.noneSelected, error: true };
   if (query.feito !== undefined && acao === 'discard') return t.discarded(Number(query.feito));
-  if (query.feito !== undefined && acao === 'retry') return t.retryOutcome(Number(query.feito), skipsOf(query.ignorados), Number(query.naoEncontrados ?? 0) || 0);
+  if (query.feito !== undefined && acao === 'retry')
+    return t.retryOutcome(Number(query.feito), skipsOf(query.ignorados), Number(query.naoEncontrados ?? 0) || 0);
   return query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
 }
 
@@ -441,7 +442,8 @@ ${items.map(
     async function selectedJobs(viewer: Viewer, body: Record<string, unknown>, filterQuery: Query) {
       const refs = formJobRefs(body.job);
       const groups = formGroups(body.grupo);
-      if (groups.length === 0) return { refs, capped: false, grouped: false, held: new Set<string>(), refused: new Map<string, SkipReason>() };
+      if (groups.length === 0)
+        return { refs, capped: false, grouped: false, held: new Set<string>(), refused: new Map<string, SkipReason>() };
       const visible = visibleFilterOf(viewer, filterQuery, 'body.filtro_');
       if (!visible) return undefined;
       const { scope: _s, ...filter } = visible;

@@ -9,9 +9,9 @@ import { listTentativas } from './deliveries.repository';
 import { findWebhookEndpoint } from './endpoints.repository';
 import { EndpointFlowControl } from './flow-control';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
+import { signatureV1 } from './signing';
 import { endpointWithDeliveries, testDeliveryDeps } from './test/deliveries';
 import { testWebhookEndpoint } from './test-endpoint';
-import { signatureV1 } from './signing';
 import { presentEntregas, rotateSecret } from './webhooks.service';
 
 /** The secret the consumer verifies with: the endpoint's first one (a rotation that revoked it leaves the consumer behind). */

@@ -39,9 +39,9 @@ export { samplePayload, type TestResult, testWebhookEndpoint } from './test-endp
 export {
   createEndpoint,
   deliveryAttempts,
-  endpointOfDeliveries,
   type EndpointPatchInput,
   type EndpointSettingsInput,
+  endpointOfDeliveries,
   heldByBreaker,
   patchEndpoint,
   presentEndpoint,

@@ -56,7 +56,9 @@ export function explain(
     case 'gone':
       return { code: 'RECEIVER_GONE', params: { status } };
     case 'http_4xx':
-      return isSignatureRejection(result.errorClass, status) ? { code: 'SIGNATURE_REJECTED', params: { status } } : { code: 'CLIENT_ERROR', params: { status } };
+      return isSignatureRejection(result.errorClass, status)
+        ? { code: 'SIGNATURE_REJECTED', params: { status } }
+        : { code: 'CLIENT_ERROR', params: { status } };
     case 'http_5xx':
     case 'overloaded':
       return { code: 'SERVER_ERROR', params: { status } };

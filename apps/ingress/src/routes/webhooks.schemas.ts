@@ -127,7 +127,8 @@ export const RotatedSecretResponse = Type.Object({
 export const WebhookTestResponse = Type.Object({
   ok: Type.Boolean(),
   code: Type.String({
-    description: 'OK, CONNECTION_REFUSED, DNS_FAILED, TLS_FAILED, TIMEOUT, REDIRECT, CLIENT_ERROR, SIGNATURE_REJECTED (401/403), SERVER_ERROR…',
+    description:
+      'OK, CONNECTION_REFUSED, DNS_FAILED, TLS_FAILED, TIMEOUT, REDIRECT, CLIENT_ERROR, SIGNATURE_REJECTED (401/403), SERVER_ERROR…',
   }),
   message: Type.String({ description: 'what happened and what to fix, in the request language' }),
   status: Nullable(Type.Integer({ description: "the receiver's HTTP status; null when it did not answer" })),
