@@ -342,8 +342,8 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   },
   WEBHOOK_RECEIVER_UNAUTHORIZED: {
     'pt-BR':
-      'a entrega do webhook foi abandonada: o receptor respondeu 401/403 (não autorizado); ele pode estar rejeitando a assinatura: confira se verifica com o segredo de assinatura atual do webhook (depois de uma rotação, o novo)',
-    en: "the webhook delivery was given up: the receiver answered 401/403 (unauthorized); it may be rejecting the signature: check that it verifies with the webhook's current signing secret (after a rotation, the new one)",
+      'a entrega do webhook foi abandonada: o receptor respondeu 401/403 (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook',
+    en: "the webhook delivery was given up: the receiver answered 401/403 (unauthorized) and may be rejecting the signature; check it uses the webhook's current secret",
   },
   WEBHOOK_RECEIVER_TIMEOUT: {
     'pt-BR': 'a entrega do webhook foi abandonada: o receptor não respondeu a tempo (WEBHOOK_TIMEOUT_MS)',
@@ -443,8 +443,8 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
   WEBHOOK_RECEIVER_UNAUTHORIZED: {
     'pt-BR':
-      'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu {status} (não autorizado); ele pode estar rejeitando a assinatura: confira se verifica com o segredo de assinatura atual do webhook (depois de uma rotação, o novo)',
-    en: "the webhook delivery was given up after {tentativas} attempt(s): the receiver answered {status} (unauthorized); it may be rejecting the signature: check that it verifies with the webhook's current signing secret (after a rotation, the new one)",
+      'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu {status} (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook',
+    en: "the webhook delivery was given up after {tentativas} attempt(s): the receiver answered {status} (unauthorized) and may be rejecting the signature; check it uses the webhook's current secret",
   },
   // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
   // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a

@@ -156,7 +156,7 @@ describe('what a failed webhook delivery tells its reader', () => {
       }
       // The failures page's reason (the job's code and values) and the test button say it too.
       expect(jobFailureText('pt-BR', 'WEBHOOK_RECEIVER_UNAUTHORIZED', 'x', { status: 401, tentativas: 1 })).toBe(
-        'a entrega do webhook foi abandonada depois de 1 tentativa(s): o receptor respondeu 401 (não autorizado); ele pode estar rejeitando a assinatura: confira se verifica com o segredo de assinatura atual do webhook (depois de uma rotação, o novo): x',
+        'a entrega do webhook foi abandonada depois de 1 tentativa(s): o receptor respondeu 401 (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook: x',
       );
       const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
       if (!endpoint) throw new Error('endpoint missing');
