@@ -1,6 +1,6 @@
 import { isTenantPaused } from '@integrador/queue';
 import { findJobRecord, recordJobEvents } from '@integrador/store';
-import { suiteHarness } from './support/dashboard-harness';
+import { flashOf, suiteHarness, unescapeHtml } from './support/dashboard-harness';
 
 /**
  * The operator trial's F13 and F9: "Descartar" and "Pausar empresa" ask first (as the bulk retry does), say what they
@@ -9,11 +9,6 @@ import { suiteHarness } from './support/dashboard-harness';
 describe('dashboard: discard and tenant pause ask first and say what they did', () => {
   const h = suiteHarness();
 
-  const unescapeHtml = (text: string) => text.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&');
-  const flashOf = (body: string) => {
-    const text = /<div class="flash[^"]*" role="status">([^<]*)<\/div>/.exec(body)?.[1];
-    return text === undefined ? undefined : unescapeHtml(text);
-  };
   const post = (cookie: string, url: string, payload: Record<string, string | string[]>) =>
     h.app.inject({
       method: 'POST',

@@ -1,6 +1,6 @@
 import { recordJobEvent } from '@integrador/store';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, removeEndpoint } from '@integrador/webhooks';
-import { suiteHarness } from './support/dashboard-harness';
+import { flashOf, suiteHarness, unescapeHtml } from './support/dashboard-harness';
 
 /**
  * The webhook persona trial's leftovers on the dashboard and the API (real PostgreSQL and Redis): "retry all" counts,
@@ -11,11 +11,6 @@ import { suiteHarness } from './support/dashboard-harness';
 describe('dashboard and API: webhook trial leftovers', () => {
   const h = suiteHarness();
 
-  const unescapeHtml = (text: string) => text.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&');
-  const flashOf = (body: string) => {
-    const text = /<div class="flash[^"]*" role="status">([^<]*)<\/div>/.exec(body)?.[1];
-    return text === undefined ? undefined : unescapeHtml(text);
-  };
   const post = (cookie: string, url: string, payload: Record<string, string | string[]>) =>
     h.app.inject({
       method: 'POST',

@@ -1,9 +1,9 @@
-import { createRedis, queueOptions, waitUntilReady } from '@integrador/queue';
+import { createRedis, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { removeEndpoint } from '@integrador/webhooks';
-import { Queue, Worker } from 'bullmq';
+import { withFailedDeliveryJob } from '../test/failed-webhook-job';
 import { cliEnv, runCli } from '../test/run-cli';
 
 // The webhook persona trial's leftovers, from the CLI: a deleted endpoint's deliveries stay readable (#11) and a resend
@@ -118,24 +118,7 @@ describe('integrador webhooks: deleted endpoints, 401 and --since', () => {
 
   it('refuses a job retry of a given-up delivery whose endpoint was deleted, in one language', async () => {
     const { empresaId, entregaId } = await givenUp('RetryExcluido', true);
-    const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    const queue = new Queue('webhook', queueOptions(redis, prefix));
-    const jobId = `whd-${entregaId}`;
-    try {
-      await queue.add(
-        'webhook.deliver' as never,
-        { tenant: { empresaId, filialId: null }, entregaId } as never,
-        { jobId, attempts: 1 } as never,
-      );
-      const worker = new Worker(
-        'webhook',
-        async () => {
-          throw new Error('HTTP 401');
-        },
-        { connection: workerRedis, prefix },
-      );
-      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
-      await worker.close();
+    await withFailedDeliveryJob(redis, prefix, { empresaId, entregaId, error: 'HTTP 401' }, async (jobId, queue) => {
       const retry = (...extra: string[]) => runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresaId), ...extra], env);
       // Before, the job was retried and its run sent nothing (the endpoint is gone).
       expect(await retry()).toMatchObject({
@@ -146,11 +129,7 @@ describe('integrador webhooks: deleted endpoints, 401 and --since', () => {
         `error: job webhook/${jobId} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay readable with integrador webhooks deliveries <id> until the retention period ends; to send to that receiver again, register it as a new webhook\n`,
       );
       expect(await queue.getJobState(jobId)).toBe('failed');
-    } finally {
-      await queue.remove(jobId);
-      await queue.close();
-      workerRedis.disconnect();
-    }
+    });
   });
 
   it('words a 401 as a signature the receiver may reject, naming no secret', async () => {
