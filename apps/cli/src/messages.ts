@@ -158,6 +158,7 @@ export interface Messages {
   jobNotRetryable: (queue: string, jobId: string) => string;
   jobAlreadyDelivered: (queue: string, jobId: string) => string;
   jobEndpointDisabled: (queue: string, jobId: string) => string;
+  jobEndpointDeleted: (queue: string, jobId: string) => string;
   jobNotFound: (queue: string, jobId: string, empresaId: number) => string;
   invalidQueue: (queue: string) => string;
   consultaHeader: string;
@@ -361,6 +362,8 @@ const ptBR: Messages = {
     `o job ${queue}/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo`,
   jobEndpointDisabled: (queue, jobId) =>
     `o job ${queue}/${jobId} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/<id> com {"ativo": true}) e depois rode integrador webhooks recover <id> para reenviar as entregas`,
+  jobEndpointDeleted: (queue, jobId) =>
+    `o job ${queue}/${jobId} não foi reprocessado: o endpoint do webhook foi excluído e nada seria enviado. As entregas dele continuam em integrador webhooks deliveries <id> até o fim da retenção; para enviar de novo a esse destino, cadastre-o como um novo webhook`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -560,6 +563,8 @@ const en: Messages = {
     `job ${queue}/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again`,
   jobEndpointDisabled: (queue, jobId) =>
     `job ${queue}/${jobId} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/<id> with {"ativo": true}), then run integrador webhooks recover <id> to resend its deliveries`,
+  jobEndpointDeleted: (queue, jobId) =>
+    `job ${queue}/${jobId} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay readable with integrador webhooks deliveries <id> until the retention period ends; to send to that receiver again, register it as a new webhook`,
   jobNotFound: (queue, jobId, empresaId) => `job ${queue}/${jobId} does not exist for empresa ${empresaId}`,
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',

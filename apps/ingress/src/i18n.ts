@@ -111,6 +111,11 @@ const MESSAGES = {
       'o job {queue}/{id} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use POST /v1/webhooks/:id/recover para reenviar as entregas',
     en: 'job {queue}/{id} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then POST /v1/webhooks/:id/recover to resend its deliveries',
   },
+  WEBHOOK_ENDPOINT_DELETED: {
+    'pt-BR':
+      'o job {queue}/{id} não foi reprocessado: o endpoint do webhook foi excluído e nada seria enviado. As entregas dele continuam em GET /v1/webhooks/:id/deliveries até o fim da retenção; para enviar de novo a esse destino, cadastre-o como um novo webhook',
+    en: 'job {queue}/{id} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay readable at GET /v1/webhooks/:id/deliveries until the retention period ends; to send to that receiver again, register it as a new webhook',
+  },
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',

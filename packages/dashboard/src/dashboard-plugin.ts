@@ -110,13 +110,15 @@ function badInput(
   const pattern = String(first.params.pattern ?? '');
   const expected = Array.isArray(allowed)
     ? t.expectedOneOf(allowed.filter((v) => v !== '').join(', '))
-    : pattern.includes('\\d{4}-')
-      ? t.expectedDate
-      : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
-        ? t.expectedInteger
-        : first.keyword === 'minimum' || first.keyword === 'maximum'
-          ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
-          : t.expectedOther(first.message ?? first.keyword);
+    : first.keyword === 'format' && first.params.format === 'date-time'
+      ? t.expectedZonedDateTime
+      : pattern.includes('\\d{4}-')
+        ? t.expectedDate
+        : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
+          ? t.expectedInteger
+          : first.keyword === 'minimum' || first.keyword === 'maximum'
+            ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
+            : t.expectedOther(first.message ?? first.keyword);
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
 }
 

@@ -340,6 +340,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a entrega do webhook foi abandonada: o receptor respondeu com um status HTTP de erro',
     en: 'the webhook delivery was given up: the receiver answered with an HTTP error status',
   },
+  WEBHOOK_RECEIVER_UNAUTHORIZED: {
+    'pt-BR':
+      'a entrega do webhook foi abandonada: o receptor respondeu 401/403 (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook',
+    en: "the webhook delivery was given up: the receiver answered 401/403 (unauthorized) and may be rejecting the signature; check it uses the webhook's current secret",
+  },
   WEBHOOK_RECEIVER_TIMEOUT: {
     'pt-BR': 'a entrega do webhook foi abandonada: o receptor não respondeu a tempo (WEBHOOK_TIMEOUT_MS)',
     en: 'the webhook delivery was given up: the receiver did not answer in time (WEBHOOK_TIMEOUT_MS)',
@@ -435,6 +440,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   WEBHOOK_RECEIVER_HTTP_ERROR: {
     'pt-BR': 'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu com o status HTTP {status}',
     en: 'the webhook delivery was given up after {tentativas} attempt(s): the receiver answered with HTTP status {status}',
+  },
+  WEBHOOK_RECEIVER_UNAUTHORIZED: {
+    'pt-BR':
+      'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu {status} (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook',
+    en: "the webhook delivery was given up after {tentativas} attempt(s): the receiver answered {status} (unauthorized) and may be rejecting the signature; check it uses the webhook's current secret",
   },
   // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
   // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a

@@ -477,14 +477,17 @@ function storedDate(value: unknown): Date {
   return new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 
-/** The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`). */
+/**
+ * The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`), with what tells a job a retry
+ * would refuse (its name and key parameters: a webhook delivery job's entregaId).
+ */
 export async function listJobKeys(
   db: Db,
   filter: JobFilter,
   limit: number,
-): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id' | 'erro_codigo'>>> {
+): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id' | 'erro_codigo' | 'nome_job' | 'parametros'>>> {
   return filtered(db, filter, await customersOf(db, filter))
-    .select(['id', 'fila', 'job_id', 'empresa_id', 'erro_codigo'])
+    .select(['id', 'fila', 'job_id', 'empresa_id', 'erro_codigo', 'nome_job', 'parametros'])
     .orderBy('id')
     .limit(limit)
     .execute();

@@ -41,7 +41,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { Deduplicated, ErrorResponse, PatternText, RowId, Text } from '../schemas';
+import { Deduplicated, ErrorResponse, PatternText, RowId, Text, ZonedDateTime } from '../schemas';
 import { type ListenerRefusal, ListenerRefusals } from './listener-refusals';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
@@ -352,21 +352,6 @@ function canonicalRamal(request: FastifyRequest, _reply: FastifyReply, done: (er
   }
   done();
 }
-
-/**
- * A date-time filter with its time zone (Z or an offset): without one the instant is ambiguous (the server's zone? the
- * tenant's?), so it is refused, saying so, rather than read in a zone the caller did not choose.
- */
-const ZonedDateTime = (description: string) =>
-  PatternText(
-    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:?\\d{2})$',
-    {
-      'pt-BR':
-        'data e hora ISO 8601 com fuso horário, como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
-      en: 'an ISO 8601 date-time with its time zone, such as 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
-    },
-    { format: 'date-time', description },
-  );
 
 /** What click-to-call's numero takes (digits and the signs a written number holds). */
 const NUMERO_TAKES = {

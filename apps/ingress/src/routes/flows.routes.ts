@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WEBHOOK_DELIVERED_NO_RETRY, WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
+import { WEBHOOK_DELIVERED_NO_RETRY, WEBHOOK_ENDPOINT_DELETED_NO_RETRY, WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
 import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import { assertChangeableBy, type CrmDatabase, changeableBy, type Tenant, withoutConnectionsFileDetail } from '@integrador/store';
 import { deliveryRetryRefusal } from '@integrador/webhooks';
@@ -99,6 +99,8 @@ export function flowsRoutes(producer: JobProducer, redis: Redis, database: CrmDa
           throw new HttpError(409, 'WEBHOOK_ALREADY_DELIVERED', { queue, id });
         if (!outcome.retried && outcome.notRetryable === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY)
           throw new HttpError(409, 'WEBHOOK_ENDPOINT_DISABLED', { queue, id });
+        if (!outcome.retried && outcome.notRetryable === WEBHOOK_ENDPOINT_DELETED_NO_RETRY)
+          throw new HttpError(409, 'WEBHOOK_ENDPOINT_DELETED', { queue, id });
         // A kind that takes no operator retry (a click-to-call: a new click is the one useful action).
         if (!outcome.retried && outcome.notRetryable) throw new HttpError(409, 'JOB_NOT_RETRYABLE', { queue, id });
         if (!outcome.retried) {

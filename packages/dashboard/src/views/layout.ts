@@ -57,6 +57,8 @@ ${options.body}
  */
 export const ACTION_REPORT_KEYS: readonly string[] = [
   'feito',
+  'ignorados',
+  'naoEncontrados',
   'vazio',
   'acao',
   'recusado',
