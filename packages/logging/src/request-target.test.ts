@@ -77,7 +77,7 @@ describe('shownRequestTarget: one query rule with the CLI and the webhooks', () 
       '/x?cpf=***8909&telefone=201&contaId=123456789&pedido=987654321098765',
     );
     // Under any name (a search box's ?q=): 10 to 14 digits, bare or with a phone's or a document's punctuation.
-    for (const [target, shown] of [
+    for (const [target, shown] of <[string, string][]>[
       ['/dashboard/falhas?q=123.456.789-09', '/dashboard/falhas?q=***8909'],
       ['/dashboard/falhas?q=11222333000181&page=2', '/dashboard/falhas?q=***0181&page=2'],
       ['/dashboard/api/jobs?q=11987654321', '/dashboard/api/jobs?q=***4321'],

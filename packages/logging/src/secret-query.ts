@@ -23,7 +23,7 @@ const PERSONAL_NAME = /telefone|fone|celular|phone|n[uú]mero|cpf|cnpj|cgc|docum
  * a phone's or a document's punctuation (`123.456.789-09`, `11.222.333/0001-81`, `(11) 98765-4321`, `+55 11 …`). A
  * 10-digit timestamp reads so too: a landline with DDD 17 is written alike, and the log keeps its last digits.
  */
-const PERSONAL_VALUE = /^\+?[\d\s().\/-]+$/;
+const PERSONAL_VALUE = /^\+?[\d\s()./-]+$/;
 const PERSONAL_VALUE_DIGITS = { min: 10, max: 14 };
 /** How many of a personal value's digits a request log keeps: the last ones, enough to tell two numbers apart. */
 const PERSONAL_DIGITS_KEPT = 4;
