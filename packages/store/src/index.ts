@@ -141,7 +141,6 @@ export {
   recordJobEvents,
   recordParameters,
   searchJobRecords,
-  searchText,
   type TenantScope,
 } from './registro-jobs.repository';
 export {
