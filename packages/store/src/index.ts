@@ -141,6 +141,7 @@ export {
   recordJobEvents,
   recordParameters,
   searchJobRecords,
+  searchText,
   type TenantScope,
 } from './registro-jobs.repository';
 export {
