@@ -289,7 +289,8 @@ const filteredCalls = (query: Query) => ['desde', 'ate', 'telefone', 'ramal', 'a
  * The calls page's body: one tenant's calls (`requested`, or the one tenant the viewer sees), or, when none is asked
  * for, those of every tenant the viewer sees, newest first, each naming its tenant (an admin's read without a list of
  * tenants; an operator's within theirs), with a tenant filter offering both. An empty list says why: no tenant visible,
- * no call logged in the tenant(s), none matching the filters, or an admin's number search needing an empresa.
+ * no call logged in the tenant(s), none matching the filters (or none among the rows read so far, with the link that
+ * reads on), or an admin's number search needing an empresa.
  * `refused`: a filter value it cannot read.
  */
 async function callsPage(
@@ -322,13 +323,17 @@ async function callsPage(
     : null;
   const one = empresas.find((e) => e.id === empresaId);
   const name = one ? `${one.nome} (#${one.id})` : undefined;
-  const empty = filteredCalls(query)
-    ? name
-      ? t.noCallsMatchingIn(name)
-      : t.noCallsMatchingAnywhere(empresas.length)
-    : name
-      ? t.noCallsIn(name)
-      : t.noCallsAnywhere(empresas.length);
+  // A page that stopped at its reading bound (a number filter whose rows are other numbers) found none so far, not
+  // none at all: its "Older" link goes on reading.
+  const empty = next
+    ? t.noCallsMatchingYet
+    : filteredCalls(query)
+      ? name
+        ? t.noCallsMatchingIn(name)
+        : t.noCallsMatchingAnywhere(empresas.length)
+      : name
+        ? t.noCallsIn(name)
+        : t.noCallsAnywhere(empresas.length);
   const listed: CallsShown = { empty, ...(one ? {} : { empresas: new Map(empresas.map((e) => [e.id, e.nome] as const)) }) };
   return { body: callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, calls), listed) };
 }
@@ -493,13 +498,14 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           tags,
           summary:
             "A tenant's webhook endpoints with their latest deliveries (20 each; ?status=, ?endpoint=, ?antes=<nextCursor>) and attempts",
-          response: { 200: WebhooksResponse, ...readErrors },
+          response: { 200: WebhooksResponse, 400: ErrorBody, ...readErrors },
         },
       },
       async (request, reply) => {
         const viewer = viewerOf(request);
         const query = request.query as Query;
-        const empresaId = tenantOf(viewer, query.empresa);
+        // An empresa that is no id (`abc`) is a 400, as for the calls API and both pages; another's id the one 404.
+        const empresaId = tenantOf(viewer, queryEmpresa(query));
         if (empresaId === undefined) return notFound(reply, viewer);
         const filter = deliveryFilter(query);
         if ('refused' in filter) return sendError(reply, 400, 'VALIDATION_FAILED', deliveryRefusal(viewer, filter));
@@ -526,7 +532,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       async (request, reply) => {
         const viewer = viewerOf(request);
         const { id, entrega } = request.params as { id: number; entrega: number };
-        const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+        const empresaId = tenantOf(viewer, queryEmpresa(request.query as Query));
         if (empresaId === undefined) return notFound(reply, viewer);
         try {
           const items = await deliveryAttempts(deps.database.db, empresaId, id, entrega);

@@ -416,6 +416,8 @@ const PT = {
   noCallsMatchingIn: (empresa: string) => `Nenhuma ligação da empresa ${empresa} com esses filtros.`,
   noCallsMatchingAnywhere: (n: number) =>
     `Nenhuma ligação com esses filtros ${n === 1 ? 'na empresa' : `nas ${plural(n, 'empresa', 'empresas')}`} que você vê.`,
+  noCallsMatchingYet:
+    'Nenhuma ligação com esses filtros entre as lidas até agora: cada página lê um número limitado de ligações; continue em “Mais antigas” para ler as anteriores.',
   callsNumberNeedsEmpresa:
     'Para buscar um telefone, escolha uma empresa no filtro: sem empresa a busca leria as ligações de todas as empresas.',
   noSchedule: (id: number) =>
@@ -811,6 +813,8 @@ const EN: Messages = {
   noCallsMatchingIn: (empresa) => `No call of tenant ${empresa} matches these filters.`,
   noCallsMatchingAnywhere: (n) =>
     `No call matches these filters in ${n === 1 ? 'the tenant' : `the ${plural(n, 'tenant', 'tenants')}`} you see.`,
+  noCallsMatchingYet:
+    'No call matches these filters among those read so far: each page reads a bounded number of calls; continue with “Older” to read the earlier ones.',
   callsNumberNeedsEmpresa: "To search a number, choose a tenant in the filter: without one the search would read every tenant's calls.",
   noSchedule: (id) =>
     `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,

@@ -80,12 +80,14 @@ export function recordParameters(parametros: string | null): { key: Record<strin
 }
 
 /**
- * The lower-case text free-text search reads: name, id, key parameters (as stored: rowOf masks a secret-named one's
- * value, whatever its type), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
+ * The lower-case text free-text search reads: name, id, key parameters (as stored: a secret-named one's value masked,
+ * whatever its type — storedParameters, idempotent, so the parameters rowOf already masked and a bench's raw ones read
+ * alike), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
  * row), then cut to the column's size, so the cut never leaves a secret's prefix unmasked.
  */
 export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametros' | 'erro' | 'integracaoId'>): string {
-  const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const stored = storedParameters(event.parametros ?? null) ?? {};
+  const params = Object.entries(stored).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
   if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
   // Masking grows with the text (~20 µs for 1–2 KB; a SOAP fault's body may be far longer): only twice what is kept is
