@@ -58,6 +58,7 @@ export {
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';
+export { recordKeyText } from './record-key-text';
 export {
   CRON_SHAPE_TEXTS,
   type CronShapeProblem,

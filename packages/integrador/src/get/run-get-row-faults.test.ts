@@ -52,10 +52,15 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
       const permanent = failure as PermanentError;
       expect(permanent.code).toBe('GET_WRITE_FAILED');
       expect(permanent.message).toContain(`writing ${tabela} failed at the ERP row with key "${key}" (id_erp)`);
-      expect(permanent.params).toEqual({ chave: key, tabela });
-      expect(jobFailureText('pt-BR', permanent.code, permanent.message, permanent.params)).toMatch(
-        new RegExp(`^o CRM recusou a linha do ERP de chave "${key}" ao gravar ${tabela}; tentar de novo não muda nada`),
-      );
+      const rawDetail = (permanent.cause as Error).message;
+      expect(permanent.params).toEqual({ chave: key, tabela, rawDetail });
+      // One language per line: the reason, then only the database's own words, never the English sentence.
+      for (const locale of ['pt-BR', 'en'] as const) {
+        const text = jobFailureText(locale, permanent.code, permanent.message, permanent.params);
+        expect(text).toMatch(locale === 'pt-BR' ? `o CRM recusou a linha do ERP de chave "${key}" ao gravar ${tabela}` : `the CRM refused the ERP row with key "${key}" writing ${tabela}`);
+        expect(text.endsWith(`: ${rawDetail}`)).toBe(true);
+        expect(text).not.toContain(`writing ${tabela} failed`);
+      }
     });
 
     it('a statement error of sql_update/sql_insert itself names no row (it is no row’s fault)', async () => {
@@ -71,7 +76,8 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
         () => null,
         (err: unknown) => err as PermanentError,
       );
-      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: undefined });
+      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: { rawDetail: (failure?.cause as Error).message } });
+      expect(failure?.params).not.toHaveProperty('chave');
       expect(failure?.message).toMatch(/^writing sql_insert\/sql_update failed: /);
     });
 
