@@ -66,7 +66,6 @@ const PT = {
   expectedSearchText: (max: number) =>
     `um texto de até ${max} caracteres, sem caractere de controle (NUL, U+0001–U+001F exceto tabulação e quebras de linha, U+007F–U+009F)`,
   expectedDateTime: 'uma data e hora (AAAA-MM-DDThh:mm)',
-  expectedOther: (detail: string) => `um valor válido (${detail})`,
   overview: 'Visão geral',
   failures: 'Falhas',
   schedules: 'Agendamentos',
@@ -437,7 +436,6 @@ const EN: Messages = {
   expectedSearchText: (max) =>
     `a text of up to ${max} characters, without a control character (NUL, U+0001–U+001F other than tab and line breaks, U+007F–U+009F)`,
   expectedDateTime: 'a date and time (YYYY-MM-DDThh:mm)',
-  expectedOther: (detail) => `a valid value (${detail})`,
   overview: 'Overview',
   failures: 'Failures',
   schedules: 'Schedules',

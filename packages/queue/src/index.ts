@@ -62,6 +62,7 @@ export { recordKeyText } from './record-key-text';
 export {
   CRON_SHAPE_TEXTS,
   type CronShapeProblem,
+  cronParserProblem,
   cronShapeProblem,
   cronShapeText,
   getScheduler,
