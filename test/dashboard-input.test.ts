@@ -10,12 +10,17 @@ describe('dashboard input refusals', () => {
 
   const asKey = (key: string, lang = 'pt-BR') => ({ authorization: `Bearer ${key}`, 'accept-language': lang });
 
-  it('a body field the dashboard API does not take is refused in the /v1 API\'s words, one language per message (trial 4 #2)', async () => {
+  it("a body field the dashboard API does not take is refused in the /v1 API's words, one language per message (trial 4 #2)", async () => {
     for (const [lang, text] of [
       ['pt-BR', 'Campo "body.foo" não é permitido.'],
       ['en', 'Field "body.foo" is not allowed.'],
     ] as const) {
-      const res = await h.app.inject({ method: 'POST', url: '/dashboard/api/schedules/5/pause', headers: asKey(h.keyA, lang), payload: { foo: 1 } });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/schedules/5/pause',
+        headers: asKey(h.keyA, lang),
+        payload: { foo: 1 },
+      });
       expect([res.statusCode, res.json().error]).toEqual([400, { code: 'VALIDATION_FAILED', message: text }]);
     }
     // The same words as /v1's for the same fault (made a sentence, as the dashboard says the engine's refusals).

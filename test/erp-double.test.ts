@@ -192,15 +192,19 @@ describe('npm run erp-double -- --help (trial 4 #6)', () => {
   it.each([
     ['pt-BR', 'uso: npm run erp-double', 'campo obrigatório vazio'],
     ['en', 'usage: npm run erp-double', 'a required field empty'],
-  ])('in %s prints its options and what makes it refuse a record, and listens nowhere', async (lang, usage, refusal) => {
-    const { code, stdout } = await runDouble(['--help', '--port', String(await freePort())], lang);
-    expect(code).toBe(0);
-    expect(stdout).toContain(usage);
-    for (const option of ['--port N', '--state', '--help']) expect(stdout).toContain(option);
-    expect(stdout).toContain(refusal);
-    expect(stdout).toContain('apeCli');
-    expect(stdout).not.toMatch(/ouvindo em|listening on/);
-  }, 30_000);
+  ])(
+    'in %s prints its options and what makes it refuse a record, and listens nowhere',
+    async (lang, usage, refusal) => {
+      const { code, stdout } = await runDouble(['--help', '--port', String(await freePort())], lang);
+      expect(code).toBe(0);
+      expect(stdout).toContain(usage);
+      for (const option of ['--port N', '--state', '--help']) expect(stdout).toContain(option);
+      expect(stdout).toContain(refusal);
+      expect(stdout).toContain('apeCli');
+      expect(stdout).not.toMatch(/ouvindo em|listening on/);
+    },
+    30_000,
+  );
 
   it('is documented where the README presents the double, with its refusal triggers', () => {
     expect(README).toContain('npm run erp-double -- --help');

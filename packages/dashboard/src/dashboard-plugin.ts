@@ -117,7 +117,10 @@ function badInput(
           : undefined;
   // Any other refusal (a field not allowed, one missing, a wrong type) in the /v1 API's words, never ajv's English.
   if (expected === undefined)
-    return { code: 'VALIDATION_FAILED', message: sentence(validationMessage(error.validation as ValidationIssue[], locale, error.validationContext).message) };
+    return {
+      code: 'VALIDATION_FAILED',
+      message: sentence(validationMessage(error.validation as ValidationIssue[], locale, error.validationContext).message),
+    };
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
 }
 

@@ -58,7 +58,6 @@ export {
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';
-export { recordKeyText } from './record-key-text';
 export {
   CRON_SHAPE_TEXTS,
   type CronShapeProblem,
@@ -89,6 +88,7 @@ export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } 
 export { isPermanentError, PermanentJobFailure, toJobFailure } from './permanent-failure';
 export { pingProcessor } from './ping.processor';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
+export { recordKeyText } from './record-key-text';
 export {
   assertReady,
   assertRedisSafe,

@@ -98,7 +98,7 @@ describe('the job failure catalogue', () => {
     );
   });
 
-  it('keeps one language per line: after the reason only the cause\'s own words, never the English sentence (trial 4 #1)', () => {
+  it("keeps one language per line: after the reason only the cause's own words, never the English sentence (trial 4 #1)", () => {
     // A GET row the CRM refused: the database's own text (rawDetail), not "writing contas failed at…".
     const refused = { chave: '1006', tabela: 'contas', rawDetail: 'NOT NULL constraint failed: contas.nome' };
     const message = 'writing contas failed at the ERP row with key "1006" (id_erp): NOT NULL constraint failed: contas.nome';

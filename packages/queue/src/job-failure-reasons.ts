@@ -487,8 +487,7 @@ const MISSING_VARIABLE_WITHOUT_GUESS = defineCatalogue({
 /** A failure's values with the record keys it names (`registros`, `record`) as a reader reads them (`id 1`). */
 function withRecordKeys(values: Readonly<Record<string, string | number>>): Readonly<Record<string, string | number>> {
   const shown = { ...values };
-  for (const name of ['registros', 'record'])
-    if (typeof shown[name] === 'string') shown[name] = recordKeyText(shown[name] as string);
+  for (const name of ['registros', 'record']) if (typeof shown[name] === 'string') shown[name] = recordKeyText(shown[name] as string);
   return shown;
 }
 

@@ -105,7 +105,8 @@ function entryOf(line: string): { code: JobLogCode; params: Record<string, strin
 export function showJobLogLine(locale: Locale, line: string): ShownJobLogLine {
   const entry = entryOf(line);
   if (!entry) return { code: null, text: line };
-  const values = entry.params.recordKey === undefined ? entry.params : { ...entry.params, recordKey: recordKeyText(entry.params.recordKey) };
+  const values =
+    entry.params.recordKey === undefined ? entry.params : { ...entry.params, recordKey: recordKeyText(entry.params.recordKey) };
   const text = JOB_LOG_TEXTS.message(locale, entry.code, values);
   return entry.params.error ? { code: entry.code, text, detail: entry.params.error } : { code: entry.code, text };
 }

@@ -18,7 +18,7 @@ describe("a cron's refusal in the reader's language (trial 4 #3)", () => {
     ['61 * * * *', 'o valor 61 está fora do intervalo 0-59 do seu campo', "value 61 is outside its field's 0-59 range"],
     ['0 25 * * *', 'o valor 25 está fora do intervalo 0-23 do seu campo', "value 25 is outside its field's 0-23 range"],
     ['0 10-30 * * *', 'o valor 10-30 está fora do intervalo 0-23 do seu campo', "value 10-30 is outside its field's 0-23 range"],
-  ])('%s: the common problems worded in pt-BR, never the parser\'s English', (pattern, ptBR, en) => {
+  ])("%s: the common problems worded in pt-BR, never the parser's English", (pattern, ptBR, en) => {
     const error = refusal(pattern);
     expect(error.reason('pt-BR')).toBe(ptBR);
     expect(error.reason('en')).toContain(en);

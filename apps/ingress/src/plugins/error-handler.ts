@@ -1,5 +1,6 @@
 import { maxHeaderSize as nodeMaxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { validationMessage } from '@integrador/i18n';
 import { scrubText } from '@integrador/logging';
 import {
   EnqueueOutcomeUnknownError,
@@ -13,7 +14,6 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { domainHttpError } from '../error-status';
 import { HttpError } from '../http-error';
-import { validationMessage } from '@integrador/i18n';
 import { type Locale, localeOf, message } from '../i18n';
 import { PATTERN_TAKES, TEXT_PATTERN } from '../schemas';
 

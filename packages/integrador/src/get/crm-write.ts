@@ -3,7 +3,7 @@ import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { bindEngineValues, type RunTenant } from '../runs/tenant-scope';
 import { toRawSql } from '../template';
 import type { ColumnClass, CrmColumn, CrmTable } from './crm-table';
-import { asParameter, asText, assertFitsColumn } from './crm-values';
+import { asParameter, assertFitsColumn, asText } from './crm-values';
 import type { GetSettings } from './get-settings';
 import type { SyncRecord } from './row-mapping';
 

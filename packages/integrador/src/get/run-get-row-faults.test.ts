@@ -81,7 +81,7 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
         () => null,
         (err: unknown) => err as PermanentError,
       );
-      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: { rawDetail: (failure?.cause as Error).message } });
+      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: { rawDetail: (failure?.cause as Error | undefined)?.message } });
       expect(failure?.params).not.toHaveProperty('chave');
       expect(failure?.message).toMatch(/^writing sql_insert\/sql_update failed: /);
     });
