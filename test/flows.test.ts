@@ -325,9 +325,14 @@ describe('dependency flows with three worker-set processes', () => {
         jobId: failing?.jobId,
         integracaoId: 402,
         failedReason: 'cadastro S402 recusado pelo ERP',
+        // Worded as the jobs routes word it, in the request's language (trial 4 #8).
+        failedReasonText: worded,
         dependents: [{ queue: 'set', jobId: root?.jobId, integracaoId: 403 }],
       }),
     ]);
+    expect((await fleet.request('GET', '/v1/flows/blocked', undefined, { 'accept-language': 'en' })).json().items[0].failedReasonText).toBe(
+      'the receptor refused the request (check the user, the password and the data sent): cadastro S402 recusado pelo ERP',
+    );
     const metrics = (await fleet.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain(`integrador_flow_blocked_dependents{empresa_id="${fleet.empresaId}"} 1`);
     // Another tenant neither sees nor retries it.

@@ -1,7 +1,7 @@
 import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale, plural } from '@integrador/i18n';
 import { soapWrapperMessage } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
-import { JOB_FAILURE_REASONS, JOB_FAILURE_REASONS_WITH_VALUES, jobStateName } from '@integrador/queue';
+import { JOB_FAILURE_REASONS, JOB_FAILURE_REASONS_WITH_VALUES, jobStateName, recordKeyText } from '@integrador/queue';
 import type { MissingSoapWrapper } from '@integrador/transports';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
@@ -194,12 +194,6 @@ export interface Messages {
 /** A stored word (a step's id) in the reader's language; an unknown one as it is. */
 const word = (words: Record<string, string>, value: string) => words[value] ?? value;
 
-/** A prepared record's key as a reader reads it: `id1` (its row's id) → `id 1`; an index key (`0`) as it is. */
-const recordName = (key: string, idLabel: string) => {
-  const id = /^id(.+)$/.exec(key)?.[1];
-  return id === undefined ? key : `${idLabel} ${id}`;
-};
-
 const ptBR: Messages = {
   errorPrefix: 'erro',
   program:
@@ -337,9 +331,9 @@ const ptBR: Messages = {
     return `Job ${jobId}: ${jobStateName('pt-BR', state)}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
-  jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  registro ${recordKeyText(key)}: ${JSON.stringify(values)}`,
   jobRecordMissingKeys: (key, keys, held) =>
-    `  aviso: o ERP aceitou o registro ${recordName(key, 'id')}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno), usada pelo sql_update; o sql_update não foi executado e nada foi gravado no CRM (o registro está no ERP); ${held ? 'para não duplicá-lo, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver' : 'ele não está retido: uma próxima execução pode reenviá-lo; confira no ERP se ele já existe e corrija indice_valor_retorno / sql_update'}`,
+    `  aviso: o ERP aceitou o registro ${recordKeyText(key)}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno), usada pelo sql_update; o sql_update não foi executado e nada foi gravado no CRM (o registro está no ERP); ${held ? 'para não duplicá-lo, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver' : 'ele não está retido: uma próxima execução pode reenviá-lo; confira no ERP se ele já existe e corrija indice_valor_retorno / sql_update'}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -368,9 +362,9 @@ const ptBR: Messages = {
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
-  previewRecord: (key, index, total, url) => `Registro ${recordName(key, 'id')} (${index} de ${total}), para ${url}:`,
+  previewRecord: (key, index, total, url) => `Registro ${recordKeyText(key)} (${index} de ${total}), para ${url}:`,
   previewRecordBody: (key, index, total) =>
-    `Registro ${recordName(key, 'id')} (${index} de ${total}), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):`,
+    `Registro ${recordKeyText(key)} (${index} de ${total}), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):`,
   previewReceptorUnreachable: (url, connection) =>
     `nada responde no endereço do WSDL ${url} (conexão ${connection}): confira o baseUrl dessa conexão no CONNECTIONS_FILE ou inicie o serviço (na demo: npm run erp-double); a consulta e os campos acima não dependem dele`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
@@ -539,9 +533,9 @@ const en: Messages = {
     return `Job ${jobId}: ${state}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
-  jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  record ${recordKeyText(key)}: ${JSON.stringify(values)}`,
   jobRecordMissingKeys: (key, keys, held) =>
-    `  warning: the ERP accepted record ${recordName(key, 'id')}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno), which sql_update uses; sql_update did not run and nothing was written to the CRM (the record is in the ERP); ${held ? 'not to duplicate it, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it' : 'it is not held back: a later run may send it again; check the ERP for it and correct indice_valor_retorno / sql_update'}`,
+    `  warning: the ERP accepted record ${recordKeyText(key)}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno), which sql_update uses; sql_update did not run and nothing was written to the CRM (the record is in the ERP); ${held ? 'not to duplicate it, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it' : 'it is not held back: a later run may send it again; check the ERP for it and correct indice_valor_retorno / sql_update'}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
@@ -569,9 +563,9 @@ const en: Messages = {
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
-  previewRecord: (key, index, total, url) => `Record ${recordName(key, 'id')} (${index} of ${total}), to ${url}:`,
+  previewRecord: (key, index, total, url) => `Record ${recordKeyText(key)} (${index} of ${total}), to ${url}:`,
   previewRecordBody: (key, index, total) =>
-    `Record ${recordName(key, 'id')} (${index} of ${total}), the request's fields (the SOAP envelope needs the receptor's WSDL):`,
+    `Record ${recordKeyText(key)} (${index} of ${total}), the request's fields (the SOAP envelope needs the receptor's WSDL):`,
   previewReceptorUnreachable: (url, connection) =>
     `nothing answers at the WSDL address ${url} (connection ${connection}): check that connection's baseUrl in CONNECTIONS_FILE or start the service (for the demo: npm run erp-double); the consulta and fields above do not depend on it`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,

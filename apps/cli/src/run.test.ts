@@ -135,6 +135,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(settled).toMatchObject({
       queue: 'set',
       jobId: expect.any(String),
+      deduplicated: false,
       state: 'failed',
       failedReason: expect.stringContaining('apeCli'),
     });
@@ -284,8 +285,10 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
   it('without --wait prints the job id of an integration.run job triggered by the cli', async () => {
     const result = await run('-p', `contaId=${CONTA.id}`, '--json');
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    const { queue, jobId } = JSON.parse(result.stdout) as { queue: string; jobId: string };
+    const { queue, jobId, deduplicated } = JSON.parse(result.stdout) as { queue: string; jobId: string; deduplicated: boolean };
     expect(queue).toBe('set');
+    // Said as the ingress's 202 says it (trial 4 #8).
+    expect(deduplicated).toBe(false);
     const job = await producer.getJob('set', jobId);
     expect(job?.name).toBe('integration.run');
     expect(job?.data).toEqual({

@@ -1,4 +1,4 @@
-import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { defineCatalogue, type Locale, localeFromAcceptLanguage, VALIDATION_TEMPLATE } from '@integrador/i18n';
 import { RUN_REFUSAL_MESSAGES } from '@integrador/integrador';
 import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED, TENANT_RATE_LIMITED } from '@integrador/runtime';
@@ -185,7 +185,8 @@ const MESSAGES = {
     en: 'the kept answer of the first request with this Idempotency-Key can no longer be read (WEBHOOK_SECRET_KEY changed since, or another version of the hub kept it in another shape); the request was not run again. Check whether the first one took effect and, to repeat it, use a new Idempotency-Key: do not reuse this one',
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
-  VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
+  // The one wording of a refused field, the dashboard API's too (@integrador/i18n validationMessage).
+  VALIDATION: VALIDATION_TEMPLATE,
   // The template of CONTROL_CHARACTER for a text field (schemas.ts Text); the parametros' own names the parameter.
   CONTROL_CHARACTER_FIELD: {
     'pt-BR':

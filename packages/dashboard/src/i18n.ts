@@ -69,7 +69,6 @@ const PT = {
   expectedDateTime: 'uma data e hora AAAA-MM-DDThh:mm no fuso do painel, por exemplo 2026-12-01T09:00',
   expectedZonedDateTime:
     'uma data e hora ISO 8601 com fuso horário, por exemplo 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
-  expectedOther: (detail: string) => `um valor válido (${detail})`,
   overview: 'Visão geral',
   failures: 'Falhas',
   schedules: 'Agendamentos',
@@ -493,7 +492,6 @@ const EN: Messages = {
   expectedDateTime: "a date and time YYYY-MM-DDThh:mm in the dashboard's time zone, e.g. 2026-12-01T09:00",
   expectedZonedDateTime:
     'an ISO 8601 date-time with its time zone, e.g. 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
-  expectedOther: (detail) => `a valid value (${detail})`,
   overview: 'Overview',
   failures: 'Failures',
   schedules: 'Schedules',

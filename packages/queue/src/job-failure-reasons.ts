@@ -1,4 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
+import { recordKeyText } from './record-key-text';
 
 const OTHER_TENANT = {
   'pt-BR': 'a integração tentou ler ou gravar dados de outra empresa; nada foi gravado',
@@ -493,6 +494,13 @@ const MISSING_VARIABLE_WITHOUT_GUESS = defineCatalogue({
   },
 });
 
+/** A failure's values with the record keys it names (`registros`, `record`) as a reader reads them (`id 1`). */
+function withRecordKeys(values: Readonly<Record<string, string | number>>): Readonly<Record<string, string | number>> {
+  const shown = { ...values };
+  for (const name of ['registros', 'record']) if (typeof shown[name] === 'string') shown[name] = recordKeyText(shown[name] as string);
+  return shown;
+}
+
 /**
  * The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none);
  * with the failure's values (registro_jobs' `parametros.failure`) when its wording names one.
@@ -503,18 +511,29 @@ export function jobFailureLabel(
   values?: Readonly<Record<string, string | number>> | null,
 ): string | undefined {
   if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
+    const shown = withRecordKeys(values);
     // A missing variable with no near name has its own wording (no "did you mean").
     const text =
       code === 'MISSING_VARIABLE' && values.sugestao === undefined
-        ? MISSING_VARIABLE_WITHOUT_GUESS.message(locale, code, values)
-        : JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
+        ? MISSING_VARIABLE_WITHOUT_GUESS.message(locale, code, shown)
+        : JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, shown);
     if (!/\{\w+\}/.test(text)) return text;
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
 
-/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa; MISSING_VARIABLE the integration, column and variable). */
-const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS', 'MISSING_VARIABLE']);
+/**
+ * Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the
+ * empresa; MISSING_VARIABLE the integration, column and variable; a record held back, unresolved or orphaned names the
+ * records and the jobs).
+ */
+const WORDED_WHOLE: ReadonlySet<string> = new Set([
+  'NO_RECORDS',
+  'MISSING_VARIABLE',
+  'SET_RECORD_UNRESOLVED',
+  'SET_RECORD_ORPHANED',
+  'SET_RECORD_HELD',
+]);
 
 /**
  * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message

@@ -15,6 +15,14 @@ export interface CrmColumn {
   kind: ColumnClass;
   /** NOT NULL with no default (nor identity/auto-increment): an insert that leaves it out fails. */
   required: boolean;
+  /** A text column's declared length (varchar(200)), in characters; SQLite declares it but does not enforce it. */
+  maxLength?: number;
+}
+
+/** The length a text type declares (`varchar(200)`, `character varying(200)`, `nvarchar(50)`), if any. */
+function declaredLength(type: string): number | undefined {
+  const match = /char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)/i.exec(type);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** A CRM table as the database describes it: its columns by lower-case name and its unique indexes. */
@@ -97,7 +105,8 @@ export async function describeCrmTable(db: Kysely<Database>, dialect: DialectNam
     const name = String(row.name ?? row.NAME ?? row.COLUMN_NAME);
     const type = String(row.type ?? row.TYPE ?? row.COLUMN_TYPE ?? '');
     const required = Number(row.required ?? row.REQUIRED ?? 0) === 1;
-    byName.set(name.toLowerCase(), { name, type, kind: classify(type), required });
+    const maxLength = declaredLength(type);
+    byName.set(name.toLowerCase(), { name, type, kind: classify(type), required, ...(maxLength === undefined ? {} : { maxLength }) });
   }
   const indexes = new Map<string, string[]>();
   for (const row of unique) {
