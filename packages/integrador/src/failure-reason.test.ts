@@ -159,3 +159,29 @@ describe('a SET configuration failure (SET_CONFIG) as a job failure reads', () =
     expect(failureReason('en', 'SET_CONFIG', params)).toBe(failureText('en', 'SET_CONFIG', params, message));
   });
 });
+
+// A GET job queued before its key or connection broke is refused by the worker's admission with the lint's finding
+// (GET_CONFIG, no GET catalogue problem): its record reads whole in the reader's language too.
+describe("a GET configuration failure found by the lint (GET_CONFIG with the lint's finding) as a job failure reads", () => {
+  const params = {
+    id: '40',
+    nome: 'GET-BD-CLIENTES',
+    codigo: 'GET_KEY_NOT_UNIQUE',
+    tabela: 'integracao',
+    linha: '40',
+    coluna: 'chave',
+    motivo: 'contas não tem índice único em (empresa_id, fantasia)',
+    reason: 'contas has no unique index on (empresa_id, fantasia)',
+  };
+  const message = 'integracao #40 (GET-BD-CLIENTES): integracao #40 (GET-BD-CLIENTES) column chave: contas has no unique index';
+
+  it('names the row, the column and the problem in one language, the code after it', () => {
+    expect(failureText('pt-BR', 'GET_CONFIG', params, message)).toBe(
+      'a integração GET está mal configurada: integracao #40 coluna chave: contas não tem índice único em (empresa_id, fantasia) [GET_KEY_NOT_UNIQUE]',
+    );
+    expect(failureText('en', 'GET_CONFIG', params, message)).toBe(
+      'the GET integration is misconfigured: integracao #40 column chave: contas has no unique index on (empresa_id, fantasia) [GET_KEY_NOT_UNIQUE]',
+    );
+    expect(failureReason('pt-BR', 'GET_CONFIG', params)).toBe(failureText('pt-BR', 'GET_CONFIG', params, message));
+  });
+});
