@@ -73,15 +73,18 @@ async function main() {
         const statements = await capturedStatements(db, (logged) =>
           engine.admitRun(logged, { tenant, ...request } as Parameters<typeof engine.admitRun>[1]),
         );
-        console.log(JSON.stringify({ engine: name, case: label, statements: statements.length, each: statements.map((s) => statementLabel(s.sql)) }));
+        console.log(
+          JSON.stringify({ engine: name, case: label, statements: statements.length, each: statements.map((s) => statementLabel(s.sql)) }),
+        );
       }
       // A worker's stream: `jobs` jobs of SET-WS-CONTAS within the cache's TTL read the database once.
       const streamed = await capturedStatements(db, async (logged) => {
         const admit = engine.cachedAdmission(logged, { ttlMs: 60_000 });
-        for (let i = 0; i < jobs; i++)
-          await admit({ tenant, integracaoId: SET_WS_CONTAS.id, parametros, checkParameters: false });
+        for (let i = 0; i < jobs; i++) await admit({ tenant, integracaoId: SET_WS_CONTAS.id, parametros, checkParameters: false });
       });
-      console.log(JSON.stringify({ engine: name, case: `worker, ${jobs} jobs of SET-WS-CONTAS (cachedAdmission)`, statements: streamed.length }));
+      console.log(
+        JSON.stringify({ engine: name, case: `worker, ${jobs} jobs of SET-WS-CONTAS (cachedAdmission)`, statements: streamed.length }),
+      );
     }
   } finally {
     await crm.database.drop();

@@ -275,14 +275,20 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
         .insertInto('conexao_integracao')
         .values({ tipo_conexao: 'banco de dados', nome_conexao: 'erp_ws', empresa_id: empresaId })
         .execute();
-      const ws = await database.db.selectFrom('conexao_integracao').select('id').where('nome_conexao', '=', 'erp_ws').executeTakeFirstOrThrow();
+      const ws = await database.db
+        .selectFrom('conexao_integracao')
+        .select('id')
+        .where('nome_conexao', '=', 'erp_ws')
+        .executeTakeFirstOrThrow();
       const original = await database.db.selectFrom('integracao').selectAll().where('id', '=', integracaoId).executeTakeFirstOrThrow();
       const { id: _id, ...columns } = original;
       await database.db
         .insertInto('integracao')
         .values({ ...columns, nome: 'GET-WS-CLIENTES', chave: 'id_erp', conexao_integracao_id: ws.id })
         .execute();
-      const wsGet = (await database.db.selectFrom('integracao').select('id').where('nome', '=', 'GET-WS-CLIENTES').executeTakeFirstOrThrow()).id;
+      const wsGet = (
+        await database.db.selectFrom('integracao').select('id').where('nome', '=', 'GET-WS-CLIENTES').executeTakeFirstOrThrow()
+      ).id;
       const refusal = async (id: number, language: string, apiKey = key) => {
         const answer = await app.inject({
           method: 'POST',
@@ -316,7 +322,12 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
 
       const queued = await Promise.all(
         [integracaoId, wsGet].map((id) =>
-          producer.enqueue('get', 'integration.run', { tenant: { empresaId, filialId: null }, integracaoId: id, parametros: {}, trigger: 'schedule' }),
+          producer.enqueue('get', 'integration.run', {
+            tenant: { empresaId, filialId: null },
+            integracaoId: id,
+            parametros: {},
+            trigger: 'schedule',
+          }),
         ),
       );
       await startWorker();
@@ -327,12 +338,17 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
         expect(settledJob.attemptsMade).toBe(1);
         expect(await recordedFailureCode(database.db, String(job.id))).toBe('GET_CONFIG');
         const language = index === 0 ? 'pt-BR' : 'en';
-        const status = await app.inject({ url: `/v1/jobs/get/${job.id}`, headers: { authorization: `Bearer ${key}`, 'accept-language': language } });
+        const status = await app.inject({
+          url: `/v1/jobs/get/${job.id}`,
+          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
+        });
         texts.push(status.json().failedReasonText);
       }
       expect(texts).toEqual([
         expect.stringMatching(
-          new RegExp(`^a integração GET está mal configurada: integracao #${integracaoId} coluna chave: contas não tem índice único em \\(empresa_id, fantasia\\): .+ \\[GET_KEY_NOT_UNIQUE\\]$`),
+          new RegExp(
+            `^a integração GET está mal configurada: integracao #${integracaoId} coluna chave: contas não tem índice único em \\(empresa_id, fantasia\\): .+ \\[GET_KEY_NOT_UNIQUE\\]$`,
+          ),
         ),
         `the GET integration is misconfigured: integracao #${wsGet} column conexao_integracao_id: GET integration GET-WS-CLIENTES uses connection "erp_ws", which is a webservice connection in the connections file: a GET runs sql_consulta on a database, so every run is refused; expected a database connection [GET_CONNECTION_NOT_DATABASE]`,
       ]);

@@ -32,7 +32,7 @@ export async function crmTableShapes(
     tables.set(name, {
       columns: new Set(table.columns.keys()),
       required: new Set(required),
-      caseInsensitive: options.collations ? await caseInsensitiveColumns(db, dialect, name) : new Set(),
+      caseInsensitive: options.collations ? await caseInsensitiveColumns(db, dialect, name) : new Set<string>(),
       uniqueKeys: table.uniqueKeys,
     });
   }

@@ -251,7 +251,10 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     );
     // A SET whose flow runs the GET first is refused naming the GET; another empresa's key finds no such integration.
     const dependent = await add({ dependente: get });
-    expect(await refusal(admit(dependent))).toMatchObject({ code: 'GET_CONFIG', params: { id: String(get), codigo: 'GET_KEY_NOT_UNIQUE' } });
+    expect(await refusal(admit(dependent))).toMatchObject({
+      code: 'GET_CONFIG',
+      params: { id: String(get), codigo: 'GET_KEY_NOT_UNIQUE' },
+    });
     const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: get, parametros: {} });
     expect(await refusal(asOther)).toMatchObject({ code: 'NOT_FOUND', params: {} });
     // A key that is no column of the table fails every run as well.
@@ -261,7 +264,11 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     await database.db.updateTable('integracao').set({ chave: null }).where('id', '=', get).execute();
     expect((await admit(dependent)).plan.map((step) => step.integracaoId)).toEqual([get, dependent]);
     const templates = 'INSERT INTO contas (empresa_id, fantasia) VALUES (#empresa_id#, #fantasia#)';
-    await database.db.updateTable('integracao').set({ chave: 'fantasia', tabela: null, sql_insert: templates }).where('id', '=', get).execute();
+    await database.db
+      .updateTable('integracao')
+      .set({ chave: 'fantasia', tabela: null, sql_insert: templates })
+      .where('id', '=', get)
+      .execute();
     expect((await admit(get)).queue).toBe('get');
   });
 
@@ -271,7 +278,12 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
       nome_conexao: `erp_api_${dialect}`,
       empresa_id: empresa,
     });
-    const get = await add({ tipo_servico: 'GET', sql_consulta: 'SELECT CODCLI AS id_erp FROM E085CLI', tabela: 'contas', conexao_integracao_id: conexao });
+    const get = await add({
+      tipo_servico: 'GET',
+      sql_consulta: 'SELECT CODCLI AS id_erp FROM E085CLI',
+      tabela: 'contas',
+      conexao_integracao_id: conexao,
+    });
     const connections = parseConnections(
       `connections:\n  erp_api_${dialect}:\n    tipo: webservice\n    baseUrl: https://erp.example.com\n    user: u\n    password: p\n`,
       'yaml',
@@ -287,7 +299,9 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     expect(found && runRefusalMessage('en', found)).toContain(
       `uses connection "erp_api_${dialect}", which is a webservice connection in the connections file: a GET runs sql_consulta on a database, so every run is refused; expected a database connection [GET_CONNECTION_NOT_DATABASE]`,
     );
-    expect(found && runRefusalMessage('pt-BR', found)).toMatch(/que é do tipo webservice no arquivo de conexões: .+ \[GET_CONNECTION_NOT_DATABASE\]; nada foi enfileirado/);
+    expect(found && runRefusalMessage('pt-BR', found)).toMatch(
+      /que é do tipo webservice no arquivo de conexões: .+ \[GET_CONNECTION_NOT_DATABASE\]; nada foi enfileirado/,
+    );
     // A worker's admission (createJobAdmission with the file) refuses the job it takes the same way.
     const worker = cachedAdmission(database.db, { connections });
     const job = { tenant: { empresaId: empresa, filialId: null }, integracaoId: get, parametros: {}, checkParameters: false };
@@ -299,9 +313,16 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
   // A SET whose consulta reads a column its CRM table lacks: the read that starts every run fails (CONSULTA_FAILED).
   it('refuses a SET whose JSON consulta reads a column its CRM table does not have (SET_CONFIG, CONSULTA_UNKNOWN_COLUMN)', async () => {
     const nome = `SET-COLUNA-${dialect}`;
-    const set = await add({ nome, consulta: '{"consulta": "SELECT c.id, c.nome_completo FROM contas c WHERE c.id = #contaId#"}', parametros_obrigatorios: 'contaId' });
+    const set = await add({
+      nome,
+      consulta: '{"consulta": "SELECT c.id, c.nome_completo FROM contas c WHERE c.id = #contaId#"}',
+      parametros_obrigatorios: 'contaId',
+    });
     const refused = await refusal(admit(set, { parametros: { contaId: 1 } }));
-    expect(refused).toMatchObject({ code: 'SET_CONFIG', params: { codigo: 'CONSULTA_UNKNOWN_COLUMN', tabela: 'integracao', coluna: 'consulta' } });
+    expect(refused).toMatchObject({
+      code: 'SET_CONFIG',
+      params: { codigo: 'CONSULTA_UNKNOWN_COLUMN', tabela: 'integracao', coluna: 'consulta' },
+    });
     const found = runRefusalOf(refused);
     expect(found && runRefusalMessage('pt-BR', found)).toBe(
       `a integração SET #${set} (${nome}) está mal configurada: integracao #${set} coluna consulta: a consulta da integração ${nome} lê a coluna "c.nome_completo", que não existe na tabela contas do CRM; cada envio falharia ao ler o registro [CONSULTA_UNKNOWN_COLUMN]; nada foi enfileirado (\`config lint\` aponta a linha)`,
@@ -321,7 +342,10 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
   // run fails depends on its parameters: a caller may pass the name anyway. Admission leaves it to the run, which fails
   // before anything is sent, naming it (MISSING_VARIABLE).
   it('admits a SET whose consulta uses a #var# nothing declares: a caller may pass it as a parameter', async () => {
-    const set = await add({ consulta: '{"consulta": "SELECT c.id, c.nome FROM contas c WHERE c.id = #contaId# AND c.nome = #nomeConta#"}', parametros_obrigatorios: 'contaId' });
+    const set = await add({
+      consulta: '{"consulta": "SELECT c.id, c.nome FROM contas c WHERE c.id = #contaId# AND c.nome = #nomeConta#"}',
+      parametros_obrigatorios: 'contaId',
+    });
     expect((await admit(set, { parametros: { contaId: 1, nomeConta: 'A' } })).queue).toBe('set');
     expect((await admit(set, { parametros: { contaId: 1 } })).queue).toBe('set');
   });

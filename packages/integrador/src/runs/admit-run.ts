@@ -219,7 +219,11 @@ async function runConfiguration(
 ): Promise<IntegradorConfiguration> {
   const sets = rows.filter((row) => runnability(row).tipo === 'SET').map((row) => row.id);
   const conexaoIds = [
-    ...new Set(rows.flatMap((row) => (row.conexao_integracao_id === null || row.conexao_integracao_id === known?.id ? [] : [row.conexao_integracao_id]))),
+    ...new Set(
+      rows.flatMap((row) =>
+        row.conexao_integracao_id === null || row.conexao_integracao_id === known?.id ? [] : [row.conexao_integracao_id],
+      ),
+    ),
   ];
   const [campos, regras, conexoes] = await Promise.all([
     sets.length === 0 ? [] : db.selectFrom('campos_integracao').selectAll().where('integracao_id', 'in', sets).execute(),
