@@ -164,7 +164,7 @@ describe('a GET whose configuration the engine refuses, worded in one language',
       'a chave that is no column of the table',
       'codigo_erp',
       'GET_KEY_NOT_A_COLUMN',
-      'chave "codigo_erp" não é uma coluna de contas: cada execução é recusada; esperado uma coluna de contas (ex.: id_erp)',
+      'a chave "codigo_erp" não é uma coluna de contas: cada execução é recusada; esperado uma coluna de contas (ex.: id_erp)',
       'chave "codigo_erp" is not a column of contas: every run is refused; expected a column of contas (e.g. id_erp)',
     ],
     [
