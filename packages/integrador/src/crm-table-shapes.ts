@@ -6,6 +6,8 @@ import type { CrmTableColumns, CrmTableShape } from './get-lint';
 export interface CrmTableShapeOptions {
   /** MySQL/MariaDB: also read which text columns ignore case/accents (one more query per table; only warnings use it). */
   collations?: boolean;
+  /** The tables whose unique indexes are read (a GET key's); by default every table's. The others' shapes have none. */
+  uniqueKeysOf?: ReadonlySet<string>;
 }
 
 /**
@@ -21,7 +23,8 @@ export async function crmTableShapes(
 ): Promise<CrmTableColumns> {
   const tables = new Map<string, CrmTableShape>();
   for (const name of names) {
-    const table = await describeCrmTable(db, dialect, name).catch((err: unknown) => {
+    const withKeys = options.uniqueKeysOf?.has(name) ?? true;
+    const table = await describeCrmTable(db, dialect, name, { uniqueKeys: withKeys }).catch((err: unknown) => {
       // A name the catalog refuses to look up (a quoted identifier PostgreSQL's to_regclass cannot parse) is no table
       // it can describe: left out, like a missing one. A lost connection still fails.
       if (isStatementError(err)) return undefined;
@@ -33,7 +36,7 @@ export async function crmTableShapes(
       columns: new Set(table.columns.keys()),
       required: new Set(required),
       caseInsensitive: options.collations ? await caseInsensitiveColumns(db, dialect, name) : new Set<string>(),
-      uniqueKeys: table.uniqueKeys,
+      ...(withKeys ? { uniqueKeys: table.uniqueKeys } : {}),
     });
   }
   return tables;

@@ -190,7 +190,8 @@ async function assertConfigured(
   const linted = rows.filter((row) => ['SET', 'GET'].includes(runnability(row).tipo));
   if (!linted.length) return;
   const configuration = await runConfiguration(db, empresaId, linted, triggered.conexao);
-  const crmTables = await crmTableShapes(db, dialectOfHandle(db), crmTablesRead(configuration));
+  const { tables, upserted } = crmTablesRead(configuration);
+  const crmTables = await crmTableShapes(db, dialectOfHandle(db), tables, { uniqueKeysOf: upserted });
   const ids = linted.map((row) => row.id);
   const [failure] = runFailures(configuration, connections && knownConnections(connections), ids, crmTables);
   if (!failure) return;
@@ -240,14 +241,19 @@ async function runConfiguration(
   return { integracoes: rows, campos, regras, dependencias: [], conexoes: known ? [known, ...conexoes] : conexoes };
 }
 
-/** The CRM tables those checks compare against: what a SET's consulta reads, the table a GET's built-in upsert writes. */
-function crmTablesRead(configuration: IntegradorConfiguration): Set<string> {
-  const upserted = configuration.integracoes.flatMap((row) => {
-    if (queueForTipo(row.tipo_servico) !== 'get') return [];
-    const settings = parseGetSettings(row);
-    return settings.write === 'upsert' && settings.table !== null ? [settings.table] : [];
-  });
-  return new Set([...consultaTables(configuration), ...upserted]);
+/**
+ * The CRM tables those checks compare against: what a SET's consulta reads (its columns), the table a GET's built-in
+ * upsert writes (its columns and unique indexes, `upserted`).
+ */
+function crmTablesRead(configuration: IntegradorConfiguration): { tables: Set<string>; upserted: Set<string> } {
+  const upserted = new Set(
+    configuration.integracoes.flatMap((row) => {
+      if (queueForTipo(row.tipo_servico) !== 'get') return [];
+      const settings = parseGetSettings(row);
+      return settings.write === 'upsert' && settings.table !== null ? [settings.table] : [];
+    }),
+  );
+  return { tables: new Set([...consultaTables(configuration), ...upserted]), upserted };
 }
 
 /** A GET's settings as its run reads them (parseGetSettings): GET_CONFIG naming the problem (the GET catalogue's). */
