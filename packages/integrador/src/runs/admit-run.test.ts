@@ -332,6 +332,10 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     );
     const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: set, parametros: { contaId: 1 } });
     expect(await refusal(asOther)).toMatchObject({ code: 'NOT_FOUND', params: {} });
+    // A table name the catalog cannot look up (PostgreSQL's to_regclass refuses "minha tabela") is not checked: no 500.
+    const quoted = '{"consulta": "SELECT t.id, t.nome FROM \\"minha tabela\\" t WHERE t.id = #contaId#"}';
+    await database.db.updateTable('integracao').set({ consulta: quoted }).where('id', '=', set).execute();
+    expect((await admit(set, { parametros: { contaId: 1 } })).queue).toBe('set');
     // Fixed, it runs.
     const fixed = '{"consulta": "SELECT c.id, c.nome FROM contas c WHERE c.id = #contaId#"}';
     await database.db.updateTable('integracao').set({ consulta: fixed }).where('id', '=', set).execute();
