@@ -14,6 +14,8 @@ import { startTestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
 const CONEXAO_ID = 4;
+/** A GET step's source: a database (a GET on the chain's API connection is refused at admission, GET_CONNECTION_NOT_DATABASE). */
+const GET_CONEXAO_ID = 5;
 
 interface Step {
   id: number;
@@ -38,7 +40,10 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
   const otherEmpresaId = await createEmpresa(database.db, 'Outra Empresa');
   await database.db
     .insertInto('conexao_integracao')
-    .values({ id: CONEXAO_ID, tipo_conexao: 'API', nome_conexao: 'chain_api', empresa_id: null })
+    .values([
+      { id: CONEXAO_ID, tipo_conexao: 'API', nome_conexao: 'chain_api', empresa_id: null },
+      { id: GET_CONEXAO_ID, tipo_conexao: 'BD', nome_conexao: 'erp_bd', empresa_id: null },
+    ])
     .execute();
   const key = await issueApiKey(database.db, empresaId, null, 'test');
   const otherKey = await issueApiKey(database.db, otherEmpresaId, null, 'test');
@@ -70,7 +75,7 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
         link: `POST /api/S${step.id}`,
         tabela: step.tabela ?? 'contas',
         consulta: null,
-        conexao_integracao_id: CONEXAO_ID,
+        conexao_integracao_id: step.tipo === 'GET' ? GET_CONEXAO_ID : CONEXAO_ID,
         indice_array_retorno: 'resultado',
         indice_valor_retorno: 'codigo',
         indice_erro_retorno: 'erro',

@@ -99,8 +99,11 @@ export function lintConfiguration(
  * The lint errors of a SET row that fail each of its runs, because the engine refuses the same thing when it runs:
  * compileRules (INVALID_RULE), parseCampo and the regras' parametros (a JSON that does not parse), parseConsulta (a
  * JSON consulta that does not parse or holds no SQL), fillLink (LINK_TEMPLATES_HOST), resolveSetTarget (a SOAP row
- * without porta_ws, or with #vars# in its link) and the database receptor (DATABASE_RECEPTOR_LINK). The other errors
- * may still let a run pass (an undeclared #var# a caller passes anyway, a name only the worker's connections file has).
+ * without porta_ws, or with #vars# in its link), the database receptor (DATABASE_RECEPTOR_LINK) and the consulta's
+ * own statement (CONSULTA_UNKNOWN_COLUMN: a column its CRM table lacks fails the read that starts every run, before
+ * any record; a dependencia's consulta is left out: it runs per record, so a run with no record passes). The other
+ * errors may still let a run pass: an undeclared #var# (UNPROVIDED_VARIABLE) a caller passes anyway as a parameter, a
+ * name only the worker's connections file has.
  */
 const SET_RUN_FAILURES: ReadonlySet<string> = new Set([
   'INVALID_RULE',
@@ -111,18 +114,32 @@ const SET_RUN_FAILURES: ReadonlySet<string> = new Set([
   'MISSING_PORTA_WS',
   'SOAP_LINK_VARIABLES',
   'DATABASE_RECEPTOR_LINK',
+  'CONSULTA_UNKNOWN_COLUMN',
 ]);
+/**
+ * The lint errors of a GET row that fail each of its runs beyond its settings (parseGetSettings, admission's GET_CONFIG
+ * of the catalogue): the built-in upsert's key against the CRM table (crmTableOf's upsertKeyProblem, before anything is
+ * read) and a connection that is no database (the source readers' isGetSource).
+ */
+const GET_RUN_FAILURES: ReadonlySet<string> = new Set(['GET_KEY_NOT_UNIQUE', 'GET_KEY_NOT_A_COLUMN', 'GET_CONNECTION_NOT_DATABASE']);
 /** Decided by the connection's kind: certain only when the connections file (what runs go by) has the connection. */
-const BY_CONNECTION_KIND: ReadonlySet<string> = new Set(['MISSING_PORTA_WS', 'SOAP_LINK_VARIABLES', 'DATABASE_RECEPTOR_LINK']);
+const BY_CONNECTION_KIND: ReadonlySet<string> = new Set([
+  'MISSING_PORTA_WS',
+  'SOAP_LINK_VARIABLES',
+  'DATABASE_RECEPTOR_LINK',
+  'GET_CONNECTION_NOT_DATABASE',
+]);
 
 /**
- * The lint errors every run of these SET integracoes would fail on (SET_RUN_FAILURES), found by the lint itself, so
- * that admission refuses exactly what `config lint` calls an error and a run cannot get past. Warnings never count.
+ * The lint errors every run of these SET and GET integracoes would fail on (SET_RUN_FAILURES, GET_RUN_FAILURES), found
+ * by the lint itself, so that admission refuses exactly what `config lint` calls an error and a run cannot get past.
+ * Warnings never count. The checks against the CRM's tables (a consulta's columns, a GET key's index) need `crmTables`.
  */
-export function setRunFailures(
+export function runFailures(
   configuration: IntegradorConfiguration,
   connections: KnownConnections | undefined,
   integracaoIds: readonly number[],
+  crmTables?: CrmTableColumns,
 ): LintFinding[] {
   const ids = new Set(integracaoIds);
   const rows = new Map(configuration.integracoes.map((row) => [row.id, row]));
@@ -131,11 +148,15 @@ export function setRunFailures(
     const known = conexao === undefined ? undefined : connections?.get(conexao.nome_conexao);
     return known !== undefined && (row.empresa_id === null || connectionOpenTo(known, row.empresa_id));
   };
-  return lintConfiguration(configuration, connections ?? new Map()).filter((finding) => {
+  const options = crmTables ? { crmTables } : {};
+  return lintConfiguration(configuration, connections ?? new Map(), options).filter((finding) => {
     const row = finding.integracaoId === null ? undefined : rows.get(finding.integracaoId);
-    if (!row || !ids.has(row.id) || runnability(row).tipo !== 'SET') return false;
-    if (finding.severity !== 'error' || !SET_RUN_FAILURES.has(finding.code)) return false;
+    if (!row || !ids.has(row.id) || finding.severity !== 'error') return false;
+    const tipo = runnability(row).tipo;
+    const certain = tipo === 'SET' ? SET_RUN_FAILURES : tipo === 'GET' ? GET_RUN_FAILURES : undefined;
+    if (!certain?.has(finding.code)) return false;
     if (BY_CONNECTION_KIND.has(finding.code)) return inFile(row);
+    if (finding.code === 'CONSULTA_UNKNOWN_COLUMN') return finding.table === 'integracao';
     // A consulta that is no JSON document runs as plain SQL (consultaSql): only a JSON one that breaks fails its runs.
     if (finding.table === 'integracao' && finding.column === 'consulta') return (row.consulta ?? '').trim().startsWith('{');
     return true;

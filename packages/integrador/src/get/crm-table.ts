@@ -49,8 +49,17 @@ async function rows(db: Kysely<Database>, query: ReturnType<typeof sql>): Promis
   return (await query.execute(db)).rows as Row[];
 }
 
-/** The catalog of one dialect, in one place: columns (name, type, required as 0/1) and unique index members. */
-async function describe(db: Kysely<Database>, dialect: DialectName, table: string): Promise<{ columns: Row[]; unique: Row[] }> {
+/**
+ * The catalog of one dialect, in one place: columns (name, type, required as 0/1) and unique index members (none read
+ * when `unique` is false).
+ */
+async function describe(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  table: string,
+  unique: boolean,
+): Promise<{ columns: Row[]; unique: Row[] }> {
+  const indexes = async (query: ReturnType<typeof sql>) => (unique ? rows(db, query) : []);
   if (dialect === 'postgres') {
     const columns = await rows(
       db,
@@ -59,13 +68,12 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
           FROM pg_attribute a
           WHERE a.attrelid = to_regclass(${table}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     );
-    const unique = await rows(
-      db,
+    const members = await indexes(
       sql`SELECT i.indexrelid::text AS index_name, a.attname AS name FROM pg_index i
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
           WHERE i.indrelid = to_regclass(${table}) AND i.indisunique AND i.indpred IS NULL`,
     );
-    return { columns, unique };
+    return { columns, unique: members };
   }
   if (dialect === 'mysql') {
     const columns = await rows(
@@ -76,12 +84,11 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
           FROM information_schema.columns
           WHERE table_schema = DATABASE() AND table_name = ${table} ORDER BY ordinal_position`,
     );
-    const unique = await rows(
-      db,
+    const members = await indexes(
       sql`SELECT index_name AS index_name, column_name AS name FROM information_schema.statistics
           WHERE table_schema = DATABASE() AND table_name = ${table} AND non_unique = 0`,
     );
-    return { columns, unique };
+    return { columns, unique: members };
   }
   // An INTEGER PRIMARY KEY is the rowid: SQLite fills it in.
   const columns = await rows(
@@ -89,16 +96,23 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
     sql`SELECT name, type, CASE WHEN "notnull" = 1 AND dflt_value IS NULL AND NOT (pk = 1 AND upper(type) = 'INTEGER')
           THEN 1 ELSE 0 END AS required FROM pragma_table_info(${table})`,
   );
-  const unique = await rows(
-    db,
+  const members = await indexes(
     sql`SELECT il.name AS index_name, ii.name AS name FROM pragma_index_list(${table}) il, pragma_index_info(il.name) ii WHERE il."unique" = 1`,
   );
-  return { columns, unique };
+  return { columns, unique: members };
 }
 
-/** Reads a CRM table's columns and unique indexes; undefined when the table does not exist. */
-export async function describeCrmTable(db: Kysely<Database>, dialect: DialectName, table: string): Promise<CrmTable | undefined> {
-  const { columns, unique } = await describe(db, dialect, table);
+/**
+ * Reads a CRM table's columns and unique indexes (`uniqueKeys: false`: its columns only, one statement less, and no
+ * unique index listed); undefined when the table does not exist.
+ */
+export async function describeCrmTable(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  table: string,
+  options: { uniqueKeys?: boolean } = {},
+): Promise<CrmTable | undefined> {
+  const { columns, unique } = await describe(db, dialect, table, options.uniqueKeys ?? true);
   if (columns.length === 0) return undefined;
   const byName = new Map<string, CrmColumn>();
   for (const row of columns) {

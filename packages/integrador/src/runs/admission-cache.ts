@@ -1,3 +1,4 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { type AdmissionRequest, type AdmittedRun, completeAdmission, type LoadedAdmission, loadAdmission } from './admit-run';
@@ -15,6 +16,11 @@ export interface AdmissionCacheOptions {
   /** Keys kept at most (tenant × integration × purpose); the oldest go first. */
   max?: number;
   now?: () => number;
+  /**
+   * The connections file the worker runs by: admission then checks what depends on it (a connection's empresa
+   * restriction, a kind a GET cannot read or a SET cannot push through) as the interactive callers' admission does.
+   */
+  connections?: ConnectionsRegistry;
 }
 
 /** admitRun with its database half reused for `fresh: false` requests of the same key within the TTL. */
@@ -40,7 +46,7 @@ export function cachedAdmission(db: Kysely<Database>, options: AdmissionCacheOpt
     const entry = entries.get(key);
     let loaded = entry && !request.fresh && now() - entry.at < ttlMs ? entry.loaded : undefined;
     if (!loaded) {
-      loaded = loadAdmission(db, tenant, request.integracaoId, purpose, undefined, false, scope);
+      loaded = loadAdmission(db, tenant, request.integracaoId, purpose, options.connections, false, scope);
       const fresh = { at: now(), loaded };
       entries.delete(key);
       if (ttlMs > 0) entries.set(key, fresh);
