@@ -354,7 +354,6 @@ function updatesPerPush(
   );
 }
 
-/** Brings the CRM to `migration` (`latest`, or down / up to that one) before a product run. */
 /**
  * --bracket: before a bare loop runs, PostgreSQL's autovacuum of what the product run just wrote is let finish (up to a
  * minute), so that the loop is not measured against it; the wait is logged.
@@ -374,6 +373,7 @@ async function settle(env: Env): Promise<void> {
   log(`settle: ${Date.now() - started} ms until no autovacuum worker ran`);
 }
 
+/** Brings the CRM to `migration` (`latest`, or down / up to that one) before a product run. */
 async function migrateCrm(env: Env, migration: string): Promise<void> {
   if (migration === 'latest') await migrateToLatest(env.crm.database);
   else await migrateTo(env.crm.database, migration);

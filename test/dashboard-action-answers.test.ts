@@ -334,7 +334,7 @@ describe('dashboard action answers', () => {
       release();
       await lock;
       const retried = await posting;
-      expect([retried.statusCode, retried.headers.location]).toEqual([302, '/dashboard/falhas?feito=1']);
+      expect([retried.statusCode, retried.headers.location]).toEqual([302, '/dashboard/falhas?feito=1&acao=retry']);
       await until(() => seen.length === 2);
       // The worker that took the retried job already read the new label: it was written before the retry, so the
       // worker's next falhou (written after it) is the last word, never overwritten by a late relabel.

@@ -118,7 +118,7 @@ describe('dashboard API', () => {
       headers: { cookie, 'x-csrf-token': csrf },
       payload: { jobs: [{ queue: 'set', id: failedJob }] },
     });
-    expect(retry.json()).toEqual({ done: 0, skipped: 0, notFound: 1 });
+    expect(retry.json()).toEqual({ done: 0, skipped: 0, notFound: 1, skippedReasons: {} });
     expect((await h.app.inject({ url: '/dashboard/filas/', headers: { cookie } })).statusCode).toBe(403);
     // The same wall for a script with tenant B's API key.
     expect((await h.app.inject({ url: `/dashboard/api/jobs/set/${failedJob}`, headers: asKey(h.keyB) })).statusCode).toBe(404);
@@ -142,7 +142,7 @@ describe('dashboard API', () => {
       headers: asKey(h.keyA),
       payload: { jobs: [{ queue: 'set', id: failedJob }] },
     });
-    expect(one.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(one.json()).toEqual({ done: 1, skipped: 0, notFound: 0, skippedReasons: {} });
     await h.waitForRecord(failedJob, 'concluido');
 
     // Break it again: two failures, retried by filter (the failures list's "retry all matching").
@@ -161,7 +161,7 @@ describe('dashboard API', () => {
       headers: { cookie, 'x-csrf-token': csrf },
       payload: { filter: { q: 'senha inválidos', integracao: '19' } },
     });
-    expect(bulk.json()).toEqual({ done: 2, skipped: 0, notFound: 0 });
+    expect(bulk.json()).toEqual({ done: 2, skipped: 0, notFound: 0, skippedReasons: {} });
     await h.waitForRecord(a, 'concluido');
     await h.waitForRecord(b, 'concluido');
 
@@ -181,14 +181,14 @@ describe('dashboard API', () => {
         ],
       },
     });
-    expect(selection.json()).toEqual({ done: 0, skipped: 1, notFound: 1 });
+    expect(selection.json()).toEqual({ done: 0, skipped: 1, notFound: 1, skippedReasons: { 'not-failed': 1 } });
     const discard = await h.app.inject({
       method: 'POST',
       url: '/dashboard/api/jobs/discard',
       headers: { cookie, 'x-csrf-token': csrf },
       payload: { jobs: [{ queue: 'set', id: c }] },
     });
-    expect(discard.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(discard.json()).toEqual({ done: 1, skipped: 0, notFound: 0, skippedReasons: {} });
     expect(await h.producer.getJob('set', c)).toBeUndefined();
     await h.waitForRecord(c, 'descartado');
 

@@ -79,7 +79,7 @@ describe('dashboard in a browser', () => {
 
     await fixPassword();
     await page.click('button:has-text("Reprocessar")');
-    await page.waitForSelector('text=Ação registrada: 1 job.');
+    await page.waitForSelector('text=Ação registrada: 1 job reprocessado.');
     await h.waitForRecord(failed as string, 'concluido');
     await page.reload();
     expect(await page.locator('#estado').innerText()).toContain('concluído');
@@ -92,9 +92,9 @@ describe('dashboard in a browser', () => {
     await page.click('button[value=filtro]');
     // Confirmed with the count the filter finds (and the first jobs listed), then retried.
     await page.waitForSelector('#confirmacao');
-    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 2 job(s)');
+    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 2 jobs que falharam');
     await page.click('#confirmar');
-    await page.waitForSelector('text=Ação registrada: 2 jobs.');
+    await page.waitForSelector('text=Ação registrada: 2 jobs reprocessados.');
     await h.waitForRecord(a as string, 'concluido');
     await h.waitForRecord(b as string, 'concluido');
 

@@ -172,6 +172,24 @@ describe('dashboard: the calls page opens on what the session may see', () => {
     expect({ status: tenDigits.statusCode, empresas: empresasOf(tenDigits.body) }).toEqual({ status: 404, empresas: [] });
     // Empty is no filter, as before: every empresa the session sees.
     expect(empresasOf(await page('opab', '?empresa='))).toEqual([h.empresaB, h.empresaA, h.empresaA]);
+    // The APIs read it by the same rule, through a key or an admin's session: a 400 naming the field, never a 200 of
+    // the key's own empresa nor the 404 of "no such empresa".
+    const admin = { cookie: (await loginOnce('admin')).cookie };
+    const key = { authorization: `Bearer ${h.keyA}` };
+    for (const url of [
+      '/dashboard/api/webhooks?empresa=abc',
+      '/dashboard/api/calls?empresa=abc',
+      '/dashboard/api/webhooks/1/deliveries/1/attempts?empresa=abc',
+    ])
+      for (const headers of [admin, key]) {
+        const answer = await h.app.inject({ url, headers });
+        expect({ url, status: answer.statusCode, code: answer.json().error?.code }).toEqual({
+          url,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
+        expect(answer.json().error.message).toContain('empresa');
+      }
   });
 
   it('an empty list says why: no empresa, no call logged in the empresas seen (a real plural), none with the filters', async () => {
@@ -186,6 +204,39 @@ describe('dashboard: the calls page opens on what the session may see', () => {
       'No call matches these filters in the 2 tenants you see.',
     );
     expect(await page('opab', `?empresa=${h.empresaB}&ramal=299`)).toMatch(/Nenhuma ligação da empresa .* \(#\d+\) com esses filtros\./);
+  });
+
+  it('a page that stopped at its reading bound with nothing found says so, and its link reads on to the call', async () => {
+    // The oldest call is of (11) 3232-4545; then 1100 CRM rows of another DDD's number holding its digits in order: a
+    // page reads 5 rounds of 200 of them and stops, empty, before the call.
+    const empresaV = await createEmpresa(h.database.db, 'Empresa V');
+    await crmCall(empresaV, '(11) 3232-4545');
+    const rows = Array.from({ length: 1100 }, () => ({
+      empresa_id: empresaV,
+      ramal: '201',
+      telefone: '(21) 3232-4545 (ramal 201)',
+      direcao: 'entrada' as const,
+      status: 'finalizada',
+      inicio: new Date(),
+      sem_inicio: 0,
+    }));
+    for (let i = 0; i < rows.length; i += 500)
+      await h.database.db
+        .insertInto('ligacoes')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    const query = `?empresa=${empresaV}&telefone=${encodeURIComponent('(11) 3232-4545')}`;
+    const first = await page('admin', query);
+    expect(empresasOf(first)).toEqual([]);
+    expect(first).not.toContain('com esses filtros.');
+    expect(first).toContain('Nenhuma ligação com esses filtros entre as lidas até agora');
+    expect(await page('admin', `${query}&lang=en`)).toContain('No call matches these filters among those read so far');
+    const more = /<a href="([^"]+)">Mais antigas<\/a>/.exec(first)?.[1]?.replace(/&amp;/g, '&');
+    expect(more).toContain('antes=');
+    const second = await h.app.inject({ url: more ?? '', headers: { cookie: (await loginOnce('admin')).cookie } });
+    expect(empresasOf(second.body)).toEqual([empresaV]);
+    expect(second.body).toContain('(11) 3232-4545');
+    expect(second.body).not.toContain('entre as lidas até agora');
   });
 
   it('the number filter finds a call the hub never normalised by its raw number, within the viewer’s empresas', async () => {

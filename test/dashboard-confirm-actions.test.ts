@@ -1,6 +1,6 @@
 import { isTenantPaused } from '@integrador/queue';
 import { findJobRecord, recordJobEvents } from '@integrador/store';
-import { suiteHarness } from './support/dashboard-harness';
+import { flashOf, suiteHarness, unescapeHtml } from './support/dashboard-harness';
 
 /**
  * The operator trial's F13 and F9: "Descartar" and "Pausar empresa" ask first (as the bulk retry does), say what they
@@ -9,11 +9,6 @@ import { suiteHarness } from './support/dashboard-harness';
 describe('dashboard: discard and tenant pause ask first and say what they did', () => {
   const h = suiteHarness();
 
-  const unescapeHtml = (text: string) => text.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&');
-  const flashOf = (body: string) => {
-    const text = /<div class="flash[^"]*" role="status">([^<]*)<\/div>/.exec(body)?.[1];
-    return text === undefined ? undefined : unescapeHtml(text);
-  };
   const post = (cookie: string, url: string, payload: Record<string, string | string[]>) =>
     h.app.inject({
       method: 'POST',
@@ -35,7 +30,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     const asked = await post(cookie, '/dashboard/acoes/descartar', { _csrf: csrf, job: 'set/confirm-discard' });
     expect(asked.statusCode).toBe(200);
     expect(asked.body).toContain(
-      'Descartar 1 job(s)? Eles não serão mais reprocessados: o que não foi enviado ao sistema de destino fica sem envio.',
+      'Descartar 1 job? Ele não será mais reprocessado: o que não foi enviado ao sistema de destino fica sem envio.',
     );
     expect(asked.body).toMatch(/<li><code>set\/confirm-discard<\/code> <span class="cliente">[^<]+<\/span><\/li>/);
     expect(asked.body).toContain('<input type="hidden" name="voltar" value="/dashboard/falhas?estado=todos">');
@@ -79,7 +74,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     const { cookie, csrf } = await h.login('opa');
     const asked = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'confirm-' });
     expect(asked.statusCode).toBe(200);
-    expect(asked.body).toContain('Reprocessar 3 job(s) que falharam neste filtro?');
+    expect(asked.body).toContain('Reprocessar 3 jobs que falharam neste filtro?');
     expect(unescapeHtml(asked.body)).toContain(
       '<p id="retidos" class="flash err">2 deles falharam com registro retido (SET_RECORD_HELD: o ERP já aceitou o registro e nada foi gravado no CRM): reprocessar libera o registro e o envia de novo ao ERP, o que pode duplicá-lo lá. Confira no ERP antes de confirmar.</p>',
     );
@@ -94,7 +89,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     );
     // A filter without a held job says nothing of it.
     const plain = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'confirm-refused' });
-    expect(plain.body).toContain('Reprocessar 1 job(s)');
+    expect(plain.body).toContain('Reprocessar 1 job que falhou');
     expect(plain.body).not.toContain('id="retidos"');
   });
 
@@ -114,7 +109,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     await h.recordSetJob('cap-held', { erro: { classe: 'PermanentError', codigo: 'SET_RECORD_HELD', mensagem: 'held' } });
     const { cookie, csrf } = await h.login('opa');
     const asked = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'cap-' });
-    expect(asked.body).toContain('Reprocessar 5000 job(s) que falharam neste filtro?');
+    expect(asked.body).toContain('Reprocessar 5000 jobs que falharam neste filtro?');
     expect(asked.body).not.toContain('id="retidos"');
   });
 
@@ -129,7 +124,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     const selection = { _csrf: csrf, modo: 'selecao', grupo, filtro_q: 'group-held-' };
     const asked = await post(cookie, '/dashboard/acoes/reprocessar', selection);
     expect(asked.statusCode).toBe(200);
-    expect(asked.body).toContain('Reprocessar 2 job(s) que falharam nos grupos e linhas selecionados?');
+    expect(asked.body).toContain('Reprocessar 2 jobs que falharam nos grupos e linhas selecionados?');
     expect(unescapeHtml(asked.body)).toContain('<p id="retidos" class="flash err">2 deles falharam com registro retido');
     expect(asked.body).toContain(`<input type="hidden" name="grupo" value="${grupo}">`);
     expect(asked.body).toContain('<input type="hidden" name="esperado" value="2">');
@@ -147,7 +142,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     const changed = await post(cookie, '/dashboard/acoes/reprocessar', { ...selection, esperado: '2' });
     expect(changed.statusCode).toBe(200);
     expect(flashOf(changed.body)).toBe(
-      'Nada foi reprocessado: o filtro agora encontra 3 job(s) que falharam, não os 2 confirmados. Confira a lista e confirme de novo.',
+      'Nada foi reprocessado: o filtro agora encontra 3 jobs que falharam a reprocessar, não os 2 confirmados. Confira a lista e confirme de novo.',
     );
     expect(await (await h.producer.getJob('set', 'group-held-3'))?.getState()).toBe('failed');
 

@@ -340,19 +340,39 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
 
   it('masks a secret-named run parameter whatever its JSON type (a number, a boolean, an object), on the page and the API', async () => {
     // A run's parameters as a script sends them: the password a number, a token an object, a flag under a secret name.
-    await recordJobEvent(h.database.db, {
-      empresaId: h.empresaA,
-      filialId: null,
-      fila: 'set',
-      jobId: 'a-numeric-secret',
-      nomeJob: 'integration.run',
-      integracaoId: 19,
-      parametros: { contaId: 42, senha: 918273, token: { valor: 'tk-aninhado-645' }, apiKey: true, pin: 5 },
-      estado: 'falhou',
-      tentativas: 1,
-      maxTentativas: 6,
-      erro: { classe: 'Error', codigo: 'SOMETHING_NEW', mensagem: 'falhou' },
-    });
+    // Written raw, as a row recorded before the store masked them (7831c877): what is shown is the dashboard's masking.
+    const at = new Date();
+    await h.database.db
+      .insertInto('registro_jobs')
+      .values({
+        empresa_id: h.empresaA,
+        empresa_filial_id: null,
+        fila: 'set',
+        job_id: 'a-numeric-secret',
+        nome_job: 'integration.run',
+        integracao_id: 19,
+        parametros: JSON.stringify({ contaId: 42, senha: 918273, token: { valor: 'tk-aninhado-645' }, apiKey: true, pin: 5 }),
+        criado_em: at,
+        estado: 'falhou',
+        tentativas: 1,
+        max_tentativas: 6,
+        erro_classe: 'Error',
+        erro_codigo: 'SOMETHING_NEW',
+        erro_mensagem: 'falhou',
+        // The search text as written before the store masked non-string parameters (ab6b7e8c).
+        busca:
+          'integration.run #a-numeric-secret integracao=19 contaid=42 senha=918273 token={"valor":"tk-aninhado-645"} apikey=true pin=5 error something_new falhou',
+        atualizado_em: at,
+        iniciado_em: at,
+        finalizado_em: at,
+      })
+      .execute();
+    const stored = await h.database.db
+      .selectFrom('registro_jobs')
+      .select('parametros')
+      .where('job_id', '=', 'a-numeric-secret')
+      .executeTakeFirstOrThrow();
+    expect(stored.parametros).toMatch(/918273/);
     const leaks = /918273|tk-aninhado-645/;
     const { cookie } = await h.login('opa');
     const list = await page(cookie, '/dashboard/falhas');
@@ -377,6 +397,9 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
       token: '••••••',
     });
     expect(detail.body).not.toMatch(leaks);
+    expect(detail.json().record.busca).toBe(
+      'integration.run #a-numeric-secret integracao=19 contaid=42 senha=•••••• token=•••••• apikey=•••••• pin=5 error something_new falhou',
+    );
   });
 
   it("keeps tenant B's operator and key to tenant B's failures, worded the same way", async () => {

@@ -10,6 +10,24 @@ describe('dashboard input refusals', () => {
 
   const asKey = (key: string, lang = 'pt-BR') => ({ authorization: `Bearer ${key}`, 'accept-language': lang });
 
+  it("a body field the dashboard API does not take is refused in the /v1 API's words, one language per message (trial 4 #2)", async () => {
+    for (const [lang, text] of [
+      ['pt-BR', 'Campo "body.foo" não é permitido.'],
+      ['en', 'Field "body.foo" is not allowed.'],
+    ] as const) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/schedules/5/pause',
+        headers: asKey(h.keyA, lang),
+        payload: { foo: 1 },
+      });
+      expect([res.statusCode, res.json().error]).toEqual([400, { code: 'VALIDATION_FAILED', message: text }]);
+    }
+    // The same words as /v1's for the same fault (made a sentence, as the dashboard says the engine's refusals).
+    const v1 = await h.app.inject({ method: 'POST', url: '/v1/integrations/5/run', headers: asKey(h.keyA), payload: { foo: 1 } });
+    expect(v1.json().error.message).toBe('campo "body.foo" não é permitido');
+  });
+
   it('a bad estado, date or number on /dashboard/api/jobs → 400 naming the field and what it expects', async () => {
     const estado = await h.app.inject({ url: '/dashboard/api/jobs?estado=xx', headers: asKey(h.keyA) });
     expect(estado.statusCode).toBe(400);

@@ -376,7 +376,7 @@ describe('dashboard: operator trial findings', () => {
       payload: { jobs: [{ queue: 'cti', id: jobId }] },
     });
     // Not found for B (as another tenant's job is): not an error of another kind, which `done ?? 0` let pass.
-    expect([b.statusCode, b.json()]).toEqual([200, { done: 0, skipped: 0, notFound: 1 }]);
+    expect([b.statusCode, b.json()]).toEqual([200, { done: 0, skipped: 0, notFound: 1, skippedReasons: {} }]);
     expect(await queue.getJobState(jobId)).toBe('failed');
   }, 60000);
 

@@ -172,7 +172,7 @@ describe('dashboard polish', () => {
       headers: asKey(h.keyA),
       payload: { jobs: [{ queue: 'set', id: 'lag-failed' }] },
     });
-    expect(retried.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(retried.json()).toEqual({ done: 1, skipped: 0, notFound: 0, skippedReasons: {} });
     expect(await (await queue.getJob('lag-failed'))?.getState()).toBe('waiting');
     expect((await findJobRecord(h.database.db, 'all', 'set', 'lag-failed'))?.estado).toBe('aguardando_retentativa');
 
@@ -184,7 +184,7 @@ describe('dashboard polish', () => {
       payload: { filter: { q: 'recusado-esperando' } },
     });
     expect(filtered.statusCode).toBe(200);
-    expect(filtered.json()).toEqual({ done: 0, skipped: 1, notFound: 0 });
+    expect(filtered.json()).toEqual({ done: 0, skipped: 1, notFound: 0, skippedReasons: { 'not-failed': 1 } });
     // The blocked ones listed (estado=bloqueado) are retried by the filter too.
     const blocked = await h.app.inject({
       method: 'POST',
@@ -192,7 +192,7 @@ describe('dashboard polish', () => {
       headers: asKey(h.keyA),
       payload: { filter: { q: 'recusado-bloqueado', estado: 'bloqueado' } },
     });
-    expect(blocked.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(blocked.json()).toEqual({ done: 1, skipped: 0, notFound: 0, skippedReasons: {} });
     expect(await (await queue.getJob('lag-blocked'))?.getState()).toBe('waiting');
   });
 

@@ -83,7 +83,7 @@ describe('dashboard at scale (trial 3)', () => {
     // From page 2, "retry all" confirms the filter's 120 (the offset is no filter), and lists the first ones.
     await page.click('button[value=filtro]');
     await page.waitForSelector('#confirmacao');
-    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 120 job(s)');
+    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 120 jobs que falharam');
     expect(await page.locator('#primeiros li').count()).toBe(20);
     expect(await page.locator('#confirmar').innerText()).toBe('Confirmar (120)');
 
@@ -113,7 +113,7 @@ describe('dashboard at scale (trial 3)', () => {
       payload: { filter: { q: '#tz-probe', desde: '2025-06-10T16:10' }, expected: 1 },
     });
     expect(retry.statusCode).toBe(409);
-    expect(retry.json().error.message).toContain('agora encontra 0 job(s)');
+    expect(retry.json().error.message).toContain('agora encontra 0 jobs que falharam');
 
     // The page likewise, with the zone said beside the inputs.
     const page = await loginAs('opa');
@@ -204,12 +204,12 @@ describe('dashboard at scale (trial 3)', () => {
     expect(await page.locator('#total').innerText()).toBe('1');
     await page.click('button[value=filtro]');
     await page.waitForSelector('#confirmacao');
-    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 1 job(s)');
+    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 1 job que falhou');
     expect(await page.locator('#primeiros').innerText()).toBe('set/tok-14 Conta #14');
     // Nothing was retried by showing the confirmation.
     expect(await (await queue.getJob('tok-14'))?.getState()).toBe('failed');
     await page.click('#confirmar');
-    await page.waitForSelector('text=Ação registrada: 1 job.');
+    await page.waitForSelector('text=Ação registrada: 1 job reprocessado.');
     expect(await (await queue.getJob('tok-14'))?.getState()).toBe('waiting');
     expect(await (await queue.getJob('tok-140'))?.getState()).toBe('failed');
 
@@ -222,7 +222,7 @@ describe('dashboard at scale (trial 3)', () => {
       payload: { _csrf: csrf, modo: 'filtro', filtro_q: 'contaId=140', esperado: '5' },
     });
     expect(stale.statusCode).toBe(200);
-    expect(stale.body).toContain('Nada foi reprocessado: o filtro agora encontra 1 job(s) que falharam, não os 5 confirmados.');
+    expect(stale.body).toContain('Nada foi reprocessado: o filtro agora encontra 1 job que falhou a reprocessar, não os 5 confirmados.');
     expect(stale.body).toContain('name="esperado" value="1"');
     expect(await (await queue.getJob('tok-140'))?.getState()).toBe('failed');
     const api = await h.app.inject({

@@ -159,7 +159,7 @@ describe('dashboard: operator trial leftovers (search by customer, grouped failu
     // The group's box and "Reprocessar selecionados": asked first, as "retry all" is, then its six runs retried.
     await page.check(`input[name=grupo][value="${receptorGroup}"]`);
     await Promise.all([page.waitForURL(/acoes\/reprocessar/), page.click('#acoes button[name=modo][value=selecao]')]);
-    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 6 job(s)');
+    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 6 jobs que falharam');
     await Promise.all([page.waitForURL(/feito=6/), page.click('#confirmar')]);
     expect(await page.locator('.flash').innerText()).toContain('6');
     for (const id of repeated) expect(await stateOf(id)).not.toBe('failed');

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -174,5 +174,40 @@ describe('npm run erp-double, stopped with SIGTERM', () => {
       socket.once('error', () => resolve(true));
     });
     expect(refused).toBe(true);
+  });
+});
+
+describe('npm run erp-double -- --help (trial 4 #6)', () => {
+  /** The double run with `args` in `lang`, until it exits (a double that listens instead is killed by the timeout). */
+  const runDouble = (args: string[], lang: string) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(
+        'node',
+        ['--import', 'tsx', 'test/fixtures/senior-g5/main.ts', ...args],
+        { cwd: ROOT, env: { ...process.env, INTEGRADOR_LANG: lang }, timeout: 20_000 },
+        (error, stdout) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout }),
+      );
+    });
+
+  it.each([
+    ['pt-BR', 'uso: npm run erp-double', 'campo obrigatório vazio'],
+    ['en', 'usage: npm run erp-double', 'a required field empty'],
+  ])(
+    'in %s prints its options and what makes it refuse a record, and listens nowhere',
+    async (lang, usage, refusal) => {
+      const { code, stdout } = await runDouble(['--help', '--port', String(await freePort())], lang);
+      expect(code).toBe(0);
+      expect(stdout).toContain(usage);
+      for (const option of ['--port N', '--state', '--help']) expect(stdout).toContain(option);
+      expect(stdout).toContain(refusal);
+      expect(stdout).toContain('apeCli');
+      expect(stdout).not.toMatch(/ouvindo em|listening on/);
+    },
+    30_000,
+  );
+
+  it('is documented where the README presents the double, with its refusal triggers', () => {
+    expect(README).toContain('npm run erp-double -- --help');
+    expect(README).toMatch(/Campo obrigatório não informado: apeCli/);
   });
 });

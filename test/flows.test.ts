@@ -9,10 +9,13 @@ import { createTestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { type ChainReceptor, chainConnectionsYaml, startChainReceptor } from './fixtures/chain-receptor';
+import { recordedFailureCode } from './support/integration-run';
 import { startTestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
 const CONEXAO_ID = 4;
+/** A GET step's source: a database (a GET on the chain's API connection is refused at admission, GET_CONNECTION_NOT_DATABASE). */
+const GET_CONEXAO_ID = 5;
 
 interface Step {
   id: number;
@@ -37,7 +40,10 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
   const otherEmpresaId = await createEmpresa(database.db, 'Outra Empresa');
   await database.db
     .insertInto('conexao_integracao')
-    .values({ id: CONEXAO_ID, tipo_conexao: 'API', nome_conexao: 'chain_api', empresa_id: null })
+    .values([
+      { id: CONEXAO_ID, tipo_conexao: 'API', nome_conexao: 'chain_api', empresa_id: null },
+      { id: GET_CONEXAO_ID, tipo_conexao: 'BD', nome_conexao: 'erp_bd', empresa_id: null },
+    ])
     .execute();
   const key = await issueApiKey(database.db, empresaId, null, 'test');
   const otherKey = await issueApiKey(database.db, otherEmpresaId, null, 'test');
@@ -69,7 +75,7 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
         link: `POST /api/S${step.id}`,
         tabela: step.tabela ?? 'contas',
         consulta: null,
-        conexao_integracao_id: CONEXAO_ID,
+        conexao_integracao_id: step.tipo === 'GET' ? GET_CONEXAO_ID : CONEXAO_ID,
         indice_array_retorno: 'resultado',
         indice_valor_retorno: 'codigo',
         indice_erro_retorno: 'erro',
@@ -324,9 +330,14 @@ describe('dependency flows with three worker-set processes', () => {
         jobId: failing?.jobId,
         integracaoId: 402,
         failedReason: 'cadastro S402 recusado pelo ERP',
+        // Worded as the jobs routes word it, in the request's language (trial 4 #8).
+        failedReasonText: worded,
         dependents: [{ queue: 'set', jobId: root?.jobId, integracaoId: 403 }],
       }),
     ]);
+    expect((await fleet.request('GET', '/v1/flows/blocked', undefined, { 'accept-language': 'en' })).json().items[0].failedReasonText).toBe(
+      'the receptor refused the request (check the user, the password and the data sent): cadastro S402 recusado pelo ERP',
+    );
     const metrics = (await fleet.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain(`integrador_flow_blocked_dependents{empresa_id="${fleet.empresaId}"} 1`);
     // Another tenant neither sees nor retries it.
@@ -387,6 +398,44 @@ describe('CRM change events with dependency flows', () => {
     expect(fleet.receptor.calls.map((c) => c.step)).toEqual(['S601', 'S602']);
     expect(second?.body).toEqual({ anterior: first?.codigo });
     expect((await fleet.jobOf(body.jobs[0].jobId)).returnvalue.flow.integracoes['601'].values).toEqual({ codigo: first?.codigo });
+  }, 60000);
+
+  it("runs a healthy step of a change's flow and fails only the step with a lint error, with SET_CONFIG", async () => {
+    // P (on the changed table) names B in depende_de: the change runs P then B. B has a regra of no known tipo, an
+    // error lint reports and every run of B fails on; P is fine and must not fail for B's sake.
+    await fleet.addIntegration(fleet.empresaId, { id: 801, tabela: 'atividades', depende_de: 802 });
+    await fleet.addIntegration(fleet.empresaId, { id: 802, campo: { anterior: '#codigo#' } });
+    await fleet.database.db
+      .insertInto('regras')
+      .values({
+        integracao_id: 802,
+        campos_integracao_id: null,
+        campo: 'anterior',
+        tipo: 'maiusculass',
+        parametros: null,
+        ordem: 0,
+        descricao: null,
+      })
+      .execute();
+    const accepted = await fleet.request('POST', '/v1/events/crm-change', { tabela: 'atividades', parametros: {} });
+    expect(accepted.statusCode).toBe(202);
+    const body = accepted.json();
+    expect(body.refused).toEqual([]);
+    expect(body.jobs).toEqual([{ integracaoId: 801, jobId: expect.any(String) }]);
+    const rootId = body.jobs[0].jobId as string;
+    const prerequisite = (await fleet.producer.getJob('set', rootId))?.data.flow.prerequisite;
+    expect(prerequisite).toMatchObject({ queue: 'set', integracaoId: 801 });
+
+    // P's job is admitted on its own row and pushes; B's job fails in its worker, naming B and the lint finding.
+    expect(await fleet.settled(prerequisite.jobId)).toMatchObject({ state: 'completed', failedReason: null });
+    expect(fleet.receptor.callsOf('S801', 'S802').map((c) => c.step)).toEqual(['S801']);
+    const failed = await fleet.settled(rootId);
+    expect(failed).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(failed.failedReason).toMatch(/^integracao #802 \(S802\): .*maiusculass/);
+    expect(await recordedFailureCode(fleet.database.db, rootId)).toBe('SET_CONFIG');
+    // The run API still refuses the whole flow at once, before anything is enqueued.
+    const run = await fleet.request('POST', '/v1/integrations/801/run', { parametros: {} });
+    expect([run.statusCode, run.json().error.code]).toEqual([422, 'SET_CONFIG']);
   }, 60000);
 });
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { loadConnectionsFile } from '@integrador/connections';
 import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
@@ -254,5 +255,190 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
     expect(await status('en')).toBe(
       `the GET integration is misconfigured: tabela: "usuarios" is not a CRM table a GET may write (expected one of ${tables})`,
     );
+  }, 120_000);
+
+  it("runs a healthy GET whose depende_de names a SET with a lint error; only the SET's own job fails, with SET_CONFIG", async () => {
+    // The SET runs after the GET (the GET's depende_de names it) and has a regra of no known tipo: an error lint reports
+    // and every run of the SET fails on. The GET itself is fine: neither its scheduled runs nor its flow step may fail for it.
+    const conexao = await database.db
+      .selectFrom('conexao_integracao')
+      .select('id')
+      .where('nome_conexao', '=', 'erp_e085')
+      .executeTakeFirstOrThrow();
+    const set = (
+      await database.db
+        .insertInto('integracao')
+        .values({
+          nome: 'SET-CONTAS-ERP',
+          tipo_servico: 'SET',
+          empresa_id: empresaId,
+          tabela: 'contas',
+          link: 'E085CLI',
+          conexao_integracao_id: conexao.id,
+          ativo: 1,
+        } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await database.db.insertInto('campos_integracao').values({ integracao_id: set, campo_crm: '{"NOMCLI": "#nome#"}', ordem: 0 }).execute();
+    await database.db
+      .insertInto('regras')
+      .values({
+        integracao_id: set,
+        campos_integracao_id: null,
+        campo: 'NOMCLI',
+        tipo: 'maiusculass',
+        parametros: null,
+        ordem: 0,
+        descricao: null,
+      })
+      .execute();
+    await database.db.updateTable('integracao').set({ depende_de: set }).where('id', '=', integracaoId).execute();
+    const tenant = { empresaId, filialId: null };
+    await startWorker();
+    workers.push(
+      spawnApp('apps/worker-set/src/main.ts', {
+        REDIS_URL: TEST_REDIS_URL,
+        KEY_PREFIX: prefix,
+        CRM_DATABASE_URL: database.url,
+        CONNECTIONS_FILE: connectionsFile,
+        ERP_E085_URL: sourceUrl(),
+        LOG_LEVEL: 'info',
+      }),
+    );
+    await workers.at(-1)?.waitForLog('worker started');
+
+    // The scheduler's job (as the GET's schedule fires it): admitted on its own row, it pulls.
+    const scheduled = await producer.enqueue('get', 'integration.run', { tenant, integracaoId, parametros: {}, trigger: 'schedule' });
+    const pulled = await settled(String(scheduled.id));
+    expect([pulled.state, pulled.job.failedReason ?? null]).toEqual(['completed', null]);
+    expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
+
+    // A change event on contas runs the SET with its prerequisite, the GET: the GET step completes, the SET step fails in
+    // its worker naming the SET and lint's finding (the event is acknowledged; the run API refuses the flow at once).
+    const change = await app.inject({
+      method: 'POST',
+      url: '/v1/events/crm-change',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { tabela: 'contas', parametros: {} },
+    });
+    expect(change.statusCode).toBe(202);
+    expect(change.json()).toMatchObject({ jobs: [{ integracaoId: set, jobId: expect.any(String) }], refused: [] });
+    const rootId = change.json().jobs[0].jobId as string;
+    const prerequisite = (await producer.getJob('set', rootId))?.data.flow.prerequisite;
+    expect(prerequisite).toMatchObject({ queue: 'get', integracaoId });
+    expect((await settled(prerequisite.jobId)).state).toBe('completed');
+    const failed = await settledJob(producer, { jobId: rootId, queue: 'set' }, 60_000, 100);
+    expect(failed.state).toBe('failed');
+    expect(failed.job.failedReason).toMatch(new RegExp(`^integracao #${set} \\(SET-CONTAS-ERP\\): .*maiusculass`));
+    expect(await recordedFailureCode(database.db, rootId)).toBe('SET_CONFIG');
+    const run = await app.inject({
+      method: 'POST',
+      url: `/v1/integrations/${integracaoId}/run`,
+      headers: { authorization: `Bearer ${key}` },
+      payload: { parametros: {} },
+    });
+    expect([run.statusCode, run.json().error?.code]).toEqual([422, 'SET_CONFIG']);
+  }, 240_000);
+  // The lint's errors every run of a GET fails on beyond its settings — a key its CRM table has no unique index for, a
+  // connection that is no database — were admitted (202) and failed in worker-get. Refused at once now (GET_CONFIG,
+  // the lint's finding); a job queued before (or by its schedule) fails in the worker's admission with the same words.
+  it("refuses a GET whose key or connection every run fails on, in the caller's language; a job already queued fails alike", async () => {
+    // The E085 source, and a web service no GET can read through (ingress and worker go by the same file).
+    const file = writeE085Connections();
+    fs.appendFileSync(file, '\n  erp_ws:\n    tipo: webservice\n    baseUrl: https://erp.example.com\n    user: u\n    password: p\n');
+    const e085File = connectionsFile;
+    connectionsFile = file;
+    try {
+      await ingress.close();
+      ingress = await startTestIngress(database, { deps: { connections: await loadConnectionsFile(file, { ERP_E085_URL: sourceUrl() }) } });
+      ({ app, producer, prefix } = ingress);
+      await database.db.updateTable('integracao').set({ chave: 'fantasia' }).where('id', '=', integracaoId).execute();
+      await database.db
+        .insertInto('conexao_integracao')
+        .values({ tipo_conexao: 'banco de dados', nome_conexao: 'erp_ws', empresa_id: empresaId })
+        .execute();
+      const ws = await database.db
+        .selectFrom('conexao_integracao')
+        .select('id')
+        .where('nome_conexao', '=', 'erp_ws')
+        .executeTakeFirstOrThrow();
+      const original = await database.db.selectFrom('integracao').selectAll().where('id', '=', integracaoId).executeTakeFirstOrThrow();
+      const { id: _id, ...columns } = original;
+      await database.db
+        .insertInto('integracao')
+        .values({ ...columns, nome: 'GET-WS-CLIENTES', chave: 'id_erp', conexao_integracao_id: ws.id })
+        .execute();
+      const wsGet = (
+        await database.db.selectFrom('integracao').select('id').where('nome', '=', 'GET-WS-CLIENTES').executeTakeFirstOrThrow()
+      ).id;
+      const refusal = async (id: number, language: string, apiKey = key) => {
+        const answer = await app.inject({
+          method: 'POST',
+          url: `/v1/integrations/${id}/run`,
+          headers: { authorization: `Bearer ${apiKey}`, 'accept-language': language },
+          payload: { parametros: {} },
+        });
+        return { status: answer.statusCode, error: answer.json().error };
+      };
+      const unique = '(empresa_id, fantasia)';
+      expect(await refusal(integracaoId, 'pt-BR')).toEqual({
+        status: 422,
+        error: {
+          code: 'GET_CONFIG',
+          message: `a integração GET #${integracaoId} (GET-BD-CLIENTES) está mal configurada: integracao #${integracaoId} coluna chave: contas não tem índice único em ${unique}: o upsert do GET não casa os registros pela chave (PostgreSQL e SQLite recusam o ON CONFLICT, o MariaDB duplicaria as linhas), por isso cada execução é recusada; crie o índice (CREATE UNIQUE INDEX … ON contas ${unique}) ou use a chave id_erp [GET_KEY_NOT_UNIQUE]; nada foi enfileirado (\`config lint\` aponta a linha)`,
+        },
+      });
+      const wsRefusal = await refusal(wsGet, 'en');
+      expect(wsRefusal).toMatchObject({ status: 422, error: { code: 'GET_CONFIG' } });
+      expect(wsRefusal.error.message).toBe(
+        `GET integration #${wsGet} (GET-WS-CLIENTES) is misconfigured: integracao #${wsGet} column conexao_integracao_id: GET integration GET-WS-CLIENTES uses connection "erp_ws", which is a webservice connection in the connections file: a GET runs sql_consulta on a database, so every run is refused; expected a database connection [GET_CONNECTION_NOT_DATABASE]; nothing was enqueued (\`config lint\` names the row)`,
+      );
+      // Another tenant's key: not its integration (404), nothing said of the rows.
+      const other = await issueApiKey(database.db, await createEmpresa(database.db, 'Outra'), null, 'test');
+      for (const id of [integracaoId, wsGet]) {
+        const foreign = await refusal(id, 'pt-BR', other);
+        expect(foreign).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
+        expect(foreign.error.message).not.toMatch(/fantasia|erp_ws|GET-/);
+      }
+      expect(await producer.queue('get').count()).toBe(0);
+
+      const queued = await Promise.all(
+        [integracaoId, wsGet].map((id) =>
+          producer.enqueue('get', 'integration.run', {
+            tenant: { empresaId, filialId: null },
+            integracaoId: id,
+            parametros: {},
+            trigger: 'schedule',
+          }),
+        ),
+      );
+      await startWorker();
+      const texts: string[] = [];
+      for (const [index, job] of queued.entries()) {
+        const { job: settledJob, state } = await settled(String(job.id));
+        expect(state).toBe('failed');
+        expect(settledJob.attemptsMade).toBe(1);
+        expect(await recordedFailureCode(database.db, String(job.id))).toBe('GET_CONFIG');
+        const language = index === 0 ? 'pt-BR' : 'en';
+        const status = await app.inject({
+          url: `/v1/jobs/get/${job.id}`,
+          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
+        });
+        texts.push(status.json().failedReasonText);
+      }
+      expect(texts).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^a integração GET está mal configurada: integracao #${integracaoId} coluna chave: contas não tem índice único em \\(empresa_id, fantasia\\): .+ \\[GET_KEY_NOT_UNIQUE\\]$`,
+          ),
+        ),
+        `the GET integration is misconfigured: integracao #${wsGet} column conexao_integracao_id: GET integration GET-WS-CLIENTES uses connection "erp_ws", which is a webservice connection in the connections file: a GET runs sql_consulta on a database, so every run is refused; expected a database connection [GET_CONNECTION_NOT_DATABASE]`,
+      ]);
+      expect(await crmCounts()).toEqual({ total: 0, distinct: 0 });
+    } finally {
+      connectionsFile = e085File;
+      fs.rmSync(file, { force: true });
+    }
   }, 120_000);
 });

@@ -144,19 +144,19 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const held = (await detail(second.id as string, keyA)).json();
     expect(held.record.erro_codigo).toBe('SET_RECORD_HELD');
     expect(held.record.erro_motivo).toBe(
-      `registro id42 não reenviado para não duplicá-lo: o ERP já o aceitou (job ${first.id}) e nada foi gravado no CRM (faltou cgcCpf); corrija indice_valor_retorno / sql_update ou reprocesse o job`,
+      `registro id 42 não reenviado para não duplicá-lo: o ERP já o aceitou (job ${first.id}) e nada foi gravado no CRM (faltou cgcCpf); corrija indice_valor_retorno / sql_update ou reprocesse o job`,
     );
     expect((await detail(second.id as string, keyA, 'en')).json().record.erro_motivo).toBe(
-      `record id42 not resent, to avoid a duplicate: the ERP accepted it (job ${first.id}) and nothing was written to the CRM (cgcCpf missing); correct indice_valor_retorno / sql_update or retry the job`,
+      `record id 42 not resent, to avoid a duplicate: the ERP accepted it (job ${first.id}) and nothing was written to the CRM (cgcCpf missing); correct indice_valor_retorno / sql_update or retry the job`,
     );
-    expect(await logLines(second.id as string, 'pt-BR')).toContainEqual(expect.stringContaining('Registro id42: não reenviado'));
-    expect(await logLines(second.id as string, 'en')).toContainEqual(expect.stringContaining('Record id42: not sent again'));
+    expect(await logLines(second.id as string, 'pt-BR')).toContainEqual(expect.stringContaining('Registro id 42: não reenviado'));
+    expect(await logLines(second.id as string, 'en')).toContainEqual(expect.stringContaining('Record id 42: not sent again'));
     // The accepted push's outbox row: the ERP's own answer as its message, the note worded in the reader's language.
     const accepted = (await detail(first.id as string, keyA)).json().execucoes;
     expect(accepted).toEqual([expect.objectContaining({ status: 'concluido', mensagem: 'Processado com sucesso' })]);
-    expect(accepted[0].nota).toContain('Registro id42: aceito pelo receptor; sql_update não executado: a resposta não trouxe cgcCpf');
+    expect(accepted[0].nota).toContain('Registro id 42: aceito pelo receptor; sql_update não executado: a resposta não trouxe cgcCpf');
     expect((await detail(first.id as string, keyA, 'en')).json().execucoes[0].nota).toContain(
-      'Record id42: accepted by the receptor; sql_update not run: the answer lacks cgcCpf',
+      'Record id 42: accepted by the receptor; sql_update not run: the answer lacks cgcCpf',
     );
 
     // Another tenant's key neither reads nor retries it.
@@ -444,7 +444,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const record = (await detail(next.id as string, keyA)).json().record;
     expect(record.erro_codigo).toBe('SET_RECORD_UNRESOLVED');
     expect(record.erro_motivo).toBe(
-      `registro id42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job ${first.id} e depois este`,
+      `registro id 42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job ${first.id} e depois este`,
     );
   }, 60_000);
 
@@ -459,7 +459,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const record = (await detail(next.id as string, keyA)).json().record;
     expect(record.erro_codigo).toBe('SET_RECORD_ORPHANED');
     expect(record.erro_motivo).toBe(
-      `registro id42 não enviado: o job ${first.id}, que o enviou sem concluí-lo, não existe mais (descartado ou removido) e o ERP pode tê-lo; confira no ERP e reprocesse este job, que assume o registro`,
+      `registro id 42 não enviado: o job ${first.id}, que o enviou sem concluí-lo, não existe mais (descartado ou removido) e o ERP pode tê-lo; confira no ERP e reprocesse este job, que assume o registro`,
     );
     // Another tenant's key cannot retry it; the operator's retry takes the record over and sends it (cgcCpf: an upsert).
     const foreign = await app.inject({

@@ -46,6 +46,16 @@ export const LOGIN_RATE_LIMIT = 30;
  * on a free port, and a real worker-set process whose ERP password the test can break and fix.
  */
 /** What DashboardHarness.start may change. */
+/** A page's text as read: the entities the dashboard's html escaping writes turned back into their characters. */
+export const unescapeHtml = (text: string) =>
+  text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+
+/** The flash of a page in the layout (an action's outcome or refusal), as read; undefined when there is none. */
+export const flashOf = (body: string) => {
+  const text = /<div class="flash[^"]*" role="status">([^<]*)<\/div>/.exec(body)?.[1];
+  return text === undefined ? undefined : unescapeHtml(text);
+};
+
 export interface HarnessOptions {
   connectionsYaml?: (erpUrl: string, password: string) => string;
   webhookAllowedNetworks?: string[];

@@ -106,7 +106,7 @@ const ptBR: GetOpsMessages = {
   syncSummary: (r) =>
     `Agendamentos sincronizados: ${r.created.length} criados, ${r.updated.length} atualizados, ${r.removed.length} removidos, ${r.unchanged} sem mudança, ${r.invalid.length} com cron inválido.`,
   invalidCron: (i) =>
-    `cron inválido na integração #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; não foi agendada`,
+    `cron inválido na integração #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.motivo}; não foi agendada`,
   runDeduplicated: (id, jobId) =>
     `A integração #${id} já está em execução ou na fila: acompanhando o job ${jobId} (nenhum novo foi criado).`,
   progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',

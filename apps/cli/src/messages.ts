@@ -1,7 +1,7 @@
 import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale, plural } from '@integrador/i18n';
 import { soapWrapperMessage } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
-import { JOB_FAILURE_REASONS, JOB_FAILURE_REASONS_WITH_VALUES, jobStateName } from '@integrador/queue';
+import { JOB_FAILURE_REASONS, JOB_FAILURE_REASONS_WITH_VALUES, jobStateName, recordKeyText } from '@integrador/queue';
 import type { MissingSoapWrapper } from '@integrador/transports';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
@@ -158,6 +158,7 @@ export interface Messages {
   jobNotRetryable: (queue: string, jobId: string) => string;
   jobAlreadyDelivered: (queue: string, jobId: string) => string;
   jobEndpointDisabled: (queue: string, jobId: string) => string;
+  jobEndpointDeleted: (queue: string, jobId: string) => string;
   jobNotFound: (queue: string, jobId: string, empresaId: number) => string;
   invalidQueue: (queue: string) => string;
   consultaHeader: string;
@@ -192,12 +193,6 @@ export interface Messages {
 
 /** A stored word (a step's id) in the reader's language; an unknown one as it is. */
 const word = (words: Record<string, string>, value: string) => words[value] ?? value;
-
-/** A prepared record's key as a reader reads it: `id1` (its row's id) → `id 1`; an index key (`0`) as it is. */
-const recordName = (key: string, idLabel: string) => {
-  const id = /^id(.+)$/.exec(key)?.[1];
-  return id === undefined ? key : `${idLabel} ${id}`;
-};
 
 const ptBR: Messages = {
   errorPrefix: 'erro',
@@ -336,9 +331,9 @@ const ptBR: Messages = {
     return `Job ${jobId}: ${jobStateName('pt-BR', state)}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
-  jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  registro ${recordKeyText(key)}: ${JSON.stringify(values)}`,
   jobRecordMissingKeys: (key, keys, held) =>
-    `  aviso: o ERP aceitou o registro ${recordName(key, 'id')}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno), usada pelo sql_update; o sql_update não foi executado e nada foi gravado no CRM (o registro está no ERP); ${held ? 'para não duplicá-lo, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver' : 'ele não está retido: uma próxima execução pode reenviá-lo; confira no ERP se ele já existe e corrija indice_valor_retorno / sql_update'}`,
+    `  aviso: o ERP aceitou o registro ${recordKeyText(key)}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno), usada pelo sql_update; o sql_update não foi executado e nada foi gravado no CRM (o registro está no ERP); ${held ? 'para não duplicá-lo, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver' : 'ele não está retido: uma próxima execução pode reenviá-lo; confira no ERP se ele já existe e corrija indice_valor_retorno / sql_update'}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -361,13 +356,15 @@ const ptBR: Messages = {
     `o job ${queue}/${jobId} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo`,
   jobEndpointDisabled: (queue, jobId) =>
     `o job ${queue}/${jobId} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/<id> com {"ativo": true}) e depois rode integrador webhooks recover <id> para reenviar as entregas`,
+  jobEndpointDeleted: (queue, jobId) =>
+    `o job ${queue}/${jobId} não foi reprocessado: o endpoint do webhook foi excluído e nada seria enviado. As entregas dele continuam em integrador webhooks deliveries <id> até o fim da retenção; para enviar de novo a esse destino, cadastre-o como um novo webhook`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
-  previewRecord: (key, index, total, url) => `Registro ${recordName(key, 'id')} (${index} de ${total}), para ${url}:`,
+  previewRecord: (key, index, total, url) => `Registro ${recordKeyText(key)} (${index} de ${total}), para ${url}:`,
   previewRecordBody: (key, index, total) =>
-    `Registro ${recordName(key, 'id')} (${index} de ${total}), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):`,
+    `Registro ${recordKeyText(key)} (${index} de ${total}), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):`,
   previewReceptorUnreachable: (url, connection) =>
     `nada responde no endereço do WSDL ${url} (conexão ${connection}): confira o baseUrl dessa conexão no CONNECTIONS_FILE ou inicie o serviço (na demo: npm run erp-double); a consulta e os campos acima não dependem dele`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
@@ -536,9 +533,9 @@ const en: Messages = {
     return `Job ${jobId}: ${state}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
-  jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  record ${recordKeyText(key)}: ${JSON.stringify(values)}`,
   jobRecordMissingKeys: (key, keys, held) =>
-    `  warning: the ERP accepted record ${recordName(key, 'id')}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno), which sql_update uses; sql_update did not run and nothing was written to the CRM (the record is in the ERP); ${held ? 'not to duplicate it, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it' : 'it is not held back: a later run may send it again; check the ERP for it and correct indice_valor_retorno / sql_update'}`,
+    `  warning: the ERP accepted record ${recordKeyText(key)}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno), which sql_update uses; sql_update did not run and nothing was written to the CRM (the record is in the ERP); ${held ? 'not to duplicate it, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it' : 'it is not held back: a later run may send it again; check the ERP for it and correct indice_valor_retorno / sql_update'}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
@@ -560,13 +557,15 @@ const en: Messages = {
     `job ${queue}/${jobId} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again`,
   jobEndpointDisabled: (queue, jobId) =>
     `job ${queue}/${jobId} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/<id> with {"ativo": true}), then run integrador webhooks recover <id> to resend its deliveries`,
+  jobEndpointDeleted: (queue, jobId) =>
+    `job ${queue}/${jobId} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay readable with integrador webhooks deliveries <id> until the retention period ends; to send to that receiver again, register it as a new webhook`,
   jobNotFound: (queue, jobId, empresaId) => `job ${queue}/${jobId} does not exist for empresa ${empresaId}`,
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
-  previewRecord: (key, index, total, url) => `Record ${recordName(key, 'id')} (${index} of ${total}), to ${url}:`,
+  previewRecord: (key, index, total, url) => `Record ${recordKeyText(key)} (${index} of ${total}), to ${url}:`,
   previewRecordBody: (key, index, total) =>
-    `Record ${recordName(key, 'id')} (${index} of ${total}), the request's fields (the SOAP envelope needs the receptor's WSDL):`,
+    `Record ${recordKeyText(key)} (${index} of ${total}), the request's fields (the SOAP envelope needs the receptor's WSDL):`,
   previewReceptorUnreachable: (url, connection) =>
     `nothing answers at the WSDL address ${url} (connection ${connection}): check that connection's baseUrl in CONNECTIONS_FILE or start the service (for the demo: npm run erp-double); the consulta and fields above do not depend on it`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,

@@ -135,6 +135,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(settled).toMatchObject({
       queue: 'set',
       jobId: expect.any(String),
+      deduplicated: false,
       state: 'failed',
       failedReason: expect.stringContaining('apeCli'),
     });
@@ -285,8 +286,10 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
   it('without --wait prints the job id of an integration.run job triggered by the cli', async () => {
     const result = await run('-p', `contaId=${CONTA.id}`, '--json');
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    const { queue, jobId } = JSON.parse(result.stdout) as { queue: string; jobId: string };
+    const { queue, jobId, deduplicated } = JSON.parse(result.stdout) as { queue: string; jobId: string; deduplicated: boolean };
     expect(queue).toBe('set');
+    // Said as the ingress's 202 says it (trial 4 #8).
+    expect(deduplicated).toBe(false);
     const job = await producer.getJob('set', jobId);
     expect(job?.name).toBe('integration.run');
     expect(job?.data).toEqual({
@@ -300,6 +303,11 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
   });
 
   it('enqueues a GET integration on queue get', async () => {
+    // A database connection the file does not name (only the worker's file may): senior_g5 (conexao 3) is a web service.
+    await database.db
+      .insertInto('conexao_integracao')
+      .values({ id: 8, tipo_conexao: 'Conexão via banco de dados', nome_conexao: 'erp_bd', empresa_id: Number(empresa) })
+      .execute();
     await database.db
       .insertInto('integracao')
       .values({
@@ -308,7 +316,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
         tipo_servico: 'GET',
         empresa_id: Number(empresa),
         tabela: 'contas',
-        conexao_integracao_id: 3,
+        conexao_integracao_id: 8,
         sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI',
         campo_cursor: 'DATALT',
       })
@@ -345,6 +353,18 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     const brokenEn = await runCli(['--lang', 'en', 'run', '77', '--empresa', empresa], cliEnv(database.url, variables));
     expect(brokenEn.stderr).toBe(
       'error: GET integration #77 (GET-BD-CLIENTES) is misconfigured: modo: expected completo or incremental, found "diario"; nothing was enqueued (`config lint` names the row)\n',
+    );
+    // The lint's errors every run fails on: a key contas has no unique index for, then a connection that is no database.
+    await database.db.updateTable('integracao').set({ modo: null, chave: 'fantasia' }).where('id', '=', 77).execute();
+    const key = await runCli(['run', '77', '--empresa', empresa], cliEnv(database.url, variables));
+    expect(key).toMatchObject({ code: 1, stdout: '' });
+    expect(key.stderr).toMatch(
+      /^erro: a integração GET #77 \(GET-BD-CLIENTES\) está mal configurada: integracao #77 coluna chave: contas não tem índice único em \(empresa_id, fantasia\): .+ \[GET_KEY_NOT_UNIQUE\]; nada foi enfileirado \(`config lint` aponta a linha\)\n$/,
+    );
+    await database.db.updateTable('integracao').set({ chave: null, conexao_integracao_id: 3 }).where('id', '=', 77).execute();
+    const ws = await runCli(['--lang', 'en', 'run', '77', '--empresa', empresa], cliEnv(database.url, variables));
+    expect(ws.stderr).toMatch(
+      /^error: GET integration #77 \(GET-BD-CLIENTES\) is misconfigured: integracao #77 column conexao_integracao_id: GET integration GET-BD-CLIENTES uses connection "senior_g5", which is a webservice connection in the connections file: .+ \[GET_CONNECTION_NOT_DATABASE\]; nothing was enqueued/,
     );
     expect(await producer.queue('get').count()).toBe(1);
   });

@@ -1,8 +1,9 @@
-import { createRedis, queueOptions, waitUntilReady } from '@integrador/queue';
+import { createRedis, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startPrivateRedis, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import { Queue, Worker } from 'bullmq';
+import { type Queue, Worker } from 'bullmq';
+import { withFailedDeliveryJob } from '../test/failed-webhook-job';
 import { cliEnv, runCli } from '../test/run-cli';
 
 // F20: after a Redis restore a pending delivery has no job; `webhooks requeue-pending --empresa` gives it one, for that
@@ -58,33 +59,9 @@ describe('integrador webhooks requeue-pending', () => {
 
   const jobs = async () => (await redis.keys(`${prefix}:webhook:wh*`)).sort();
 
-  /** Runs `check` with the delivery's job (`whd-<entrega>`) failed for good, as its worker left it; removed after. */
-  async function withFailedJob(empresaId: number, entregaId: number, check: (jobId: string, queue: Queue) => Promise<void>) {
-    const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    const queue = new Queue('webhook', queueOptions(redis, prefix));
-    const jobId = `whd-${entregaId}`;
-    try {
-      await queue.add(
-        'webhook.deliver' as never,
-        { tenant: { empresaId, filialId: null }, entregaId } as never,
-        { jobId, attempts: 1 } as never,
-      );
-      const worker = new Worker(
-        'webhook',
-        async () => {
-          throw new Error('HTTP 500');
-        },
-        { connection: workerRedis, prefix },
-      );
-      for (let i = 0; i < 200 && (await queue.getJobState(jobId)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 25));
-      await worker.close();
-      await check(jobId, queue);
-    } finally {
-      await queue.remove(jobId);
-      await queue.close();
-      workerRedis.disconnect();
-    }
-  }
+  /** Runs `check` with the delivery's job failed for good, as its worker left it (withFailedDeliveryJob). */
+  const withFailedJob = (empresaId: number, entregaId: number, check: (jobId: string, queue: Queue) => Promise<void>) =>
+    withFailedDeliveryJob(redis, prefix, { empresaId, entregaId }, check);
 
   const retry = (jobId: string, empresa: number, ...extra: string[]) =>
     runCli(['job', 'retry', 'webhook', jobId, '--empresa', String(empresa), ...extra], env);

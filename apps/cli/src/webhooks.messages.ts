@@ -27,7 +27,7 @@ const PT = {
   headerOption: 'cabeçalho personalizado nome:valor (repetível)',
   rateOption: 'no máximo n entregas por segundo',
   statusOption: 'pendente, entregue, falhou ou cancelada',
-  sinceOption: 'instante ISO 8601, por exemplo 2026-01-01T00:00:00Z',
+  sinceOption: 'instante ISO 8601 com fuso, por exemplo 2026-12-01T09:00:00-03:00, ou uma data (2026-12-01: meia-noite UTC)',
   created: (id: number) => `webhook #${id} criado`,
   secretOnce: (secret: string) => `segredo de assinatura (mostrado só agora, guarde-o): ${secret}`,
   previousUntil: (until: string) => `o segredo anterior continua assinando até ${until}`,
@@ -43,7 +43,8 @@ const PT = {
   resent: (entregaId: number, jobId: string) => `entrega #${entregaId} reenfileirada (job ${jobId})`,
   recovered: (count: number, falhou: number, cancelada: number) =>
     `${count} entrega(s) reenfileirada(s): ${falhou} que falharam, ${cancelada} canceladas pela desativação`,
-  invalidSince: (value: string) => `--since inválido: ${value}; esperado um instante ISO 8601`,
+  invalidSince: (value: string) =>
+    `--since inválido: "${value}"; use um instante ISO 8601 com fuso horário, por exemplo 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z, ou só a data, por exemplo 2026-12-01 (meia-noite UTC)`,
   invalidCapture: (value: string) => `ação desconhecida: ${value}; use install ou remove`,
   captureInstalled: 'gatilhos de captura instalados',
   captureRemoved: 'gatilhos de captura removidos',
@@ -53,6 +54,8 @@ const PT = {
   invalidStatus: (value: string) => `--status inválido: ${value}; use pendente, entregue, falhou ou cancelada`,
   deliveryColumns: ['entrega', 'gatilho', 'registro', 'status', 'tentativas', 'http', 'próxima tentativa', 'erro'],
   noDeliveries: (id: number) => `o webhook #${id} não tem entregas`,
+  deletedEndpoint: (id: number) =>
+    `o webhook #${id} foi excluído: estas são as entregas dele, mantidas até o fim da retenção (RETENTION_WEBHOOKS_DAYS); nada mais é enviado a ele`,
 };
 
 const EN: typeof PT = {
@@ -82,7 +85,7 @@ const EN: typeof PT = {
   headerOption: 'custom header name:value (repeatable)',
   rateOption: 'at most n deliveries a second',
   statusOption: 'pendente, entregue, falhou or cancelada',
-  sinceOption: 'ISO 8601 time, e.g. 2026-01-01T00:00:00Z',
+  sinceOption: 'ISO 8601 time with its zone, e.g. 2026-12-01T09:00:00-03:00, or a date (2026-12-01: midnight UTC)',
   created: (id) => `webhook #${id} created`,
   secretOnce: (secret) => `signing secret (shown only now, keep it): ${secret}`,
   previousUntil: (until) => `the previous secret keeps signing until ${until}`,
@@ -94,7 +97,8 @@ const EN: typeof PT = {
   failingSince: (since) => `failing since ${since}`,
   resent: (entregaId, jobId) => `delivery #${entregaId} enqueued again (job ${jobId})`,
   recovered: (count, falhou, cancelada) => `${count} deliveries enqueued again: ${falhou} failed, ${cancelada} cancelled by the disabling`,
-  invalidSince: (value) => `invalid --since: ${value}; expected an ISO 8601 time`,
+  invalidSince: (value) =>
+    `invalid --since: "${value}"; use an ISO 8601 time with its time zone, e.g. 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z, or a date alone, e.g. 2026-12-01 (midnight UTC)`,
   invalidCapture: (value) => `unknown action: ${value}; use install or remove`,
   captureInstalled: 'capture triggers installed',
   captureRemoved: 'capture triggers removed',
@@ -104,6 +108,8 @@ const EN: typeof PT = {
   invalidStatus: (value) => `invalid --status: ${value}; use pendente, entregue, falhou or cancelada`,
   deliveryColumns: ['delivery', 'gatilho', 'record', 'status', 'attempts', 'http', 'next attempt', 'error'],
   noDeliveries: (id) => `webhook #${id} has no deliveries`,
+  deletedEndpoint: (id) =>
+    `webhook #${id} was deleted: these are its deliveries, kept until the retention period ends (RETENTION_WEBHOOKS_DAYS); nothing is sent to it any more`,
 };
 
 /** The webhooks commands' texts in the chosen language. */

@@ -26,7 +26,7 @@ import { registerFiniteNumbers, registerPlainIds } from './plugins/finite-number
 import { registerIdempotencyBinding } from './plugins/idempotency-binding';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { refuseUndeclaredBodies, registerOptionalBodies } from './plugins/optional-body';
-
+import { registerScalarParameters } from './plugins/scalar-parameters';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/cti.routes';
@@ -131,6 +131,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   registerOptionalBodies(app);
   registerFiniteNumbers(app);
   registerPlainIds(app);
+  registerScalarParameters(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
   const metrics = createMetrics({

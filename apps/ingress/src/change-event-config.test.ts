@@ -118,6 +118,26 @@ describe('crm-change: a configuration refusal is left to the worker, other refus
     expect(await runRefusal(brokenSet)).toEqual([422, 'SET_CONFIG']);
   });
 
+  // The lint findings admission refuses (a GET's key its table has no unique index for, a SET consulta's column its
+  // table lacks) are configuration refusals too: an event's flow is enqueued all the same, its worker fails the step.
+  it("enqueues a flow whose GET key or SET consulta every run fails on; the worker's admission refuses the step, the run API at once", async () => {
+    const { db } = database;
+    const getSettings = { tabela: 'contas', chave: 'fantasia', sql_consulta: 'SELECT CODCLI AS id_erp, APECLI AS fantasia FROM E085CLI' };
+    await db.updateTable('integracao').set(getSettings).where('id', '=', brokenGet).execute();
+    await acknowledged({ tabela: 'contas', id: 7, chaveIdempotencia: 'conta-7-v2' }, set);
+    const step = { tenant: { empresaId: empresaA, filialId: null }, integracaoId: brokenGet, parametros: {}, checkParameters: false };
+    await expect(admitRun(database.db, step)).rejects.toMatchObject({ code: 'GET_CONFIG', params: { codigo: 'GET_KEY_NOT_UNIQUE' } });
+    expect(await runRefusal(set)).toEqual([422, 'GET_CONFIG']);
+    // SET-OPORTUNIDADES: its regra fixed, its consulta reads a column oportunidades does not have.
+    await db.updateTable('regras').set({ tipo: 'maiusculas' }).where('integracao_id', '=', brokenSet).execute();
+    const consulta = '{"consulta": "SELECT o.id, o.titulo_longo FROM oportunidades o"}';
+    await db.updateTable('integracao').set({ consulta }).where('id', '=', brokenSet).execute();
+    await acknowledged({ tabela: 'oportunidades', id: 3, chaveIdempotencia: 'oportunidade-3-v2' }, brokenSet);
+    const job = { tenant: { empresaId: empresaA, filialId: null }, integracaoId: brokenSet, parametros: {}, checkParameters: false };
+    await expect(admitRun(database.db, job)).rejects.toMatchObject({ code: 'SET_CONFIG', params: { codigo: 'CONSULTA_UNKNOWN_COLUMN' } });
+    expect(await runRefusal(brokenSet)).toEqual([422, 'SET_CONFIG']);
+  });
+
   it("words a refusal in the caller's language, a replay of the same key in the replay's", async () => {
     const pt = (await change({ tabela: 'contatos', id: 12, chaveIdempotencia: 'contato-12-v1' })).json();
     expect(pt.jobs).toEqual([]);

@@ -1,5 +1,5 @@
 import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
-import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
@@ -10,20 +10,40 @@ describe('GET /v1/cti/lookup', () => {
   let ingress: TestIngress;
   let key: string;
   let keyOutra: string;
+  let keyFilial1: string;
+  let keyFilial2: string;
+  let acme: number;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    const acme = await createEmpresa(database.db, 'Acme');
+    acme = await createEmpresa(database.db, 'Acme');
     const outra = await createEmpresa(database.db, 'Outra');
     await saveCtiSettings(database.db, acme, { hostLabel: 'acme', allowAnyOrigin: true });
     key = await issueApiKey(database.db, acme, null, 'test');
     keyOutra = await issueApiKey(database.db, outra, null, 'test');
-    await database.db
+    const filial1 = await createFilial(database.db, acme, 'Filial 1');
+    const filial2 = await createFilial(database.db, acme, 'Filial 2');
+    keyFilial1 = await issueApiKey(database.db, acme, filial1, 'filial 1');
+    keyFilial2 = await issueApiKey(database.db, acme, filial2, 'filial 2');
+    const contas = await database.db
       .insertInto('contas')
       .values([
         { empresa_id: acme, nome: 'Padaria Pão Quente', telefone: '(11) 98765-4301' },
         { empresa_id: acme, nome: 'Decoy RJ', telefone: '(21) 98765-4301' },
         { empresa_id: outra, nome: 'Conta da Outra', telefone: '11 98765-4301' },
+        // One number in both filiais of acme and in the whole empresa's conta (no filial).
+        { empresa_id: acme, empresa_filial_id: filial1, nome: 'Conta da Filial 1', telefone: '(47) 3322-1100' },
+        { empresa_id: acme, empresa_filial_id: filial2, nome: 'Conta da Filial 2', telefone: '(47) 3322-1100' },
+        { empresa_id: acme, empresa_filial_id: null, nome: 'Conta da Empresa', telefone: '47 3322 1100' },
+      ])
+      .returning(['id', 'nome'])
+      .execute();
+    const contaFilial2 = contas.find((conta) => conta.nome === 'Conta da Filial 2') as { id: number };
+    await database.db
+      .insertInto('contatos')
+      .values([
+        { empresa_id: acme, empresa_filial_id: filial2, conta_id: contaFilial2.id, nome: 'Contato da Filial 2', celular: '(47) 3322-1100' },
+        { empresa_id: acme, empresa_filial_id: filial1, conta_id: contaFilial2.id, nome: 'Contato da Filial 1', celular: '(47) 3322-1100' },
       ])
       .execute();
     await catchUpPhoneIndex(database.db);
@@ -74,6 +94,57 @@ describe('GET /v1/cti/lookup', () => {
     const theirs = (await lookup(keyOutra, '(11) 98765-4301')).json();
     expect(theirs.matches).toEqual([expect.objectContaining({ nome: 'Conta da Outra' })]);
     expect((await lookup(keyOutra, '(21) 98765-4301')).json().matches).toEqual([]);
+  });
+
+  it('is bound to a filial key’s filial: its own and the whole empresa’s records, never another filial’s (review: fixcti 2)', async () => {
+    const names = async (k: string) => (await lookup(k, '(47) 3322-1100')).json().matches.map((m: { nome: string }) => m.nome);
+    expect(await names(key)).toEqual([
+      'Conta da Filial 1',
+      'Conta da Filial 2',
+      'Conta da Empresa',
+      'Contato da Filial 2',
+      'Contato da Filial 1',
+    ]);
+    expect(await names(keyFilial1)).toEqual(['Conta da Filial 1', 'Conta da Empresa', 'Contato da Filial 1']);
+    expect(await names(keyFilial2)).toEqual(['Conta da Filial 2', 'Conta da Empresa', 'Contato da Filial 2']);
+    // Nothing of the other filial anywhere in the answer (names, phones).
+    expect(JSON.stringify((await lookup(keyFilial1, '47 3322-1100')).json())).not.toMatch(/Filial 2/);
+    expect(await names(keyOutra)).toEqual([]);
+  });
+
+  it('never catches the phone index up: while writes are noted it answers 503 with Retry-After and leaves them to worker-cti (review: fixcti 1)', async () => {
+    await database.db.insertInto('contas').values({ empresa_id: acme, nome: 'Importada', telefone: '(51) 3555-0101' }).execute();
+    const index = async () => ({
+      notes: (await database.db.selectFrom('cti_telefones_pendentes').select('id').orderBy('id').execute()).map((r) => r.id),
+      entries: (await database.db.selectFrom('cti_telefones').select(['id', 'registro_id', 'campo']).orderBy('id').execute()).map((r) =>
+        JSON.stringify(r),
+      ),
+    });
+    const before = await index();
+    expect(before.notes).not.toHaveLength(0);
+    const busy = await lookup(key, '(51) 3555-0101');
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['retry-after']).toBe('10');
+    expect(busy.json().error).toEqual({
+      code: 'CTI_PHONE_INDEX_CATCHING_UP',
+      message: expect.stringMatching(/índice de telefones.*tente de novo/),
+    });
+    const en = await ingress.app.inject({
+      url: '/v1/cti/lookup?telefone=5135550101',
+      headers: { authorization: `Bearer ${key}`, 'accept-language': 'en' },
+    });
+    expect(en.statusCode).toBe(503);
+    expect(en.json().error.message).toMatch(/phone index is being updated.*try again/);
+    // Any number, any key of the empresa (a filial's too): the notes are the empresa's; nothing written.
+    expect((await lookup(keyFilial1, '(11) 98765-4301')).statusCode).toBe(503);
+    expect(await index()).toEqual(before);
+    // Another empresa's lookups are not held up by acme's notes.
+    expect((await lookup(keyOutra, '(11) 98765-4301')).statusCode).toBe(200);
+    // worker-cti's sweep indexes them; then the lookup answers.
+    await catchUpPhoneIndex(database.db);
+    const done = await lookup(key, '(51) 3555-0101');
+    expect(done.statusCode).toBe(200);
+    expect(done.json().matches).toEqual([expect.objectContaining({ nome: 'Importada' })]);
   });
 
   it('needs a key and a telefone of one line', async () => {

@@ -105,6 +105,32 @@ describe('ingress hardening (PostgreSQL CRM)', () => {
     }
   });
 
+  it.each(['run', 'preview', 'info'])(
+    'POST /v1/integrations/:id/%s refuses a parameter that is a list or an object, never runs it as its first item',
+    async (action) => {
+      const before = (await producer.counts()).set;
+      for (const value of [[1], [], { a: 1 }])
+        for (const locale of ['pt-BR', 'en']) {
+          const res = await app.inject({
+            method: 'POST',
+            url: `/v1/integrations/${setId}/${action}`,
+            headers: headers({ 'accept-language': locale }),
+            payload: { parametros: { contaId: value } },
+          });
+          expect(res.statusCode).toBe(400);
+          expect(res.json().error).toEqual({
+            code: 'VALIDATION_FAILED',
+            field: 'body.parametros.contaId',
+            message:
+              locale === 'en'
+                ? 'field "body.parametros.contaId" must be a text, a number, true/false or null'
+                : 'campo "body.parametros.contaId" deve ser um texto, um número, true/false ou null',
+          });
+        }
+      expect((await producer.counts()).set).toEqual(before);
+    },
+  );
+
   it.each([
     ['/v1/integrations/%E0%A4%A', 400, 'BAD_URL'],
     [`/v1/jobs/get/${'x'.repeat(300)}`, 414, 'URL_TOO_LONG'],

@@ -1,4 +1,4 @@
-import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { defineCatalogue, type Locale, localeFromAcceptLanguage, VALIDATION_TEMPLATE } from '@integrador/i18n';
 import { RUN_REFUSAL_MESSAGES } from '@integrador/integrador';
 import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED, TENANT_RATE_LIMITED } from '@integrador/runtime';
@@ -111,6 +111,11 @@ const MESSAGES = {
       'o job {queue}/{id} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use POST /v1/webhooks/:id/recover para reenviar as entregas',
     en: 'job {queue}/{id} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then POST /v1/webhooks/:id/recover to resend its deliveries',
   },
+  WEBHOOK_ENDPOINT_DELETED: {
+    'pt-BR':
+      'o job {queue}/{id} não foi reprocessado: o endpoint do webhook foi excluído e nada seria enviado. As entregas dele continuam em GET /v1/webhooks/:id/deliveries até o fim da retenção; para enviar de novo a esse destino, cadastre-o como um novo webhook',
+    en: 'job {queue}/{id} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay readable at GET /v1/webhooks/:id/deliveries until the retention period ends; to send to that receiver again, register it as a new webhook',
+  },
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
     en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',
@@ -133,6 +138,11 @@ const MESSAGES = {
     'pt-BR':
       'campo "{field}": "{value}" não é um telefone que o hub reconheça; envie DDD + número em qualquer forma ((11) 98765-4321, 011 98765-4321, +55 11 98765-4321), o número sem DDD ou um ramal',
     en: 'field "{field}": "{value}" is not a phone number the hub reads; send DDD + number in any form ((11) 98765-4321, 011 98765-4321, +55 11 98765-4321), the number without its DDD, or an extension',
+  },
+  CTI_PHONE_INDEX_CATCHING_UP: {
+    'pt-BR':
+      'o índice de telefones desta empresa está sendo atualizado com gravações recentes de contas e contatos (uma importação, por exemplo); tente de novo em alguns segundos — se não passar, verifique se o worker-cti está rodando',
+    en: "this empresa's phone index is being updated with recent writes of contas and contatos (an import, say); try again in a few seconds — if it does not clear, check that worker-cti is running",
   },
   CTI_UNKNOWN_RAMAL: {
     'pt-BR':
@@ -175,7 +185,8 @@ const MESSAGES = {
     en: 'the kept answer of the first request with this Idempotency-Key can no longer be read (WEBHOOK_SECRET_KEY changed since, or another version of the hub kept it in another shape); the request was not run again. Check whether the first one took effect and, to repeat it, use a new Idempotency-Key: do not reuse this one',
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
-  VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
+  // The one wording of a refused field, the dashboard API's too (@integrador/i18n validationMessage).
+  VALIDATION: VALIDATION_TEMPLATE,
   // The template of CONTROL_CHARACTER for a text field (schemas.ts Text); the parametros' own names the parameter.
   CONTROL_CHARACTER_FIELD: {
     'pt-BR':

@@ -94,7 +94,7 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
     // A count no filter finds: nothing is retried, and the answer says what the filter finds (its own filial's job).
     const bulk = await post(keys.saoPaulo, '/dashboard/api/jobs/retry', { filter: { estado: 'falhou' }, expected: 99 });
     expect(bulk.statusCode).toBe(409);
-    expect(bulk.json().error.message).toContain('encontra 1 job(s)');
+    expect(bulk.json().error.message).toContain('encontra 1 job que falhou');
     // Named alone, the empresa-wide job is the filial rule's 403 (a sibling filial's: not found).
     for (const url of ['/dashboard/api/jobs/retry', '/dashboard/api/jobs/discard']) {
       const named = await post(keys.saoPaulo, url, { jobs: [{ queue: 'webhook', id: jobs.empresa }] });
@@ -105,6 +105,7 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
       done: 0,
       skipped: 0,
       notFound: 1,
+      skippedReasons: {},
     });
   });
 

@@ -38,6 +38,22 @@ export const PatternText = (pattern: string, takes: { 'pt-BR': string; en: strin
   return Type.String({ ...options, pattern });
 };
 
+/**
+ * A date-time with its time zone (Z or an offset; a filter, a recover's `since`): without one the instant is ambiguous
+ * (the server's zone? the tenant's?), so it is refused, saying so with an example, rather than read in a zone the caller
+ * did not choose.
+ */
+export const ZonedDateTime = (description: string) =>
+  PatternText(
+    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:?\\d{2})$',
+    {
+      'pt-BR':
+        'data e hora ISO 8601 com fuso horário, como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
+      en: 'an ISO 8601 date-time with its time zone, such as 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
+    },
+    { format: 'date-time', description },
+  );
+
 /** A free-text field (a name, a URL, a key, a note) that the hub stores or sends on: see TEXT_PATTERN. */
 export const Text = (options: StringOptions = {}) => Type.String({ ...options, pattern: TEXT_PATTERN });
 

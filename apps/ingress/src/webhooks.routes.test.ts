@@ -162,8 +162,8 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     expect(expectedDeliveries).toHaveLength(1);
     expect(Object.values(expectedDeliveries[0] as object)).not.toContain(null);
     const deliveries = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries`, headers: headers() });
-    // The row's columns, `ultimo_erro` worded from its last attempt (ultima_* are read for that, not answered), and
-    // `motivo` (the cancel reason's code: null, this delivery failed).
+    // The row's columns, `ultimo_erro` worded from its last attempt (ultima_* are read for that, not answered),
+    // `motivo` (the cancel reason's code: null, this delivery failed) and `endpoint_excluido` (its endpoint exists).
     const worded =
       'O servidor de destino teve um erro interno (status 500). O problema está na aplicação que recebe os dados: peça ao responsável que verifique os logs dela.';
     const answered = expectedDeliveries.map(({ ultima_classe, ultima_duracao_ms, ...d }: Record<string, unknown>) => ({
@@ -171,6 +171,7 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
       ultimo_erro: worded,
       motivo: null,
       aguardando: null,
+      endpoint_excluido: false,
     }));
     expect(deliveries.json()).toEqual({ items: answered });
 

@@ -42,7 +42,7 @@ export {
   WConnectListener,
   type WConnectListenerOptions,
 } from './listener/wconnect-listener';
-export { type CallerLookup, lookUpCaller } from './phone/caller-lookup';
+export { type CallerLookup, lookUpCaller, lookUpIndexedCaller } from './phone/caller-lookup';
 export { type NormalizedPhone, normalizePhone } from './phone/normalize-phone';
 export { type CallerMatch, catchUpPhoneIndex, findCallers, rebuildPhoneIndex } from './phone/phone-index';
 export { operatorPage } from './pop/operator-page';

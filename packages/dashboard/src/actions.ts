@@ -5,6 +5,7 @@ import {
   isQueueName,
   type TenantRef,
   WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DELETED_NO_RETRY,
   WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
 } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
@@ -21,8 +22,9 @@ import {
   markJobRecords,
   type RegistroJob,
   recordAudit,
+  recordParameters,
 } from '@integrador/store';
-import { deliveryRetryRefusal } from '@integrador/webhooks';
+import { deliveryRetryRefusal, deliveryRetryRefusals } from '@integrador/webhooks';
 import type { Redis } from 'ioredis';
 import type { Viewer } from './access';
 
@@ -43,11 +45,47 @@ export interface JobRef {
   id: string;
 }
 
-/** How a bulk action went: `done` jobs changed; the others were not in the state the action needs, or not found. */
+/**
+ * Why an action left a job alone: a job no operator retry takes (a click-to-call; a webhook delivery job whose delivery
+ * was delivered since, or whose endpoint is disabled or deleted), or one no longer failed (`not-failed`: retried or
+ * completed meanwhile).
+ */
+export const SKIP_REASONS = [
+  WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DELETED_NO_RETRY,
+  CLICK_TO_CALL_NO_RETRY,
+  'not-failed',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** The skip reason of a refusal: its code when it is one of SKIP_REASONS, else the job was in another state. */
+function skipReasonOf(refusal: string): SkipReason {
+  return (SKIP_REASONS as readonly string[]).includes(refusal) ? (refusal as SkipReason) : 'not-failed';
+}
+
+/**
+ * How a bulk action went: `done` jobs changed; `skipped` were left alone, counted by why in `skippedReasons` (a bulk
+ * retry's jobs a retry would refuse, known before it runs, included); `notFound` were not found.
+ */
 export interface ActionResult {
   done: number;
   skipped: number;
   notFound: number;
+  skippedReasons: Partial<Record<SkipReason, number>>;
+}
+
+/** Counts one skipped job under its reason. */
+function countSkip(result: ActionResult, reason: SkipReason): void {
+  result.skipped += 1;
+  result.skippedReasons[reason] = (result.skippedReasons[reason] ?? 0) + 1;
+}
+
+/** How many jobs per reason a map of refused jobs holds, in SKIP_REASONS' order (a confirmation's note). */
+export function refusedCounts(refused: ReadonlyMap<string, SkipReason>): Array<[SkipReason, number]> {
+  const counts = new Map<SkipReason, number>();
+  for (const reason of refused.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return SKIP_REASONS.flatMap((reason) => (counts.has(reason) ? [[reason, counts.get(reason) as number] as [SkipReason, number]] : []));
 }
 
 /** At most this many jobs per "retry all matching" (the confirmation shows the count; run it again for more). */
@@ -121,7 +159,7 @@ export class JobStateError extends Error {
   readonly statusCode = 409;
   /**
    * JOB_NOT_RETRYABLE for a kind that takes no operator retry (a click-to-call) or a webhook delivery job whose delivery
-   * was delivered since or whose endpoint is still disabled, as the /v1 API and the CLI refuse them.
+   * was delivered since or whose endpoint is still disabled or was deleted, as the /v1 API and the CLI refuse them.
    */
   readonly code: 'JOB_NOT_FAILED' | 'JOB_NOT_RETRYABLE';
   constructor(
@@ -130,11 +168,7 @@ export class JobStateError extends Error {
     readonly estado: string,
   ) {
     super(`job ${job} is ${estado}: ${action} applies to a failed job only`);
-    this.code =
-      action === 'retry' &&
-      (estado === CLICK_TO_CALL_NO_RETRY || estado === WEBHOOK_DELIVERED_NO_RETRY || estado === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY)
-        ? 'JOB_NOT_RETRYABLE'
-        : 'JOB_NOT_FAILED';
+    this.code = action === 'retry' && skipReasonOf(estado) !== 'not-failed' ? 'JOB_NOT_RETRYABLE' : 'JOB_NOT_FAILED';
   }
 }
 
@@ -149,8 +183,10 @@ async function applyToJobs(
   detalhe: Record<string, unknown>,
   // Jobs named by the caller (not found by a filter): one that cannot be changed is refused with a 409.
   single = true,
+  // Failed jobs found for the action and left out of `refs` because it would refuse them: counted skipped, by why.
+  refused: ReadonlyMap<string, SkipReason> = new Map(),
 ) {
-  const result: ActionResult = { done: 0, skipped: 0, notFound: 0 };
+  const result: ActionResult = { done: 0, skipped: 0, notFound: 0, skippedReasons: {} };
   const perTenant = new Map<number, string[]>();
   // The state that kept the last job from being changed (for the one-job refusal below).
   let refusedAs: string | undefined;
@@ -164,7 +200,7 @@ async function applyToJobs(
     if (!record || !job) {
       // A record not in a failed state and no job in Redis to say otherwise: refused by the record.
       if (record && !ACTION_ESTADOS[action].includes(record.estado)) {
-        result.skipped++;
+        countSkip(result, 'not-failed');
         refusedAs = record.estado;
       } else result.notFound++;
       continue;
@@ -204,7 +240,7 @@ async function applyToJobs(
       else state = current;
     }
     if (state !== undefined) {
-      result.skipped++;
+      countSkip(result, skipReasonOf(state));
       refusedAs = state;
       continue;
     }
@@ -217,6 +253,9 @@ async function applyToJobs(
   const [only] = refs;
   if (single && refs.length === 1 && only && result.skipped === 1 && refusedAs !== undefined)
     throw new JobStateError(action, `${only.queue}/${only.id}`, refusedAs);
+  for (const reason of refused.values()) countSkip(result, reason);
+  // The audit keeps the counts (its fields are words and numbers; the reasons are in the answer).
+  const { skippedReasons: _reasons, ...counts } = result;
   if (perTenant.size === 0) {
     await recordAudit(deps.database.db, {
       autor: viewer.autor,
@@ -228,15 +267,23 @@ async function applyToJobs(
         .slice(0, 50)
         .join(' '),
       quantidade: 0,
-      detalhe: { ...detalhe, ...result },
+      detalhe: { ...detalhe, ...counts },
     });
-  } else await audit(deps, viewer, action, perTenant, { ...detalhe, ...result });
+  } else await audit(deps, viewer, action, perTenant, { ...detalhe, ...counts });
   return result;
 }
 
-/** Retries the given failed jobs of the viewer's tenants (one job or a selection). */
-export function retryJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[]): Promise<ActionResult> {
-  return applyToJobs(deps, viewer, refs, 'retry', { modo: refs.length === 1 ? 'um' : 'selecao' });
+/**
+ * Retries the given failed jobs of the viewer's tenants (one job or a selection). `refused`: the jobs of the selected
+ * groups the retry refuses, left out of `refs` (matchingFailedHeld), reported as skipped by why.
+ */
+export function retryJobs(
+  deps: ActionDeps,
+  viewer: Viewer,
+  refs: readonly JobRef[],
+  refused: ReadonlyMap<string, SkipReason> = new Map(),
+): Promise<ActionResult> {
+  return applyToJobs(deps, viewer, refs, 'retry', { modo: refs.length === 1 ? 'um' : 'selecao' }, true, refused);
 }
 
 /** Discards (removes from the queue) the given failed jobs; their records stay, marked descartado. */
@@ -247,40 +294,64 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
 /**
  * The failed jobs a filter's bulk retry acts on, within the viewer's tenants (at most BULK_LIMIT): the jobs the filter
  * lists that are falhou (the failures page's default), bloqueado when the filter shows the blocked ones (or all
- * states); for a filial viewer, its own filial's only (not the empresa-wide ones it reads but may not change). Its
- * count is what the confirmation shows.
- */
-export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
-  return (await matchingFailedHeld(deps, viewer, filter)).refs;
-}
-
-/**
- * matchingFailed, and which of those very jobs failed holding back a SET record (SET_RECORD_HELD): retried, each sends
- * its held record again (an operator's retry, in bulk or not, releases the hold). Counted among the jobs retried, never
- * past them (the filter may find more than BULK_LIMIT).
+ * states); for a filial viewer, its own filial's only (not the empresa-wide ones it reads but may not change); never
+ * one the retry would refuse (`refused`, "fila/job_id" → why: refusedDeliveryJobs, a webhook delivery delivered since
+ * or whose endpoint is disabled or deleted), which the confirmation and the result name apart. Its count is what the
+ * confirmation shows. `held`: which of those very jobs failed holding back a SET record (SET_RECORD_HELD): retried,
+ * each sends its held record again (an operator's retry, in bulk or not, releases the hold); counted among the jobs
+ * retried, never past them (the filter may find more than BULK_LIMIT).
  */
 export async function matchingFailedHeld(
   deps: ActionDeps,
   viewer: Viewer,
   filter: Omit<JobFilter, 'scope'>,
-): Promise<{ refs: JobRef[]; held: Set<string> }> {
+): Promise<{ refs: JobRef[]; held: Set<string>; refused: Map<string, SkipReason> }> {
   const failed = failedFilter(viewer, filter);
-  const keys = failed ? await listJobKeys(deps.database.db, failed, BULK_LIMIT) : [];
+  if (!failed) return { refs: [], held: new Set(), refused: new Map() };
+  const refusedJobs = await refusedDeliveryJobs(deps, failed);
+  const keys = (await listJobKeys(deps.database.db, failed, BULK_LIMIT + refusedJobs.size))
+    .filter((k) => !refusedJobs.has(`${k.fila}/${k.job_id}`))
+    .slice(0, BULK_LIMIT);
   const held = new Set(keys.filter((k) => k.fila === 'set' && k.erro_codigo === 'SET_RECORD_HELD').map((k) => `${k.fila}/${k.job_id}`));
-  return { refs: keys.map((k) => ({ queue: k.fila, id: k.job_id })), held };
+  return { refs: keys.map((k) => ({ queue: k.fila, id: k.job_id })), held, refused: refusedJobs };
 }
 
 /**
- * How many jobs matchingFailed would act on, counted (not fetched): the number, or `${BULK_LIMIT}+` past the limit,
- * as the failures page's total reads.
+ * The failed webhook delivery jobs of a filter that an operator's retry would refuse (deliveryRetryRefusals: delivered
+ * since, endpoint disabled or deleted), by "fila/job_id" with why: the failures page counts, confirms and retries only
+ * the others, so "retry 3" retries 3. Each delivery is read within its record's empresa; at most BULK_LIMIT records.
+ */
+async function refusedDeliveryJobs(deps: ActionDeps, failed: JobFilter): Promise<Map<string, SkipReason>> {
+  if (failed.fila !== undefined && failed.fila !== 'webhook') return new Map();
+  const keys = (await listJobKeys(deps.database.db, { ...failed, fila: 'webhook' }, BULK_LIMIT)).filter(
+    (k) => k.nome_job === 'webhook.deliver',
+  );
+  const deliveries = keys.flatMap((k) => {
+    const entregaId = Number(recordParameters(k.parametros).key.entregaId);
+    return Number.isSafeInteger(entregaId) && entregaId > 0 ? [{ key: `${k.fila}/${k.job_id}`, empresaId: k.empresa_id, entregaId }] : [];
+  });
+  const refusals = await deliveryRetryRefusals(deps.database.db, deliveries);
+  const refused = new Map<string, SkipReason>();
+  for (const d of deliveries) {
+    const refusal = refusals.get(`${d.empresaId}/${d.entregaId}`);
+    if (refusal) refused.set(d.key, skipReasonOf(refusal));
+  }
+  return refused;
+}
+
+/**
+ * How many jobs matchingFailedHeld would act on, counted (not fetched): the number, or `${BULK_LIMIT}+` past the limit,
+ * as the failures page's total reads; the ones the retry would refuse (refusedDeliveryJobs) are not counted.
  */
 export async function countMatchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<number | string> {
   const failed = failedFilter(viewer, filter);
-  const count = failed ? await countJobRecords(deps.database.db, failed, BULK_LIMIT) : 0;
+  if (!failed) return 0;
+  const refused = await refusedDeliveryJobs(deps, failed);
+  const count = (await countJobRecords(deps.database.db, failed, BULK_LIMIT + refused.size)) - refused.size;
   return count > BULK_LIMIT ? `${BULK_LIMIT}+` : count;
 }
 
-/** matchingFailed's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
+/** matchingFailedHeld's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
 function failedFilter(viewer: Viewer, filter: Omit<JobFilter, 'scope'>): JobFilter | null {
   const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
   return estados.length ? { ...filter, scope: viewer.scope, filialId: viewer.filialId, changeable: true, estados } : null;
@@ -300,9 +371,9 @@ export class BulkCountChangedError extends Error {
 }
 
 /**
- * Retries every failed job matching a filter (matchingFailed). With `expected` (the count the operator confirmed),
+ * Retries every failed job matching a filter (matchingFailedHeld). With `expected` (the count the operator confirmed),
  * a filter that now finds another count retries nothing (BulkCountChangedError), so it never acts on more than was
- * shown. Always answers its counts, even when one job matched.
+ * shown. Always answers its counts, even when one job matched; the jobs the retry refuses are counted skipped.
  */
 export async function retryMatching(
   deps: ActionDeps,
@@ -310,14 +381,15 @@ export async function retryMatching(
   filter: Omit<JobFilter, 'scope'>,
   expected?: number,
 ): Promise<ActionResult> {
-  const refs = await matchingFailed(deps, viewer, filter);
+  const { refs, refused } = await matchingFailedHeld(deps, viewer, filter);
   if (expected !== undefined && refs.length !== expected) throw new BulkCountChangedError(expected, refs.length);
   const described = Object.fromEntries(
     Object.entries({ ...filter, estados: filter.estados?.join(',') })
       .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])
       .filter(([, v]) => v !== undefined),
   );
-  return applyToJobs(deps, viewer, refs, 'retry', { modo: 'filtro', filtro: described }, false);
+  // The jobs the filter finds that the retry refuses (left out of the count confirmed) are reported as skipped, by why.
+  return applyToJobs(deps, viewer, refs, 'retry', { modo: 'filtro', filtro: described }, false, refused);
 }
 
 /** Enqueues a run of one of the viewer's integrations now (schedules' "run now"); undefined when not visible. */
@@ -390,7 +462,7 @@ export const GROUP_SELECTION_LIMIT = 1000;
 
 /**
  * The failed jobs of the selected groups of repeated failures, within the page's filter and the viewer's tenants (as
- * matchingFailed finds them: only the ones the viewer may change), each once, at most GROUP_SELECTION_LIMIT; `capped`
+ * matchingFailedHeld finds them: only the ones the viewer may change), each once, at most GROUP_SELECTION_LIMIT; `capped`
  * when the groups held more. A group outside the page's filter (another empresa or integração) names nothing.
  */
 export async function groupMembers(
@@ -398,9 +470,10 @@ export async function groupMembers(
   viewer: Viewer,
   filter: Omit<JobFilter, 'scope'>,
   groups: ReadonlyArray<{ empresaId: number; integracaoId: number | null; codigo: string | null }>,
-): Promise<{ refs: JobRef[]; capped: boolean; held: Set<string> }> {
+): Promise<{ refs: JobRef[]; capped: boolean; held: Set<string>; refused: Map<string, SkipReason> }> {
   const refs = new Map<string, JobRef>();
   const held = new Set<string>();
+  const refused = new Map<string, SkipReason>();
   for (const group of groups) {
     if (filter.empresaId !== undefined && filter.empresaId !== group.empresaId) continue;
     if (filter.integracaoId !== undefined && filter.integracaoId !== group.integracaoId) continue;
@@ -408,7 +481,8 @@ export async function groupMembers(
     const members = await matchingFailedHeld(deps, viewer, { ...filter, ...group });
     for (const ref of members.refs) refs.set(`${ref.queue}/${ref.id}`, ref);
     for (const key of members.held) held.add(key);
+    for (const [key, reason] of members.refused) refused.set(key, reason);
   }
   const all = [...refs.values()];
-  return { refs: all.slice(0, GROUP_SELECTION_LIMIT), capped: all.length > GROUP_SELECTION_LIMIT, held };
+  return { refs: all.slice(0, GROUP_SELECTION_LIMIT), capped: all.length > GROUP_SELECTION_LIMIT, held, refused };
 }

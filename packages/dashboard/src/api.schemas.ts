@@ -7,6 +7,7 @@
 import { Nullable } from '@integrador/jobs';
 import { MAX_ROW_ID } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
+import { SKIP_REASONS } from './actions';
 
 const string = () => Type.String();
 const integer = () => Type.Integer();
@@ -132,7 +133,16 @@ export const JobDetailResponse = Type.Object({
   ),
 });
 
-export const ActionResultResponse = Type.Object({ done: integer(), skipped: integer(), notFound: integer() });
+export const ActionResultResponse = Type.Object({
+  done: integer(),
+  skipped: integer(),
+  notFound: integer(),
+  skippedReasons: Type.Object(Object.fromEntries(SKIP_REASONS.map((reason) => [reason, Type.Optional(integer())])), {
+    additionalProperties: false,
+    description:
+      'how many were skipped, by why: webhook-delivered (delivered since), webhook-endpoint-disabled, webhook-endpoint-deleted, click-to-call, not-failed (retried or completed meanwhile); a bulk retry counts here the failed jobs of its filter it leaves out',
+  }),
+});
 
 export const EnqueuedResponse = Type.Object({ queue: string(), jobId: string() });
 
@@ -213,7 +223,13 @@ const Delivery = Type.Object(
     ultimo_status_http: Nullable(integer()),
     ultimo_erro: Nullable(string()),
     // Why a cancelada delivery was cancelled, as a code (ENDPOINT_DISABLED or ENDPOINT_DELETED); null otherwise.
-    motivo: Nullable(Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED')])),
+    motivo: Nullable(
+      Type.Union(
+        ['ENDPOINT_DISABLED', 'ENDPOINT_DELETED', 'HTTPS_REQUIRED', 'PAYLOAD_TOO_LARGE', 'ENDPOINT_GONE', 'SIGNATURE_REJECTED'].map(
+          (code) => Type.Literal(code),
+        ),
+      ),
+    ),
     proxima_tentativa_em: Nullable(timestamp()),
     entregue_em: Nullable(timestamp()),
     criado_em: timestamp(),
@@ -230,9 +246,13 @@ export const WebhooksResponse = Type.Object({
   items: Type.Array(
     Type.Object({
       id: integer(),
-      nome: string(),
-      url: Type.String({ description: 'a token in its query masked' }),
+      nome: Nullable(Type.String({ description: 'null for a deleted endpoint (excluido)' })),
+      url: Nullable(Type.String({ description: 'a token in its query masked; null for a deleted endpoint (excluido)' })),
       ativo: Type.Boolean(),
+      excluido: Type.Boolean({
+        description:
+          'a deleted endpoint whose deliveries are kept until the retention purge (listed after the others; nothing is sent to it)',
+      }),
       desativado: Nullable(Type.String({ description: 'why the engine disabled it' })),
       nextCursor: Nullable(Type.Integer({ description: "this endpoint's older deliveries: ?endpoint=<id>&antes=<nextCursor>" })),
       circuito: Nullable(

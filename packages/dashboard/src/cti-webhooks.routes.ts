@@ -14,6 +14,7 @@ import {
   circuitStates,
   countEndpointsByEmpresa,
   DEFAULT_WEBHOOK_SETTINGS,
+  deletedEndpointIds,
   deliveryAttempts,
   deliveryErrorMessage,
   deliveryReasonCode,
@@ -159,7 +160,11 @@ function deliveryRefusal(viewer: Viewer, refused: { refused: string; expected: '
   return t.badField(refused.refused, expected);
 }
 
-/** An endpoint's latest deliveries (by the filter, DELIVERIES_SHOWN at a time) with every attempt, for the page and the API. */
+/**
+ * An empresa's endpoints with their latest deliveries (by the filter, DELIVERIES_SHOWN at a time) and every attempt, for
+ * the page and the API; then its deleted endpoints that still have deliveries (kept until the retention purge), marked
+ * `excluido`, with no name, URL or circuit (the endpoint row is gone).
+ */
 async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: number, filter: DeliveryFilter = {}): Promise<EndpointView[]> {
   const views: EndpointView[] = [];
   const endpoints = (await listWebhookEndpoints(deps.database.db, empresaId)).filter(
@@ -171,34 +176,49 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
   );
   for (const [i, endpoint] of endpoints.entries()) {
     const shown = presentEndpoint(endpoint, viewer.locale, (deps.webhooks ?? { settings: DEFAULT_WEBHOOK_SETTINGS }).settings);
-    const deliveries = await listEntregas(deps.database.db, empresaId, endpoint.id, {
-      limit: DELIVERIES_SHOWN + 1,
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.antes !== undefined ? { before: filter.antes } : {}),
-    });
-    const page = deliveries.slice(0, DELIVERIES_SHOWN);
     views.push({
       id: endpoint.id,
       nome: endpoint.nome,
       // The operator sees where deliveries go, not a token the tenant put in the URL's query.
       url: maskUrl(endpoint.url),
       ativo: endpoint.ativo,
+      excluido: false,
       desativado: shown.desativado?.message ?? null,
       bloqueado: shown.bloqueado?.message ?? null,
-      deliveries: await Promise.all(
-        page.map(async (d) => ({
-          ...d,
-          id: Number(d.id),
-          ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d)),
-          motivo: deliveryReasonCode(d),
-          attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
-        })),
-      ),
-      nextCursor: deliveries.length > DELIVERIES_SHOWN ? Number(page.at(-1)?.id) : null,
+      ...(await deliveriesShown(deps, viewer, empresaId, endpoint.id, filter)),
       circuito: circuits?.[i] ?? null,
     });
   }
+  const deleted = (await deletedEndpointIds(deps.database.db, empresaId)).filter(
+    (id) => filter.endpoint === undefined || id === filter.endpoint,
+  );
+  for (const id of deleted) {
+    const shown = await deliveriesShown(deps, viewer, empresaId, id, filter);
+    views.push({ id, nome: null, url: null, ativo: false, excluido: true, desativado: null, bloqueado: null, ...shown, circuito: null });
+  }
   return views;
+}
+
+/** A page of one endpoint's deliveries (by the filter) with every attempt, and the cursor of the next page. */
+async function deliveriesShown(deps: DashboardDeps, viewer: Viewer, empresaId: number, endpointId: number, filter: DeliveryFilter) {
+  const deliveries = await listEntregas(deps.database.db, empresaId, endpointId, {
+    limit: DELIVERIES_SHOWN + 1,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.antes !== undefined ? { before: filter.antes } : {}),
+  });
+  const page = deliveries.slice(0, DELIVERIES_SHOWN);
+  return {
+    deliveries: await Promise.all(
+      page.map(async (d) => ({
+        ...d,
+        id: Number(d.id),
+        ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d)),
+        motivo: deliveryReasonCode(d),
+        attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
+      })),
+    ),
+    nextCursor: deliveries.length > DELIVERIES_SHOWN ? Number(page.at(-1)?.id) : null,
+  };
 }
 
 /**
@@ -235,7 +255,8 @@ async function webhooksPage(
   };
   if (empresaId !== undefined) {
     const empresa = empresas.find((e) => e.id === empresaId) as { id: number; nome: string };
-    if (!counts.has(empresaId)) {
+    // An empresa whose endpoints were all deleted still shows their deliveries (until the retention purge).
+    if (!counts.has(empresaId) && (await deletedEndpointIds(deps.database.db, empresaId, 1)).length === 0) {
       const others = withEndpoints.slice(0, 20);
       const links = others.length
         ? html`<p class="muted">${t.webhooksElsewhere} ${others.map((e, i) => html`${i ? ', ' : ''}<a href="/dashboard/webhooks?empresa=${e.id}">${name(e)}</a>`)}</p>`
@@ -268,7 +289,8 @@ const filteredCalls = (query: Query) => ['desde', 'ate', 'telefone', 'ramal', 'a
  * The calls page's body: one tenant's calls (`requested`, or the one tenant the viewer sees), or, when none is asked
  * for, those of every tenant the viewer sees, newest first, each naming its tenant (an admin's read without a list of
  * tenants; an operator's within theirs), with a tenant filter offering both. An empty list says why: no tenant visible,
- * no call logged in the tenant(s), none matching the filters, or an admin's number search needing an empresa.
+ * no call logged in the tenant(s), none matching the filters (or none among the rows read so far, with the link that
+ * reads on), or an admin's number search needing an empresa.
  * `refused`: a filter value it cannot read.
  */
 async function callsPage(
@@ -301,13 +323,17 @@ async function callsPage(
     : null;
   const one = empresas.find((e) => e.id === empresaId);
   const name = one ? `${one.nome} (#${one.id})` : undefined;
-  const empty = filteredCalls(query)
-    ? name
-      ? t.noCallsMatchingIn(name)
-      : t.noCallsMatchingAnywhere(empresas.length)
-    : name
-      ? t.noCallsIn(name)
-      : t.noCallsAnywhere(empresas.length);
+  // A page that stopped at its reading bound (a number filter whose rows are other numbers) found none so far, not
+  // none at all: its "Older" link goes on reading.
+  const empty = next
+    ? t.noCallsMatchingYet
+    : filteredCalls(query)
+      ? name
+        ? t.noCallsMatchingIn(name)
+        : t.noCallsMatchingAnywhere(empresas.length)
+      : name
+        ? t.noCallsIn(name)
+        : t.noCallsAnywhere(empresas.length);
   const listed: CallsShown = { empty, ...(one ? {} : { empresas: new Map(empresas.map((e) => [e.id, e.nome] as const)) }) };
   return { body: callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, calls), listed) };
 }
@@ -326,8 +352,9 @@ async function circuitsOf(deps: DashboardDeps, ids: number[]): Promise<CircuitSt
 /** The refusal a form action came back with (only the engine's codes it redirects with, worded here, never echoed). */
 function refusalOf(viewer: Viewer, query: Query): string | undefined {
   const endpointId = num(query.recusadoEndpoint);
-  if (query.recusado !== 'WEBHOOK_DISABLED' || endpointId === undefined) return undefined;
-  return webhookMessage(viewer.locale, 'WEBHOOK_DISABLED', { id: String(endpointId) });
+  const code = query.recusado;
+  if ((code !== 'WEBHOOK_DISABLED' && code !== 'WEBHOOK_DELETED') || endpointId === undefined) return undefined;
+  return webhookMessage(viewer.locale, code, { id: String(endpointId) });
 }
 
 function notFound(reply: FastifyReply, viewer: Viewer) {
@@ -410,7 +437,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         } catch (err) {
           // A page older than the endpoint's disabling still offers the buttons: back to the page, which says why (the
           // endpoint named apart from `endpoint`, the deliveries filter: the page shows every endpoint as before).
-          if (err instanceof WebhookError && err.code === 'WEBHOOK_DISABLED')
+          if (err instanceof WebhookError && (err.code === 'WEBHOOK_DISABLED' || err.code === 'WEBHOOK_DELETED'))
             return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&recusado=${err.code}&recusadoEndpoint=${endpointId}`);
           throw err;
         }
@@ -471,13 +498,14 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           tags,
           summary:
             "A tenant's webhook endpoints with their latest deliveries (20 each; ?status=, ?endpoint=, ?antes=<nextCursor>) and attempts",
-          response: { 200: WebhooksResponse, ...readErrors },
+          response: { 200: WebhooksResponse, 400: ErrorBody, ...readErrors },
         },
       },
       async (request, reply) => {
         const viewer = viewerOf(request);
         const query = request.query as Query;
-        const empresaId = tenantOf(viewer, query.empresa);
+        // An empresa that is no id (`abc`) is a 400, as for the calls API and both pages; another's id the one 404.
+        const empresaId = tenantOf(viewer, queryEmpresa(query));
         if (empresaId === undefined) return notFound(reply, viewer);
         const filter = deliveryFilter(query);
         if ('refused' in filter) return sendError(reply, 400, 'VALIDATION_FAILED', deliveryRefusal(viewer, filter));
@@ -504,7 +532,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       async (request, reply) => {
         const viewer = viewerOf(request);
         const { id, entrega } = request.params as { id: number; entrega: number };
-        const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+        const empresaId = tenantOf(viewer, queryEmpresa(request.query as Query));
         if (empresaId === undefined) return notFound(reply, viewer);
         try {
           const items = await deliveryAttempts(deps.database.db, empresaId, id, entrega);

@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import { fillTemplate } from '@integrador/i18n';
+import { fillTemplate, type ValidationIssue, validationMessage } from '@integrador/i18n';
 import { runRefusalMessage, runRefusalOf } from '@integrador/integrador';
 import { QueueUnavailableError } from '@integrador/queue';
 import { isWriteMethod, TENANT_RATE_LIMITED } from '@integrador/runtime';
@@ -87,8 +87,6 @@ class LoginRateLimited extends Error {
   }
 }
 
-type ValidationIssue = { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string };
-
 /**
  * A refused input worded as the /v1 API words it: malformed JSON → INVALID_JSON; a field the schema refuses →
  * VALIDATION_FAILED naming it ("querystring.estado") and what it expects, in the viewer's language.
@@ -110,13 +108,21 @@ function badInput(
   const pattern = String(first.params.pattern ?? '');
   const expected = Array.isArray(allowed)
     ? t.expectedOneOf(allowed.filter((v) => v !== '').join(', '))
-    : pattern.includes('\\d{4}-')
-      ? t.expectedDate
-      : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
-        ? t.expectedInteger
-        : first.keyword === 'minimum' || first.keyword === 'maximum'
-          ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
-          : t.expectedOther(first.message ?? first.keyword);
+    : first.keyword === 'format' && first.params.format === 'date-time'
+      ? t.expectedZonedDateTime
+      : pattern.includes('\\d{4}-')
+        ? t.expectedDate
+        : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
+          ? t.expectedInteger
+          : first.keyword === 'minimum' || first.keyword === 'maximum'
+            ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
+            : undefined;
+  // Any other refusal (a field not allowed, one missing, a wrong type) in the /v1 API's words, never ajv's English.
+  if (expected === undefined)
+    return {
+      code: 'VALIDATION_FAILED',
+      message: sentence(validationMessage(error.validation as ValidationIssue[], locale, error.validationContext).message),
+    };
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
 }
 

@@ -2,6 +2,7 @@ import { defineTexts, type Locale, localeFromAcceptLanguage, plural } from '@int
 import {
   CLICK_TO_CALL_NO_RETRY as NOT_RETRYABLE_CLICK,
   WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DELETED_NO_RETRY,
   WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
 } from '@integrador/jobs';
 import { jobStateName } from '@integrador/queue';
@@ -65,8 +66,9 @@ const PT = {
   expectedJobRef: 'fila/id de um job (até 200 caracteres, sem caracteres de controle)',
   expectedSearchText: (max: number) =>
     `um texto de até ${max} caracteres, sem caractere de controle (NUL, U+0001–U+001F exceto tabulação e quebras de linha, U+007F–U+009F)`,
-  expectedDateTime: 'uma data e hora (AAAA-MM-DDThh:mm)',
-  expectedOther: (detail: string) => `um valor válido (${detail})`,
+  expectedDateTime: 'uma data e hora AAAA-MM-DDThh:mm no fuso do painel, por exemplo 2026-12-01T09:00',
+  expectedZonedDateTime:
+    'uma data e hora ISO 8601 com fuso horário, por exemplo 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
   overview: 'Visão geral',
   failures: 'Falhas',
   schedules: 'Agendamentos',
@@ -195,7 +197,7 @@ const PT = {
   allFiliais: 'todas (e a empresa toda)',
   discardConfirmTitle: 'Confirmar descarte',
   discardConfirm: (n: number) =>
-    `Descartar ${n} job(s)? Eles não serão mais reprocessados: o que não foi enviado ao sistema de destino fica sem envio.`,
+    `Descartar ${plural(n, 'job', 'jobs')}? ${n === 1 ? 'Ele não será mais reprocessado' : 'Eles não serão mais reprocessados'}: o que não foi enviado ao sistema de destino fica sem envio.`,
   discarded: (n: number) => `${plural(n, 'job descartado', 'jobs descartados')}.`,
   noneSelected: 'Nenhum job selecionado; nada foi feito.',
   pauseConfirmTitle: 'Confirmar pausa',
@@ -209,6 +211,18 @@ const PT = {
   /** Jobs of a selection not found for this operator: as the single-job refusal, never whose they are. */
   notFoundJobs: (n: number) =>
     `${plural(n, 'job não encontrado', 'jobs não encontrados')} (não existe mais ou não é de uma empresa que você vê).`,
+  /** A retry's outcome: how many were retried, how many were not and why (skipReasonPt), how many were not found. */
+  retryOutcome: (done: number, skipped: ReadonlyArray<readonly [string, number]>, notFound: number) => {
+    const total = skipped.reduce((sum, [, n]) => sum + n, 0);
+    const why = skipped.map(([reason, n]) => skipReasonPt(reason, n)).join('; ');
+    return `Ação registrada: ${plural(done, 'job reprocessado', 'jobs reprocessados')}${total ? `; ${plural(total, 'não reprocessado', 'não reprocessados')}: ${why}` : ''}${notFound ? `; ${plural(notFound, 'não encontrado', 'não encontrados')}` : ''}.`;
+  },
+  /** The confirmation's note on the failed jobs of the filter or groups the retry would refuse (not in its count). */
+  bulkRefused: (skipped: ReadonlyArray<readonly [string, number]>) => {
+    const total = skipped.reduce((sum, [, n]) => sum + n, 0);
+    const why = skipped.map(([reason, n]) => skipReasonPt(reason, n)).join('; ');
+    return `${total === 1 ? '1 job que falhou não entra na conta e não será reprocessado' : `${total} jobs que falharam não entram na conta e não serão reprocessados`}: ${why}.`;
+  },
   doneDeliveries: (n: number) => `Ação registrada: ${plural(n, 'entrega de webhook', 'entregas de webhook')}.`,
   scheduleDone: (id: number, paused: boolean) => `Agendamento da integração #${id} ${paused ? 'pausado' : 'retomado'}.`,
   runQueued: (id: number, job: string) => `Execução da integração #${id} enfileirada: job ${job}.`,
@@ -270,9 +284,11 @@ const PT = {
         ? `O job ${job} não foi reprocessado: a entrega do webhook já foi entregue (por um reenvio ou uma recuperação); nada a enviar de novo.`
         : action === 'retry' && estado === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY
           ? `O job ${job} não foi reprocessado: o endpoint do webhook continua desativado e nada seria enviado; reative o endpoint (PATCH /v1/webhooks/:id com {"ativo": true}) e depois use "Recuperar falhas desde" na página Webhooks para reenviar as entregas.`
-          : action === 'retry'
-            ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
-            : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
+          : action === 'retry' && estado === WEBHOOK_ENDPOINT_DELETED_NO_RETRY
+            ? `O job ${job} não foi reprocessado: o endpoint do webhook foi excluído e nada seria enviado. As entregas dele continuam na página Webhooks, em "Endpoints excluídos", até o fim da retenção; para enviar de novo a esse destino, cadastre-o como um novo webhook.`
+            : action === 'retry'
+              ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
+              : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
   allStates: 'todos',
   timeZone: (zone: string) => `Datas no fuso ${zone}`,
@@ -320,15 +336,15 @@ const PT = {
   bulkConfirmTitle: 'Confirmar reprocessamento',
   bulkConfirm: (n: number, queues: readonly string[] = []) =>
     n === 0
-      ? 'Nenhum job que falhou corresponde a este filtro; nada a reprocessar.'
-      : `Reprocessar ${n} job(s) que falharam neste filtro? ${byQueue(queues, RETRY_EFFECTS_PT)}`,
+      ? 'Nenhum job que falhou neste filtro pode ser reprocessado; nada a reprocessar.'
+      : `Reprocessar ${plural(n, 'job que falhou', 'jobs que falharam')} neste filtro? ${byQueue(queues, RETRY_EFFECTS_PT)}`,
   groupsConfirm: (n: number, queues: readonly string[] = []) =>
-    `Reprocessar ${n} job(s) que falharam nos grupos e linhas selecionados? ${byQueue(queues, RETRY_EFFECTS_PT)}`,
+    `Reprocessar ${plural(n, 'job que falhou', 'jobs que falharam')} nos grupos e linhas selecionados? ${byQueue(queues, RETRY_EFFECTS_PT)}`,
   bulkHeld: (n: number) =>
     `${n === 1 ? '1 deles falhou' : `${n} deles falharam`} com registro retido (SET_RECORD_HELD: o ERP já aceitou o registro e nada foi gravado no CRM): reprocessar libera o registro e o envia de novo ao ERP, o que pode duplicá-lo lá. Confira no ERP antes de confirmar.`,
   bulkFirst: (shown: number, n: number) => (shown < n ? `Os primeiros ${shown} de ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected: number, found: number) =>
-    `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
+    `Nada foi reprocessado: o filtro agora encontra ${plural(found, 'job que falhou', 'jobs que falharam')} a reprocessar, não ${expected === 1 ? 'o 1 confirmado' : `os ${expected} confirmados`}. Confira a lista e confirme de novo.`,
   confirm: 'Confirmar',
   technicalDetails: 'Detalhes técnicos',
   contact: 'Contato',
@@ -371,7 +387,7 @@ const PT = {
   validation: (id: number, ok: boolean) =>
     ok ? `Validação do serviço #${id}: tudo certo.` : `Validação do serviço #${id}: há o que corrigir (abaixo).`,
   syncEnqueued: (id: number, job: string) => `Sincronização do serviço #${id} enfileirada (job get/${job}).`,
-  recordErrorsOmitted: (n: number) => `… e mais ${n} erro(s).`,
+  recordErrorsOmitted: (n: number) => `… e mais ${plural(n, 'erro', 'erros')}.`,
   webhookTest: 'Testar',
   webhookTestOk: (id: number, message: string) => `Teste do endpoint #${id}: ${message}`,
   webhookTestFailed: (id: number, message: string) => `Teste do endpoint #${id} falhou: ${message}`,
@@ -394,6 +410,9 @@ const PT = {
     `A empresa ${empresa} não tem endpoints de webhook cadastrados (crie um com POST /v1/webhooks ou "integrador webhooks create").`,
   webhooksElsewhere: 'Empresas com endpoints de webhook:',
   noSuchEndpoint: (id: number, empresa: string) => `A empresa ${empresa} não tem o endpoint de webhook #${id}.`,
+  deletedEndpoint: (id: number) => `Endpoint excluído (#${id})`,
+  deletedEndpointNote:
+    'Este endpoint de webhook foi excluído: nada mais é enviado a ele. As entregas abaixo ficam visíveis até o fim da retenção (RETENTION_WEBHOOKS_DAYS); para enviar de novo a esse destino, cadastre-o como um novo webhook.',
   noDeliveriesYet: 'Nenhuma entrega ainda: nenhuma mudança de um gatilho deste endpoint foi publicada.',
   noDeliveriesWithStatus: (status: string) => `Nenhuma entrega com status ${status} entre as deste endpoint.`,
   moreTenantsWithWebhooks: (shown: number, total: number) =>
@@ -405,6 +424,8 @@ const PT = {
   noCallsMatchingIn: (empresa: string) => `Nenhuma ligação da empresa ${empresa} com esses filtros.`,
   noCallsMatchingAnywhere: (n: number) =>
     `Nenhuma ligação com esses filtros ${n === 1 ? 'na empresa' : `nas ${plural(n, 'empresa', 'empresas')}`} que você vê.`,
+  noCallsMatchingYet:
+    'Nenhuma ligação com esses filtros entre as lidas até agora: cada página lê um número limitado de ligações; continue em “Mais antigas” para ler as anteriores.',
   callsNumberNeedsEmpresa:
     'Para buscar um telefone, escolha uma empresa no filtro: sem empresa a busca leria as ligações de todas as empresas.',
   /** A job's attempts: all its sends when a retry ran them again (BullMQ counts a retried run from 1), and this run's. */
@@ -426,6 +447,38 @@ const PT = {
   noSchedule: (id: number) =>
     `A integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
+
+/** Why a retry left some jobs alone (actions.ts SKIP_REASONS), with how many, in pt-BR. */
+function skipReasonPt(reason: string, n: number): string {
+  switch (reason) {
+    case WEBHOOK_DELIVERED_NO_RETRY:
+      return `${plural(n, 'já entregue', 'já entregues')} depois (por um reenvio ou uma recuperação): nada a enviar de novo`;
+    case WEBHOOK_ENDPOINT_DISABLED_NO_RETRY:
+      return `${n} com o endpoint do webhook desativado (reative-o e use "Recuperar falhas desde" na página Webhooks)`;
+    case WEBHOOK_ENDPOINT_DELETED_NO_RETRY:
+      return `${n} com o endpoint do webhook excluído (nada seria enviado)`;
+    case NOT_RETRYABLE_CLICK:
+      return `${plural(n, 'click-to-call', 'click-to-calls')} (o clique expirou: o agente clica de novo)`;
+    default:
+      return `${plural(n, 'já não estava em falha', 'já não estavam em falha')} (reprocessado ou concluído enquanto isso)`;
+  }
+}
+
+/** skipReasonPt in English. */
+function skipReasonEn(reason: string, n: number): string {
+  switch (reason) {
+    case WEBHOOK_DELIVERED_NO_RETRY:
+      return `${n} delivered since (by a resend or a recover): nothing to send again`;
+    case WEBHOOK_ENDPOINT_DISABLED_NO_RETRY:
+      return `${n} whose webhook endpoint is disabled (re-enable it and use "Recover failures since" on the Webhooks page)`;
+    case WEBHOOK_ENDPOINT_DELETED_NO_RETRY:
+      return `${n} whose webhook endpoint was deleted (nothing would be sent)`;
+    case NOT_RETRYABLE_CLICK:
+      return `${plural(n, 'click-to-call', 'click-to-calls')} (the click has expired: the agent clicks again)`;
+    default:
+      return `${n} no longer failed (retried or completed meanwhile)`;
+  }
+}
 
 type Messages = typeof PT;
 
@@ -461,8 +514,9 @@ const EN: Messages = {
   expectedJobRef: "a job's queue/id (up to 200 characters, no control characters)",
   expectedSearchText: (max) =>
     `a text of up to ${max} characters, without a control character (NUL, U+0001–U+001F other than tab and line breaks, U+007F–U+009F)`,
-  expectedDateTime: 'a date and time (YYYY-MM-DDThh:mm)',
-  expectedOther: (detail) => `a valid value (${detail})`,
+  expectedDateTime: "a date and time YYYY-MM-DDThh:mm in the dashboard's time zone, e.g. 2026-12-01T09:00",
+  expectedZonedDateTime:
+    'an ISO 8601 date-time with its time zone, e.g. 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
   overview: 'Overview',
   failures: 'Failures',
   schedules: 'Schedules',
@@ -581,7 +635,8 @@ const EN: Messages = {
   filial: 'Filial',
   allFiliais: 'all (and the whole empresa)',
   discardConfirmTitle: 'Confirm discard',
-  discardConfirm: (n) => `Discard ${n} job(s)? They will not be retried any more: what was not sent to the target system stays unsent.`,
+  discardConfirm: (n) =>
+    `Discard ${plural(n, 'job', 'jobs')}? ${n === 1 ? 'It' : 'They'} will not be retried any more: what was not sent to the target system stays unsent.`,
   discarded: (n) => `${plural(n, 'job', 'jobs')} discarded.`,
   noneSelected: 'No job selected; nothing was done.',
   pauseConfirmTitle: 'Confirm pause',
@@ -592,6 +647,16 @@ const EN: Messages = {
   pausedTenants: 'Paused tenants (schedules stopped; queued jobs run only once they are resumed):',
   pausedWithTenant: 'paused with its tenant (resume the tenant)',
   done: (n: number) => `Action recorded: ${plural(n, 'job', 'jobs')}.`,
+  retryOutcome: (done, skipped, notFound) => {
+    const total = skipped.reduce((sum, [, n]) => sum + n, 0);
+    const why = skipped.map(([reason, n]) => skipReasonEn(reason, n)).join('; ');
+    return `Action recorded: ${plural(done, 'job', 'jobs')} retried${total ? `; ${total} not retried: ${why}` : ''}${notFound ? `; ${notFound} not found` : ''}.`;
+  },
+  bulkRefused: (skipped) => {
+    const total = skipped.reduce((sum, [, n]) => sum + n, 0);
+    const why = skipped.map(([reason, n]) => skipReasonEn(reason, n)).join('; ');
+    return `${plural(total, 'failed job is', 'failed jobs are')} left out of the count and will not be retried: ${why}.`;
+  },
   doneDeliveries: (n: number) => `Action recorded: ${plural(n, 'webhook delivery', 'webhook deliveries')}.`,
   scheduleDone: (id: number, paused: boolean) => `Schedule of integracao #${id} ${paused ? 'paused' : 'resumed'}.`,
   runQueued: (id: number, job: string) => `Run of integracao #${id} queued: job ${job}.`,
@@ -643,9 +708,11 @@ const EN: Messages = {
         ? `Job ${job} was not retried: its webhook delivery has been delivered since (by a resend or a recover); nothing to send again.`
         : action === 'retry' && estado === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY
           ? `Job ${job} was not retried: its webhook endpoint is still disabled, so nothing would be sent; re-enable the endpoint (PATCH /v1/webhooks/:id with {"ativo": true}), then use "Recover failures since" on the Webhooks page to resend its deliveries.`
-          : action === 'retry'
-            ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
-            : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
+          : action === 'retry' && estado === WEBHOOK_ENDPOINT_DELETED_NO_RETRY
+            ? `Job ${job} was not retried: its webhook endpoint was deleted, so nothing would be sent. Its deliveries stay on the Webhooks page, under "Deleted endpoints", until the retention period ends; to send to that receiver again, register it as a new webhook.`
+            : action === 'retry'
+              ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
+              : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
   allStates: 'all',
   timeZone: (zone) => `Times in ${zone}`,
@@ -692,14 +759,15 @@ const EN: Messages = {
   bulkConfirmTitle: 'Confirm retry',
   bulkConfirm: (n, queues = []) =>
     n === 0
-      ? 'No failed job matches this filter; nothing to retry.'
-      : `Retry ${n} failed job(s) matching this filter? ${byQueue(queues, RETRY_EFFECTS_EN)}`,
-  groupsConfirm: (n, queues = []) => `Retry ${n} failed job(s) of the selected groups and rows? ${byQueue(queues, RETRY_EFFECTS_EN)}`,
+      ? 'No failed job matching this filter can be retried; nothing to retry.'
+      : `Retry ${plural(n, 'failed job', 'failed jobs')} matching this filter? ${byQueue(queues, RETRY_EFFECTS_EN)}`,
+  groupsConfirm: (n, queues = []) =>
+    `Retry ${plural(n, 'failed job', 'failed jobs')} of the selected groups and rows? ${byQueue(queues, RETRY_EFFECTS_EN)}`,
   bulkHeld: (n) =>
     `${n === 1 ? '1 of them' : `${n} of them`} failed holding back a record (SET_RECORD_HELD: the ERP already accepted the record and nothing was written to the CRM): retrying releases the record and sends it to the ERP again, which may duplicate it there. Check the ERP before confirming.`,
   bulkFirst: (shown, n) => (shown < n ? `The first ${shown} of ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected, found) =>
-    `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,
+    `Nothing was retried: the filter now finds ${plural(found, 'failed job', 'failed jobs')} to retry, not the ${expected} confirmed. Check the list and confirm again.`,
   confirm: 'Confirm',
   technicalDetails: 'Technical details',
   contact: 'Contact',
@@ -739,7 +807,7 @@ const EN: Messages = {
   sync: 'Sync',
   validation: (id, ok) => (ok ? `Validation of service #${id}: all good.` : `Validation of service #${id}: something to fix (below).`),
   syncEnqueued: (id, job) => `Sync of service #${id} enqueued (job get/${job}).`,
-  recordErrorsOmitted: (n) => `… and ${n} more error(s).`,
+  recordErrorsOmitted: (n) => `… and ${plural(n, 'more error', 'more errors')}.`,
   webhookTest: 'Test',
   webhookTestOk: (id, message) => `Test of endpoint #${id}: ${message}`,
   webhookTestFailed: (id, message) => `Test of endpoint #${id} failed: ${message}`,
@@ -758,6 +826,9 @@ const EN: Messages = {
     `Tenant ${empresa} has no webhook endpoints (create one with POST /v1/webhooks or "integrador webhooks create").`,
   webhooksElsewhere: 'Tenants with webhook endpoints:',
   noSuchEndpoint: (id, empresa) => `Tenant ${empresa} has no webhook endpoint #${id}.`,
+  deletedEndpoint: (id) => `Deleted endpoint (#${id})`,
+  deletedEndpointNote:
+    'This webhook endpoint was deleted: nothing is sent to it any more. The deliveries below stay visible until the retention period ends (RETENTION_WEBHOOKS_DAYS); to send to that receiver again, register it as a new webhook.',
   noDeliveriesYet: 'No deliveries yet: no change of a gatilho of this endpoint has been published.',
   noDeliveriesWithStatus: (status) => `No delivery of this endpoint has status ${status}.`,
   moreTenantsWithWebhooks: (shown, total) =>
@@ -769,6 +840,8 @@ const EN: Messages = {
   noCallsMatchingIn: (empresa) => `No call of tenant ${empresa} matches these filters.`,
   noCallsMatchingAnywhere: (n) =>
     `No call matches these filters in ${n === 1 ? 'the tenant' : `the ${plural(n, 'tenant', 'tenants')}`} you see.`,
+  noCallsMatchingYet:
+    'No call matches these filters among those read so far: each page reads a bounded number of calls; continue with “Older” to read the earlier ones.',
   callsNumberNeedsEmpresa: "To search a number, choose a tenant in the filter: without one the search would read every tenant's calls.",
   attemptsCount: (total, run, max) =>
     total > run ? `${plural(total, 'attempt', 'attempts')} (${run}/${max} in this run)` : `${run}/${max}`,
@@ -802,7 +875,13 @@ export function word(table: Readonly<Record<string, string>>, code: string | nul
 
 /** A job's state in the reader's words: a recorded state (registro_jobs) or BullMQ's (@integrador/queue's names); undefined for neither. */
 export function jobStateWord(locale: Locale, code: string): string | undefined {
-  if (code === NOT_RETRYABLE_CLICK || code === WEBHOOK_DELIVERED_NO_RETRY || code === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY) return code;
+  if (
+    code === NOT_RETRYABLE_CLICK ||
+    code === WEBHOOK_DELIVERED_NO_RETRY ||
+    code === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY ||
+    code === WEBHOOK_ENDPOINT_DELETED_NO_RETRY
+  )
+    return code;
   const t = messages(locale);
   if (Object.hasOwn(t.states, code)) return t.states[code];
   const live = jobStateName(locale, code);

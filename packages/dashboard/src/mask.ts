@@ -1,5 +1,5 @@
 import { isSecretName, maskSecretsInText, maskUrlsInText, SECRET_MASK, shownUrl } from '@integrador/logging';
-import { withoutConnectionsFileDetail } from '@integrador/store';
+import { recordParameters, withoutConnectionsFileDetail } from '@integrador/store';
 
 /**
  * Masks secrets in a stored request or response before an operator sees it (maskSecretsInText: URLs, secret-named
@@ -76,17 +76,39 @@ export function maskJsonText<T extends string | null | undefined>(text: T): T {
   return secretsMaskedJson(value) as T;
 }
 
+/** A `name=value` of a search text (`nome #id k=v … erro`), its value up to the next space; the name bounded (linear). */
+const SEARCH_PAIR = /(^|\s)([\w.[\]-]{1,80})=(\S+)/g;
+
+/**
+ * A stored search text (registro_jobs.busca) as the dashboard answers it. A row written before the store masked every
+ * secret-named parameter whatever its type holds `senha=918273` or `token={"valor":…}`, which no text rule reads: the
+ * value of each secret-named parameter the row's parametros still holds is masked as it was written (lower-cased, a
+ * value with spaces whole), then every secret-named `name=value` up to the next space; then as a message.
+ */
+function maskSearchText(busca: string | null, parametros: string | null): string | null {
+  if (!busca) return busca;
+  let text = busca;
+  for (const [name, value] of Object.entries(recordParameters(parametros).key)) {
+    if (value === null || value === SECRET_MASK || !isSecretName(name)) continue;
+    const written = `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`.toLowerCase();
+    text = text.split(written).join(`${name.toLowerCase()}=${SECRET_MASK}`);
+  }
+  text = text.replace(SEARCH_PAIR, (pair, before: string, name: string) => (isSecretName(name) ? `${before}${name}=${SECRET_MASK}` : pair));
+  return maskMessage(text);
+}
+
 /**
  * A job record as the dashboard answers it: its message masked (maskMessage), its search text (busca, the message
- * lower-cased among other things) and its parameters (parametros: the job's key values and its failure's, an
- * HTTP_ERROR's detail quoting the endpoint's answer) too — the API hands them to scripts. busca and the failure's values
- * are masked when they are written (@integrador/store, @integrador/queue); rows written before that are masked here.
+ * lower-cased among other things: maskSearchText) and its parameters (parametros: the job's key values and its
+ * failure's, an HTTP_ERROR's detail quoting the endpoint's answer) too — the API hands them to scripts. busca and the
+ * failure's values are masked when they are written (@integrador/store, @integrador/queue); rows written before that
+ * are masked here.
  */
 export function maskRecord<R extends { erro_mensagem: string | null; busca: string | null; parametros: string | null }>(record: R): R {
   return {
     ...record,
     erro_mensagem: maskMessage(record.erro_mensagem),
-    busca: maskMessage(record.busca),
+    busca: maskSearchText(record.busca, record.parametros),
     parametros: maskJsonText(record.parametros),
   };
 }

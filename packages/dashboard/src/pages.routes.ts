@@ -30,6 +30,8 @@ import {
   retryJobs,
   retryMatching,
   runNow,
+  SKIP_REASONS,
+  type SkipReason,
 } from './actions';
 import type { DashboardDeps } from './deps';
 import { failuresCsv } from './failures-csv';
@@ -96,9 +98,33 @@ function actionFlash(viewer: Viewer, query: Query): string | { text: string; err
   if (query.vazio !== undefined) return { text: t.noneSelected, error: true };
   if (query.feito !== undefined && acao === 'discard') return t.discarded(Number(query.feito));
   if (query.feito === undefined) return undefined;
+  if (acao === 'retry') return t.retryOutcome(Number(query.feito), skipsOf(query.ignorados), Number(query.naoEncontrados ?? 0) || 0);
   // Jobs of a selection nobody here can see (another tenant's, gone): counted, never named or said whose (trial 4).
   const missing = /^\d{1,6}$/.test(query.naoEncontrados ?? '') ? Number(query.naoEncontrados) : 0;
   return missing > 0 ? `${t.done(Number(query.feito))} ${t.notFoundJobs(missing)}` : t.done(Number(query.feito));
+}
+
+/** A retry's report in the query of the page it comes back to: how many were done, skipped (by why) and not found. */
+function retryReport(result: ActionResult): Record<string, string> {
+  const skipped = SKIP_REASONS.flatMap((reason) => {
+    const n = result.skippedReasons[reason] ?? 0;
+    return n > 0 ? [[reason, n] as const] : [];
+  });
+  return {
+    feito: String(result.done),
+    acao: 'retry',
+    ...(skipped.length ? { ignorados: skipped.map(([reason, n]) => `${reason}:${n}`).join(',') } : {}),
+    ...(result.notFound ? { naoEncontrados: String(result.notFound) } : {}),
+  };
+}
+
+/** The skip reasons of a retry's report (`ignorados`): only the known reasons with a count, in SKIP_REASONS' order. */
+function skipsOf(text: string | undefined): Array<[SkipReason, number]> {
+  const counts = new Map((text ?? '').split(',').map((part) => part.split(':') as [string, string | undefined]));
+  return SKIP_REASONS.flatMap((reason) => {
+    const n = Number(counts.get(reason));
+    return Number.isSafeInteger(n) && n > 0 ? [[reason, n] as [SkipReason, number]] : [];
+  });
 }
 
 /**
@@ -397,12 +423,19 @@ ${items.map(
             viewer,
             t.bulkConfirmTitle,
             'failures',
-            groupsConfirmBody(viewer, posted, selected.refs, { records, names }, held, selected.capped ? GROUP_SELECTION_LIMIT : null),
+            groupsConfirmBody(
+              viewer,
+              posted,
+              selected.refs,
+              { records, names, refused: selected.refused },
+              held,
+              selected.capped ? GROUP_SELECTION_LIMIT : null,
+            ),
             esperado === null ? undefined : { text: t.bulkCountChanged(esperado, selected.refs.length), error: true },
           );
         }
       }
-      return actOrRefuse(reply, request, () => retryJobs(deps, viewer, selected.refs));
+      return actOrRefuse(reply, request, () => retryJobs(deps, viewer, selected.refs, selected.refused));
     });
 
     /**
@@ -412,17 +445,21 @@ ${items.map(
     async function selectedJobs(viewer: Viewer, body: Record<string, unknown>, filterQuery: Query) {
       const refs = formJobRefs(body.job);
       const groups = formGroups(body.grupo);
-      if (groups.length === 0) return { refs, capped: false, grouped: false, held: new Set<string>() };
+      if (groups.length === 0)
+        return { refs, capped: false, grouped: false, held: new Set<string>(), refused: new Map<string, SkipReason>() };
       const visible = visibleFilterOf(viewer, filterQuery, 'body.filtro_');
       if (!visible) return undefined;
       const { scope: _s, ...filter } = visible;
       const members = await groupMembers(deps, viewer, filter, groups);
       const named = new Set(refs.map((r) => `${r.queue}/${r.id}`));
+      // A row named in the selection is retried (or refused) as itself: not counted again as a group's refused job.
+      for (const key of named) members.refused.delete(key);
       return {
         refs: [...refs, ...members.refs.filter((r) => !named.has(`${r.queue}/${r.id}`))],
         capped: members.capped,
         grouped: true,
         held: members.held,
+        refused: members.refused,
       };
     }
 
@@ -438,7 +475,7 @@ ${items.map(
       const { scope: _s, ...filter } = visible;
       const shownQuery = failureQuery(filterQuery);
       const confirmation = async (flash?: { text: string; error: boolean }) => {
-        const { refs, held: heldRefs } = await matchingFailedHeld(deps, viewer, filter);
+        const { refs, held: heldRefs, refused } = await matchingFailedHeld(deps, viewer, filter);
         // The first jobs listed name their customers: their records and names read in one query each.
         const records = await recordsOf(deps.database, viewer, refs.slice(0, 20));
         const names = await rowNames(deps.database, viewer, records);
@@ -449,15 +486,16 @@ ${items.map(
           viewer,
           t.bulkConfirmTitle,
           'failures',
-          bulkConfirmBody(viewer, shownQuery, refs, { records, names }, held),
+          bulkConfirmBody(viewer, shownQuery, refs, { records, names, refused }, held),
           flash,
         );
       };
       if (typeof esperado !== 'string' || !/^\d{1,6}$/.test(esperado)) return confirmation();
       try {
         const result = await retryMatching(deps, viewer, filter, Number(esperado));
+        const report = new URLSearchParams(retryReport(result)).toString();
         const qs = queryString(shownQuery);
-        return reply.redirect(`/dashboard/falhas?${qs}${qs ? '&' : ''}feito=${result.done}`);
+        return reply.redirect(`/dashboard/falhas?${qs}${qs ? '&' : ''}${report}`);
       } catch (err) {
         if (!(err instanceof BulkCountChangedError)) throw err;
         return confirmation({ text: t.bulkCountChanged(err.expected, err.found), error: true });
@@ -600,7 +638,7 @@ async function actOrRefuse(reply: FastifyReply, request: FastifyRequest, act: ()
   try {
     const result = await act();
     const missing: Record<string, string> = result.notFound > 0 ? { naoEncontrados: String(result.notFound) } : {};
-    return backTo(reply, request, { feito: String(result.done), ...missing, ...(acao ? { acao } : {}) });
+    return backTo(reply, request, acao ? { feito: String(result.done), ...missing, acao } : retryReport(result));
   } catch (err) {
     if (!(err instanceof JobStateError)) throw err;
     return backTo(reply, request, { recusado: err.code, acao: err.action, jobRecusado: err.job, estadoRecusado: err.estado });

@@ -628,6 +628,61 @@ describe('lintConfiguration', () => {
     expect(findings[1]?.message['pt-BR']).not.toMatch(/has an unknown|expected/);
   });
 
+  it("words a regra's bad parametros or campo in each language, one language per message", () => {
+    const findings = lint(
+      configuration((c) => {
+        c.regras.push(regra(7, { tipo: 'mapa', parametros: '{"J": "J"}' }));
+        c.regras.push(regra(8, { tipo: 'cortar', parametros: '{"tamanho": "40"}' }));
+        c.regras.push(regra(9, { tipo: 'data', parametros: '{"fuso": "Brasil/Blumenau"}' }));
+        c.regras.push(regra(10, { tipo: 'padrao', parametros: '[1]' }));
+        c.regras.push(regra(11, { campo: 'a..b', tipo: 'aparar', parametros: null }));
+      }),
+    );
+    expect(findings.map((f) => [f.code, f.rowId, f.column])).toEqual([
+      ['INVALID_RULE', 7, 'parametros'],
+      ['INVALID_RULE', 8, 'parametros'],
+      ['INVALID_RULE', 9, 'parametros'],
+      ['INVALID_RULE', 10, 'parametros'],
+      ['INVALID_RULE', 11, 'campo'],
+    ]);
+    expect(findings.map((f) => f.message['pt-BR'])).toEqual([
+      'a regra não roda como está (parametros): parametros da regra #7 (mapa): "valores" deve ser um objeto de valor → substituto, veio nada',
+      'a regra não roda como está (parametros): parametros da regra #8 (cortar): "tamanho" deve ser um inteiro de 0 a 9007199254740991, veio "40"',
+      'a regra não roda como está (parametros): parametros da regra #9 (data): "fuso" deve ser um fuso horário IANA como "America/Sao_Paulo", veio "Brasil/Blumenau"',
+      'a regra não roda como está (parametros): os parametros da regra #10 (padrao) são [1]; esperado um objeto JSON',
+      'a regra não roda como está (campo): o campo "a..b" da regra #11 não é um caminho de campo; esperado chaves separadas por pontos, por exemplo dadosGeraisCliente.sitCli ou enderecos[].cep',
+    ]);
+    expect(findings.map((f) => f.message.en)).toEqual([
+      'the regra cannot run as it is (parametros): regra #7 (mapa) parametros: "valores" must be an object of value → replacement, got nothing',
+      'the regra cannot run as it is (parametros): regra #8 (cortar) parametros: "tamanho" must be an integer from 0 to 9007199254740991, got "40"',
+      'the regra cannot run as it is (parametros): regra #9 (data) parametros: "fuso" must be an IANA time zone such as "America/Sao_Paulo", got "Brasil/Blumenau"',
+      'the regra cannot run as it is (parametros): regra #10 (padrao) parametros is [1]; expected a JSON object',
+      'the regra cannot run as it is (campo): regra #11 campo "a..b" is not a field path; expected keys separated by dots, e.g. dadosGeraisCliente.sitCli or enderecos[].cep',
+    ]);
+    for (const finding of findings) expect(finding.message['pt-BR']).not.toMatch(/\b(must|got|expected|is not)\b/);
+  });
+
+  it('shows a database receptor link that is no table name with its query values masked (a token stays out of the message)', () => {
+    const receptorLink = (link: string) =>
+      lint(
+        configuration((c) => {
+          c.conexoes[0] = { id: 3, tipo_conexao: 'BD', nome_conexao: 'erp_bd', empresa_id: null };
+          c.integracoes[0] = seedIntegracao({ link, porta_ws: null });
+        }),
+      ).filter((f) => f.code === 'DATABASE_RECEPTOR_LINK');
+    for (const [link, shown] of [
+      ['POST /api/clientes?token=Zx9Segredo2024&modo=1', '"POST /api/clientes?token=***&modo=***"'],
+      ['https://erp.example/api/clientes?chave=Zx9Segredo2024', '"https://erp.example/api/clientes?chave=***"'],
+    ]) {
+      const findings = receptorLink(link as string);
+      expect(findings.map(where)).toEqual([{ code: 'DATABASE_RECEPTOR_LINK', table: 'integracao', rowId: 19, column: 'link' }]);
+      for (const text of Object.values(findings[0]?.message ?? {})) {
+        expect(text).toContain(shown);
+        expect(text).not.toContain('Zx9Segredo2024');
+      }
+    }
+  });
+
   it('reports a prerequisite no run can execute (a componente in depende_de), as the run planner refuses it', () => {
     const component = seedIntegracao({ id: 26, nome: 'ENTREGA', link: 'componente', conexao_integracao_id: null, depende_de: 19 });
     const findings = lint(configuration((c) => c.integracoes.push(component)));

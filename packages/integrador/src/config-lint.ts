@@ -1,3 +1,4 @@
+import { shownUrl } from '@integrador/connections';
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { isReceptorTable } from '@integrador/transports';
 import {
@@ -98,8 +99,11 @@ export function lintConfiguration(
  * The lint errors of a SET row that fail each of its runs, because the engine refuses the same thing when it runs:
  * compileRules (INVALID_RULE), parseCampo and the regras' parametros (a JSON that does not parse), parseConsulta (a
  * JSON consulta that does not parse or holds no SQL), fillLink (LINK_TEMPLATES_HOST), resolveSetTarget (a SOAP row
- * without porta_ws, or with #vars# in its link) and the database receptor (DATABASE_RECEPTOR_LINK). The other errors
- * may still let a run pass (an undeclared #var# a caller passes anyway, a name only the worker's connections file has).
+ * without porta_ws, or with #vars# in its link), the database receptor (DATABASE_RECEPTOR_LINK) and the consulta's
+ * own statement (CONSULTA_UNKNOWN_COLUMN: a column its CRM table lacks fails the read that starts every run, before
+ * any record; a dependencia's consulta is left out: it runs per record, so a run with no record passes). The other
+ * errors may still let a run pass: an undeclared #var# (UNPROVIDED_VARIABLE) a caller passes anyway as a parameter, a
+ * name only the worker's connections file has.
  */
 const SET_RUN_FAILURES: ReadonlySet<string> = new Set([
   'INVALID_RULE',
@@ -110,18 +114,32 @@ const SET_RUN_FAILURES: ReadonlySet<string> = new Set([
   'MISSING_PORTA_WS',
   'SOAP_LINK_VARIABLES',
   'DATABASE_RECEPTOR_LINK',
+  'CONSULTA_UNKNOWN_COLUMN',
 ]);
+/**
+ * The lint errors of a GET row that fail each of its runs beyond its settings (parseGetSettings, admission's GET_CONFIG
+ * of the catalogue): the built-in upsert's key against the CRM table (crmTableOf's upsertKeyProblem, before anything is
+ * read) and a connection that is no database (the source readers' isGetSource).
+ */
+const GET_RUN_FAILURES: ReadonlySet<string> = new Set(['GET_KEY_NOT_UNIQUE', 'GET_KEY_NOT_A_COLUMN', 'GET_CONNECTION_NOT_DATABASE']);
 /** Decided by the connection's kind: certain only when the connections file (what runs go by) has the connection. */
-const BY_CONNECTION_KIND: ReadonlySet<string> = new Set(['MISSING_PORTA_WS', 'SOAP_LINK_VARIABLES', 'DATABASE_RECEPTOR_LINK']);
+const BY_CONNECTION_KIND: ReadonlySet<string> = new Set([
+  'MISSING_PORTA_WS',
+  'SOAP_LINK_VARIABLES',
+  'DATABASE_RECEPTOR_LINK',
+  'GET_CONNECTION_NOT_DATABASE',
+]);
 
 /**
- * The lint errors every run of these SET integracoes would fail on (SET_RUN_FAILURES), found by the lint itself, so
- * that admission refuses exactly what `config lint` calls an error and a run cannot get past. Warnings never count.
+ * The lint errors every run of these SET and GET integracoes would fail on (SET_RUN_FAILURES, GET_RUN_FAILURES), found
+ * by the lint itself, so that admission refuses exactly what `config lint` calls an error and a run cannot get past.
+ * Warnings never count. The checks against the CRM's tables (a consulta's columns, a GET key's index) need `crmTables`.
  */
-export function setRunFailures(
+export function runFailures(
   configuration: IntegradorConfiguration,
   connections: KnownConnections | undefined,
   integracaoIds: readonly number[],
+  crmTables?: CrmTableColumns,
 ): LintFinding[] {
   const ids = new Set(integracaoIds);
   const rows = new Map(configuration.integracoes.map((row) => [row.id, row]));
@@ -130,11 +148,15 @@ export function setRunFailures(
     const known = conexao === undefined ? undefined : connections?.get(conexao.nome_conexao);
     return known !== undefined && (row.empresa_id === null || connectionOpenTo(known, row.empresa_id));
   };
-  return lintConfiguration(configuration, connections ?? new Map()).filter((finding) => {
+  const options = crmTables ? { crmTables } : {};
+  return lintConfiguration(configuration, connections ?? new Map(), options).filter((finding) => {
     const row = finding.integracaoId === null ? undefined : rows.get(finding.integracaoId);
-    if (!row || !ids.has(row.id) || runnability(row).tipo !== 'SET') return false;
-    if (finding.severity !== 'error' || !SET_RUN_FAILURES.has(finding.code)) return false;
+    if (!row || !ids.has(row.id) || finding.severity !== 'error') return false;
+    const tipo = runnability(row).tipo;
+    const certain = tipo === 'SET' ? SET_RUN_FAILURES : tipo === 'GET' ? GET_RUN_FAILURES : undefined;
+    if (!certain?.has(finding.code)) return false;
     if (BY_CONNECTION_KIND.has(finding.code)) return inFile(row);
+    if (finding.code === 'CONSULTA_UNKNOWN_COLUMN') return finding.table === 'integracao';
     // A consulta that is no JSON document runs as plain SQL (consultaSql): only a JSON one that breaks fails its runs.
     if (finding.table === 'integracao' && finding.column === 'consulta') return (row.consulta ?? '').trim().startsWith('{');
     return true;
@@ -324,8 +346,11 @@ function lintConnectionKind(
       'pt-BR': `a integração GET ${integracao.nome} usa a conexão "${nome}", que é do tipo ${kind} ${where['pt-BR']}: um GET executa o sql_consulta num banco de dados, por isso cada execução é recusada; esperado uma conexão do tipo database`,
       en: `GET integration ${integracao.nome} uses connection "${nome}", which is a ${kind} connection ${where.en}: a GET runs sql_consulta on a database, so every run is refused; expected a database connection`,
     });
-  const link = integracao.link ?? '';
-  if ((tipo === 'SET' || tipo === 'INFO') && kind === 'database' && !isReceptorTable(link))
+  const raw = integracao.link ?? '';
+  // Quoted as every address is shown (a query's values ***): an API link may carry a token, and this text reaches
+  // 422 SET_CONFIG answers and job failure records.
+  const link = shownUrl(raw);
+  if ((tipo === 'SET' || tipo === 'INFO') && kind === 'database' && !isReceptorTable(raw))
     context.report({ ...place, column: 'link' }, 'DATABASE_RECEPTOR_LINK', {
       'pt-BR': `a integração ${tipo} ${integracao.nome} usa a conexão "${nome}", que é do tipo database ${where['pt-BR']}: ela grava na tabela que o link nomeia, e o link "${link}" não é um nome de tabela (um endereço de web service ou de API não serve aqui), por isso cada envio é recusado; esperado o nome da tabela no link, ou uma conexão webservice/api`,
       en: `${tipo} integration ${integracao.nome} uses connection "${nome}", which is a database connection ${where.en}: it inserts into the table its link names, and link "${link}" is no table name (a web service's or an API's address does not fit here), so every push is refused; expected the table's name in link, or a webservice/api connection`,
@@ -614,7 +639,7 @@ function lintRule(report: Report, place: (column: string) => Place, regra: Regra
   const problem = ruleProblem(regra);
   if (!problem) return;
   const column = RULE_PROBLEM_COLUMNS[problem.code];
-  // An unknown tipo is worded whole in each language; the other problems quote the engine's (English) detail.
+  // An unknown tipo is worded whole in each language; the other problems quote the engine's text in the same language.
   if (problem.code === 'UNKNOWN_RULE') {
     report(place(column), 'INVALID_RULE', {
       'pt-BR': `tipo "${regra.tipo}" de regra desconhecido; esperado um de: ${knownRuleTypes()}`,
@@ -623,8 +648,8 @@ function lintRule(report: Report, place: (column: string) => Place, regra: Regra
     return;
   }
   report(place(column), 'INVALID_RULE', {
-    'pt-BR': `a regra não roda como está (${column}); o motor de regras diz: ${problem.message}`,
-    en: `the regra cannot run as it is (${column}): ${problem.message}`,
+    'pt-BR': `a regra não roda como está (${column}): ${problem.text['pt-BR']}`,
+    en: `the regra cannot run as it is (${column}): ${problem.text.en}`,
   });
 }
 

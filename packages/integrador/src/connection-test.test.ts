@@ -128,6 +128,59 @@ describe('testConnection on a Senior G5 web service (trial M1)', () => {
     );
   });
 
+  it('fails the login step, in one language with the status alone, where the WSDL answers 5xx, 401 or 403', async () => {
+    let status = 503;
+    const refusing = http.createServer((_, response) => {
+      response.statusCode = status;
+      response.end('<html><body>no</body></html>');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}`;
+    const path = '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes';
+    try {
+      for (const [code, answered] of [
+        ['WSDL_UNAVAILABLE', 503],
+        ['WSDL_UNAVAILABLE', 500],
+        ['WSDL_UNAUTHORIZED', 401],
+        ['WSDL_UNAUTHORIZED', 403],
+      ] as const) {
+        status = answered;
+        const pt = await testConnection(senior(url, 'senha-do-teste'));
+        const en = await testConnection(senior(url, 'senha-do-teste'), { locale: 'en' });
+        for (const result of [pt, en]) {
+          expect({ answered, ok: result.ok, code: result.error?.code, steps: stepsOf(result) }).toEqual({
+            answered,
+            ok: false,
+            code,
+            steps: [
+              ['reachability', true],
+              ['login', false],
+            ],
+          });
+          expect(result.error?.message.split(`HTTP ${answered}`)).toHaveLength(2);
+          expect(JSON.stringify(result)).not.toMatch(/senha-do-teste|\?wsdl|answered|receptor/);
+        }
+        const [ptWording, enWording] = (
+          {
+            WSDL_UNAVAILABLE: [
+              `o serviço de clientes do Senior G5 em 127.0.0.1 (${path}) não entregou o WSDL (HTTP ${answered}), e o login não pôde ser verificado: confira se o serviço web do ERP está no ar`,
+              `the Senior G5 customer service at 127.0.0.1 (${path}) did not serve its WSDL (HTTP ${answered}), so the login could not be checked: check that the ERP's web service is up`,
+            ],
+            WSDL_UNAUTHORIZED: [
+              `127.0.0.1 recusou o acesso ao WSDL do serviço de clientes do Senior G5 (${path}: HTTP ${answered}), e o login não pôde ser verificado: o hub pede o WSDL sem usuário e senha`,
+              `127.0.0.1 refused access to the WSDL of the Senior G5 customer service (${path}: HTTP ${answered}), so the login could not be checked: the hub asks for the WSDL without a user or password`,
+            ],
+          } as const
+        )[code];
+        expect(pt.error?.message.startsWith(ptWording)).toBe(true);
+        expect(en.error?.message.startsWith(enWording)).toBe(true);
+        expect(pt.steps[1]?.message).toBe(pt.error?.message);
+      }
+    } finally {
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
   it('does not log in to an address the outbound guard refuses', async () => {
     const calls = erp.requests.count;
     const result = await testConnection({ ...senior(erp.url, DEFAULT_CREDENTIALS.password), allowPrivateNetwork: false });

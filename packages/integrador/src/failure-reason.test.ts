@@ -134,28 +134,48 @@ describe("a coded failure's line keeps one language", () => {
   });
 });
 
-// A SET job queued before its row broke is refused by the worker's admission (SET_CONFIG): its record keeps the lint
+// A SET job queued before its row broke is refused by the worker's admission (SET_CONFIG), and a GET job before its key
+// or connection broke (GET_CONFIG with the lint's finding, no GET catalogue problem): the record keeps the lint
 // finding's values, so the failure reads whole in the reader's language, as admission's 422 does.
-describe('a SET configuration failure (SET_CONFIG) as a job failure reads', () => {
-  const params = {
-    id: '19',
-    nome: 'SET-WS-CONTAS',
-    codigo: 'INVALID_RULE',
-    tabela: 'regras',
-    linha: '4',
-    coluna: 'tipo',
-    motivo: 'tipo "so_numeros" de regra desconhecido',
-    reason: 'unknown regra tipo "so_numeros"',
-  };
-  const message = 'integracao #19 (SET-WS-CONTAS): regras #4 (integracao #19 SET-WS-CONTAS) column tipo: unknown regra tipo';
-
-  it('names the row, the column and the problem in one language, the code after it', () => {
-    expect(failureText('pt-BR', 'SET_CONFIG', params, message)).toBe(
+describe('a configuration failure found by the lint (SET_CONFIG, GET_CONFIG) as a job failure reads', () => {
+  const finding = (code: string, tabela: string, linha: string, coluna: string, motivo: string, reason: string) => ({
+    code,
+    params: {
+      id: linha,
+      nome: 'X',
+      codigo: code === 'SET_CONFIG' ? 'INVALID_RULE' : 'GET_KEY_NOT_UNIQUE',
+      tabela,
+      linha,
+      coluna,
+      motivo,
+      reason,
+    },
+  });
+  const cases = [
+    [
+      finding('SET_CONFIG', 'regras', '4', 'tipo', 'tipo "so_numeros" de regra desconhecido', 'unknown regra tipo "so_numeros"'),
       'a integração SET está mal configurada: regras #4 coluna tipo: tipo "so_numeros" de regra desconhecido [INVALID_RULE]',
-    );
-    expect(failureText('en', 'SET_CONFIG', params, message)).toBe(
       'the SET integration is misconfigured: regras #4 column tipo: unknown regra tipo "so_numeros" [INVALID_RULE]',
-    );
-    expect(failureReason('en', 'SET_CONFIG', params)).toBe(failureText('en', 'SET_CONFIG', params, message));
+    ],
+    [
+      finding(
+        'GET_CONFIG',
+        'integracao',
+        '40',
+        'chave',
+        'contas não tem índice único em (empresa_id, fantasia)',
+        'contas has no unique index on (empresa_id, fantasia)',
+      ),
+      'a integração GET está mal configurada: integracao #40 coluna chave: contas não tem índice único em (empresa_id, fantasia) [GET_KEY_NOT_UNIQUE]',
+      'the GET integration is misconfigured: integracao #40 column chave: contas has no unique index on (empresa_id, fantasia) [GET_KEY_NOT_UNIQUE]',
+    ],
+  ] as const;
+  // The engine's English message, which the worded failure does not repeat.
+  const message = 'integracao #19 (X): regras #4 (integracao #19 X) column tipo: unknown regra tipo';
+
+  it.each(cases)('case %#: the row, the column and the problem in one language, the code after it', ({ code, params }, pt, en) => {
+    expect(failureText('pt-BR', code, params, message)).toBe(pt);
+    expect(failureText('en', code, params, message)).toBe(en);
+    expect(failureReason('en', code, params)).toBe(en);
   });
 });

@@ -4,6 +4,7 @@ import { jobFailureLabel, jobFailureText } from '@integrador/queue';
 import type { FailureParams } from '@integrador/store';
 import { endpointFailureText } from './endpoint/endpoint-messages';
 import { getConfigFailureText } from './get/get-config-messages';
+import { placedFindingText } from './lint-finding';
 
 // A job's failure as a user reads it, in their language. Most codes are worded by the failure catalogue of
 // @integrador/queue, the error's message (technical) following as the detail. An endpoint sync's message is the
@@ -15,17 +16,21 @@ import { getConfigFailureText } from './get/get-config-messages';
 function engineWording(locale: Locale, code: string | null | undefined, params: FailureParams | null | undefined): string | undefined {
   if (!code || !params) return undefined;
   return (
-    endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params) ?? setConfigFailureText(locale, code, params)
+    endpointFailureText(locale, code, params) ?? getConfigFailureText(locale, code, params) ?? lintConfigFailureText(locale, code, params)
   );
 }
 
-/** A SET_CONFIG refusal as its record keeps it (admitRun's values: the lint finding's row, column and words in each language). */
-function setConfigFailureText(locale: Locale, code: string, params: FailureParams): string | undefined {
+/**
+ * A configuration refusal of a lint finding as its record keeps it (admitRun's values: the finding's row, column, code
+ * and words in each language): SET_CONFIG, and GET_CONFIG for a GET's key or connection (its settings' refusals keep
+ * the GET catalogue's problem instead, worded by getConfigFailureText).
+ */
+function lintConfigFailureText(locale: Locale, code: string, params: FailureParams): string | undefined {
   const reason = params[locale === 'pt-BR' ? 'motivo' : 'reason'];
   const label = jobFailureLabel(locale, code);
-  if (code !== 'SET_CONFIG' || typeof reason !== 'string' || label === undefined) return undefined;
-  const column = locale === 'pt-BR' ? 'coluna' : 'column';
-  return `${label}: ${params.tabela} #${params.linha} ${column} ${params.coluna}: ${reason} [${params.codigo}]`;
+  if ((code !== 'SET_CONFIG' && code !== 'GET_CONFIG') || params.codigo === undefined) return undefined;
+  if (typeof reason !== 'string' || label === undefined) return undefined;
+  return `${label}: ${placedFindingText(locale, params, reason)}`;
 }
 
 /**

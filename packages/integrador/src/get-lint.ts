@@ -1,4 +1,4 @@
-import { cronShapeProblem, cronShapeText } from '@integrador/queue';
+import { cronParserProblem, cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { repeatedSelectedColumn, selectedColumns } from './consulta';
@@ -41,8 +41,11 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
     const shape = cronShapeProblem(cron);
     if (shape !== null) detail = { 'pt-BR': cronShapeText('pt-BR', shape), en: cronShapeText('en', shape) };
   } catch (err) {
-    // cron-parser's own reason (a garbled text), as the library words it.
-    detail = { 'pt-BR': (err as Error).message, en: (err as Error).message };
+    // cron-parser's common refusals worded (a value out of its field); another in the library's own (English) words.
+    const problem = cronParserProblem(err);
+    detail = problem
+      ? { 'pt-BR': cronShapeText('pt-BR', problem), en: cronShapeText('en', problem) }
+      : { 'pt-BR': (err as Error).message, en: (err as Error).message };
   }
   if (detail)
     report('cron', 'INVALID_CRON', {

@@ -36,6 +36,23 @@ export function formatFinding(finding: LintFinding, locale: LintLocale = 'pt-BR'
   return `${finding.table} #${finding.rowId}${owner} ${column} ${finding.column}: ${finding.message[locale]} [${finding.code}]`;
 }
 
+/** A finding as a configuration refusal keeps it (admission's GET_CONFIG/SET_CONFIG values), one language. */
+export interface PlacedFinding {
+  tabela?: string | number;
+  linha?: string | number;
+  coluna?: string | number;
+  codigo?: string | number;
+}
+
+/**
+ * A finding kept as values (its table, row, column and code) with its words in one language, as formatFinding writes
+ * it: `regras #3 coluna tipo: … [INVALID_RULE]`. The API's refusal and a failed job's record read it alike.
+ */
+export function placedFindingText(locale: LintLocale, values: PlacedFinding, message: string): string {
+  const column = locale === 'pt-BR' ? 'coluna' : 'column';
+  return `${values.tabela} #${values.linha} ${column} ${values.coluna}: ${message} [${values.codigo}]`;
+}
+
 /** A readable list of names, shortened when long. */
 export function nameList(names: readonly string[], empty: string, max = 10): string {
   if (names.length === 0) return empty;

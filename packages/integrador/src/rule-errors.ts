@@ -1,16 +1,22 @@
 export type RuleConfigErrorCode = 'UNKNOWN_RULE' | 'INVALID_PARAMETERS' | 'INVALID_CAMPO';
 
-/** A regras row that cannot run (unknown tipo, bad parametros, bad campo); permanent: retrying cannot fix the row. */
+/** A text about a regra in each language (one language per text): what config lint and admission quote. */
+export type RuleProblemText = Readonly<Record<'pt-BR' | 'en', string>>;
+
+/**
+ * A regras row that cannot run (unknown tipo, bad parametros, bad campo); permanent: retrying cannot fix the row.
+ * `message` is the English text; `text` has it in each language, for the messages that quote it (config lint, SET_CONFIG).
+ */
 export class RuleConfigError extends Error {
   override name = 'RuleConfigError';
   readonly permanent = true;
   constructor(
     readonly code: RuleConfigErrorCode,
     readonly regraId: number,
-    message: string,
+    readonly text: RuleProblemText,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(text.en, options);
   }
 }
 

@@ -1,5 +1,6 @@
 import { formatDate, isValidTimeZone, readDate } from './date-text';
 import { decimalToNumber, formatDecimal, readDecimal } from './decimal-text';
+import type { RuleProblemText } from './rule-errors';
 
 /** The canonical (pt-BR) name of each regras.tipo. */
 export type RuleType =
@@ -20,8 +21,14 @@ export type Fail = (expected: string) => never;
 /** One value in, one value out; `undefined` in means the field is missing. */
 export type Transform = (value: unknown, fail: Fail) => unknown;
 type Params = Readonly<Record<string, unknown>>;
-/** Throws the RuleConfigError of the parametros being compiled. */
-export type BadParams = (problem: string) => never;
+/** Throws the RuleConfigError of the parametros being compiled: the problem in each language. */
+export type BadParams = (problem: RuleProblemText) => never;
+
+/** A parametros value as a problem quotes it ("nothing"/"nada" when absent). */
+function got(value: unknown): RuleProblemText {
+  const shown = JSON.stringify(value);
+  return { 'pt-BR': shown ?? 'nada', en: shown ?? 'nothing' };
+}
 
 export interface RuleSpec {
   /** Every name regras.tipo may use, compared without case, accents, spaces or hyphens. */
@@ -43,14 +50,21 @@ function integerParam(params: Params, bad: BadParams, names: string[], fallback:
   const { found, value } = param(params, ...names);
   if (!found && fallback !== null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
-    bad(`"${names[0]}" must be an integer from 0 to ${max}, got ${JSON.stringify(value) ?? 'nothing'}`);
+    bad({
+      'pt-BR': `"${names[0]}" deve ser um inteiro de 0 a ${max}, veio ${got(value)['pt-BR']}`,
+      en: `"${names[0]}" must be an integer from 0 to ${max}, got ${got(value).en}`,
+    });
   return value;
 }
 
 function stringParam(params: Params, bad: BadParams, names: string[], fallback: string): string {
   const { found, value } = param(params, ...names);
   if (!found) return fallback;
-  if (typeof value !== 'string') bad(`"${names[0]}" must be a text, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    bad({
+      'pt-BR': `"${names[0]}" deve ser um texto, veio ${got(value)['pt-BR']}`,
+      en: `"${names[0]}" must be a text, got ${got(value).en}`,
+    });
   return value;
 }
 
@@ -83,11 +97,18 @@ export const RULE_SPECS: Readonly<Record<RuleType, RuleSpec>> = {
     compile(params, bad) {
       const valores = param(params, 'valores', 'values').value;
       if (typeof valores !== 'object' || valores === null || Array.isArray(valores))
-        bad(`"valores" must be an object of value → replacement, got ${JSON.stringify(valores) ?? 'nothing'}`);
+        bad({
+          'pt-BR': `"valores" deve ser um objeto de valor → substituto, veio ${got(valores)['pt-BR']}`,
+          en: `"valores" must be an object of value → replacement, got ${got(valores).en}`,
+        });
       const table = valores as Readonly<Record<string, unknown>>;
       const fallback = param(params, 'padrao', 'padrão', 'default');
       const strict = param(params, 'estrito', 'strict').value ?? false;
-      if (typeof strict !== 'boolean') bad(`"estrito" must be true or false, got ${JSON.stringify(strict)}`);
+      if (typeof strict !== 'boolean')
+        bad({
+          'pt-BR': `"estrito" deve ser true ou false, veio ${got(strict)['pt-BR']}`,
+          en: `"estrito" must be true or false, got ${got(strict).en}`,
+        });
       const loose = new Map<string, unknown>();
       for (const [key, value] of Object.entries(table)) {
         const folded = key.trim().toLowerCase();
@@ -116,7 +137,8 @@ export const RULE_SPECS: Readonly<Record<RuleType, RuleSpec>> = {
     absent: 'create',
     compile(params, bad) {
       const valor = param(params, 'valor', 'value');
-      if (!valor.found) bad('"valor" is required, e.g. {"valor": "N"}');
+      if (!valor.found)
+        bad({ 'pt-BR': '"valor" é obrigatório, por exemplo {"valor": "N"}', en: '"valor" is required, e.g. {"valor": "N"}' });
       return (value) => (isBlank(value) ? valor.value : value);
     },
   },
@@ -140,7 +162,10 @@ export const RULE_SPECS: Readonly<Record<RuleType, RuleSpec>> = {
       const format = stringParam(params, bad, ['formato', 'format'], 'dd/MM/yyyy');
       const zone = param(params, 'fuso', 'fuso_horario', 'timezone', 'timeZone').value;
       if (zone !== undefined && (typeof zone !== 'string' || !isValidTimeZone(zone)))
-        bad(`"fuso" must be an IANA time zone such as "America/Sao_Paulo", got ${JSON.stringify(zone)}`);
+        bad({
+          'pt-BR': `"fuso" deve ser um fuso horário IANA como "America/Sao_Paulo", veio ${got(zone)['pt-BR']}`,
+          en: `"fuso" must be an IANA time zone such as "America/Sao_Paulo", got ${got(zone).en}`,
+        });
       return (value, fail) => {
         if (value === null || value === undefined || value === '') return value;
         const parts = readDate(value, zone as string | undefined);

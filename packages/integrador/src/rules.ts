@@ -1,5 +1,5 @@
 import { parseJsonText } from './json-text';
-import { RuleConfigError, RuleViolationError } from './rule-errors';
+import { RuleConfigError, type RuleProblemText, RuleViolationError } from './rule-errors';
 import { normalizeRuleType, RULE_SPECS, RULE_TYPE_ALIASES, type RuleSpec, type RuleType, type Transform } from './rule-types';
 import { isPlainObject, setOwn } from './value-lookup';
 
@@ -55,11 +55,10 @@ function parseCampo(regra: RegraRow): Segment[] {
     const key = part?.[1]?.trim() ?? '';
     const brackets = part?.[2] ?? '';
     if (!part || (key === '' && brackets === ''))
-      throw new RuleConfigError(
-        'INVALID_CAMPO',
-        regra.id,
-        `regra #${regra.id} campo "${regra.campo}" is not a field path; expected keys separated by dots, e.g. dadosGeraisCliente.sitCli or enderecos[].cep`,
-      );
+      throw new RuleConfigError('INVALID_CAMPO', regra.id, {
+        'pt-BR': `o campo "${regra.campo}" da regra #${regra.id} não é um caminho de campo; esperado chaves separadas por pontos, por exemplo dadosGeraisCliente.sitCli ou enderecos[].cep`,
+        en: `regra #${regra.id} campo "${regra.campo}" is not a field path; expected keys separated by dots, e.g. dadosGeraisCliente.sitCli or enderecos[].cep`,
+      });
     if (key !== '') segments.push({ kind: 'key', key });
     for (const [, index] of brackets.matchAll(/\[(\d*)\]/g))
       segments.push(index ? { kind: 'index', index: Number(index) } : { kind: 'all' });
@@ -70,15 +69,25 @@ function parseCampo(regra: RegraRow): Segment[] {
 function parseParams(regra: RegraRow, type: RuleType): Record<string, unknown> {
   if (regra.parametros === null || regra.parametros.trim() === '') return {};
   const parsed = parseJsonText(regra.parametros);
-  const bad = (problem: string) =>
-    new RuleConfigError('INVALID_PARAMETERS', regra.id, `regra #${regra.id} (${type}) parametros ${problem}; expected a JSON object`);
+  const bad = (problem: RuleProblemText) =>
+    new RuleConfigError('INVALID_PARAMETERS', regra.id, {
+      'pt-BR': `os parametros da regra #${regra.id} (${type}) ${problem['pt-BR']}; esperado um objeto JSON`,
+      en: `regra #${regra.id} (${type}) parametros ${problem.en}; expected a JSON object`,
+    });
   if (!parsed.ok)
     throw bad(
       parsed.problem === 'typographic-quotes'
-        ? `has typographic quotes ${parsed.quote} at position ${parsed.position} (use straight quotes ")`
-        : `is not valid JSON (${parsed.detail})`,
+        ? {
+            'pt-BR': `têm aspas tipográficas ${parsed.quote} na posição ${parsed.position} (use aspas retas ")`,
+            en: `has typographic quotes ${parsed.quote} at position ${parsed.position} (use straight quotes ")`,
+          }
+        : // The JSON parser's own detail is English: the pt-BR text goes without it.
+          { 'pt-BR': 'não são um JSON válido', en: `is not valid JSON (${parsed.detail})` },
     );
-  if (!isPlainObject(parsed.value)) throw bad(`is ${JSON.stringify(parsed.value).slice(0, 60)}`);
+  if (!isPlainObject(parsed.value)) {
+    const shown = JSON.stringify(parsed.value).slice(0, 60);
+    throw bad({ 'pt-BR': `são ${shown}`, en: `is ${shown}` });
+  }
   return parsed.value;
 }
 
@@ -93,16 +102,18 @@ function compileRule(regra: RegraRow): CompiledRule {
   const type = normalizeRuleType(regra.tipo);
   if (type === null) {
     const known = knownRuleTypes();
-    throw new RuleConfigError(
-      'UNKNOWN_RULE',
-      regra.id,
-      `regra #${regra.id} has an unknown tipo "${regra.tipo}"; expected one of: ${known}`,
-    );
+    throw new RuleConfigError('UNKNOWN_RULE', regra.id, {
+      'pt-BR': `a regra #${regra.id} tem um tipo desconhecido "${regra.tipo}"; esperado um de: ${known}`,
+      en: `regra #${regra.id} has an unknown tipo "${regra.tipo}"; expected one of: ${known}`,
+    });
   }
   const spec = RULE_SPECS[type];
   const params = parseParams(regra, type);
   const transform = spec.compile(params, (problem) => {
-    throw new RuleConfigError('INVALID_PARAMETERS', regra.id, `regra #${regra.id} (${type}) parametros: ${problem}`);
+    throw new RuleConfigError('INVALID_PARAMETERS', regra.id, {
+      'pt-BR': `parametros da regra #${regra.id} (${type}): ${problem['pt-BR']}`,
+      en: `regra #${regra.id} (${type}) parametros: ${problem.en}`,
+    });
   });
   return { regra, type, spec, segments: parseCampo(regra), transform };
 }

@@ -2,12 +2,10 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import { listOpenHostLabels } from '@integrador/cti';
 import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
 import type { TransportFactory } from '@integrador/transports';
-import { sql } from 'kysely';
 import { lintConfiguration } from './config-lint';
 import { knownConnections } from './connection-kind';
 import { consultaTables } from './consulta-lint';
-import { describeCrmTable } from './get/crm-table';
-import type { CrmTableColumns, CrmTableShape } from './get-lint';
+import { crmTableShapes } from './crm-table-shapes';
 import type { LintFinding } from './lint-finding';
 import { lintSoapWrappers } from './soap-wrapper-lint';
 
@@ -24,7 +22,7 @@ export async function lintStoredConfiguration(
   const configuration = await loadConfiguration(database.db, empresaId);
   const names = new Set<string>([...GET_SYNC_TABLES, ...consultaTables(configuration)]);
   const findings = lintConfiguration(configuration, knownConnections(connections), {
-    crmTables: await crmTableColumns(database, names),
+    crmTables: await crmTableShapes(database.db, database.dialect, names, { collations: true }),
     empresaId,
   });
   return [...findings, ...(await ctiFindings(database, empresaId))];
@@ -58,36 +56,4 @@ async function ctiFindings(database: CrmDatabase, empresaId: number | null): Pro
       en: `empresa #${open.empresaId}: the host label "${open.hostLabel}" has no address list, so it accepts call events from anyone who knows the label (forged calls, screen pops); give the PBX addresses (integrador cti configure ${open.empresaId} --allow <ip/cidr,…>) or use the token path`,
     },
   }));
-}
-
-/**
- * The CRM tables lint checks columns against, as the database's catalog has them (describeCrmTable: one query per
- * dialect): those a GET may upsert into (sql_consulta's aliases, required columns) and those SET/INFO consultas read.
- */
-async function crmTableColumns(database: CrmDatabase, names: ReadonlySet<string>): Promise<CrmTableColumns> {
-  const tables = new Map<string, CrmTableShape>();
-  for (const name of names) {
-    const table = await describeCrmTable(database.db, database.dialect, name);
-    if (!table) continue;
-    const required = [...table.columns].flatMap(([column, facts]) => (facts.required ? [column] : []));
-    tables.set(name, {
-      columns: new Set(table.columns.keys()),
-      required: new Set(required),
-      caseInsensitive: await caseInsensitiveColumns(database, name),
-      uniqueKeys: table.uniqueKeys,
-    });
-  }
-  return tables;
-}
-
-/**
- * MySQL/MariaDB: the table's text columns whose collation is not binary (utf8mb4_general_ci, utf8mb4_0900_ai_ci …
- * ignore case and accents); a GET key column among them merges ERP keys (`P1`/`p1`). Empty on other dialects.
- */
-async function caseInsensitiveColumns(database: CrmDatabase, table: string): Promise<Set<string>> {
-  if (database.dialect !== 'mysql') return new Set();
-  const { rows } = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
-    WHERE table_schema = DATABASE() AND table_name = ${table} AND collation_name IS NOT NULL AND collation_name NOT LIKE '%\\_bin'
-      AND collation_name NOT LIKE '%\\_as\\_cs'`.execute(database.db);
-  return new Set(rows.map((r) => r.name.toLowerCase()));
 }

@@ -56,8 +56,8 @@ export class MissingVariableError extends Error {
   override name = 'MissingVariableError';
   readonly code = 'MISSING_VARIABLE';
   readonly permanent = true;
-  /** The values its reason is worded with (the job recorder keeps them), once placed (inIntegration). */
-  readonly params: Readonly<Record<string, string>> | undefined;
+  /** The values its reason is worded with (the job recorder keeps them): the variable, and its place once placed (inIntegration). */
+  readonly params: Readonly<Record<string, string>>;
   constructor(
     readonly variable: string,
     readonly missing: readonly string[],
@@ -68,7 +68,8 @@ export class MissingVariableError extends Error {
   ) {
     const list = provided.length > 0 ? provided.join(', ') : 'none';
     super(`template variable #${variable}# has no value (missing: ${missing.join(', ')}; values given: ${list})`);
-    this.params = place ? { variavel: variable, ...place } : undefined;
+    // Unplaced, the variable's name is what the worded reason adds (rawDetail), never the English sentence.
+    this.params = { ...(place ? { variavel: variable, ...place } : {}), rawDetail: `#${variable}#` };
   }
 
   /** The same failure, naming the integration and the column that uses the variable. */

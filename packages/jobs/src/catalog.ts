@@ -44,6 +44,12 @@ export const WEBHOOK_DELIVERED_NO_RETRY = 'webhook-delivered';
  */
 export const WEBHOOK_ENDPOINT_DISABLED_NO_RETRY = 'webhook-endpoint-disabled';
 
+/**
+ * The refusal of an operator's retry of a given-up webhook delivery job whose endpoint was deleted: nothing would be
+ * sent, ever (webhooks deliveryRetryRefusal); its deliveries stay readable.
+ */
+export const WEBHOOK_ENDPOINT_DELETED_NO_RETRY = 'webhook-endpoint-deleted';
+
 const transient: JobPolicy = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
 function define<S extends TSchema>(

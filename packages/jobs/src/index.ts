@@ -11,6 +11,7 @@ export {
   jobNames,
   RETENTION,
   WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DELETED_NO_RETRY,
   WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';

@@ -18,7 +18,7 @@ describe('createLogger', () => {
     const { lines, logger } = capture();
     logger.info(
       {
-        connection: { host: 'erp', user: 'crm', password: 'S3nh@Forte', senha: 'outra-senha' },
+        connection: { host: 'erp', user: 'crm', password: 'S3nh@Forte', senha: 'outra-senha', segredo: 'seg-42', credenciais: 'cred-43' },
         req: { headers: { authorization: 'Bearer igk_abc_supersecret', 'x-request-id': 'r1' } },
         connectionString: 'Server=x;Password=hunter2',
         redisUrl: 'redis://:redispass@cache:6379',
@@ -41,6 +41,8 @@ describe('createLogger', () => {
       'rootpass',
       'adminpass',
       'abc.def.ghi',
+      'seg-42',
+      'cred-43',
     ]) {
       expect(text).not.toContain(secret);
     }

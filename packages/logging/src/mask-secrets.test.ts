@@ -1,4 +1,4 @@
-import { maskSecretsInText, SECRET_MASK } from './mask-secrets';
+import { isSecretName, maskSecretsInText, SECRET_MASK } from './mask-secrets';
 
 /**
  * The least CPU time (ms) of a few runs: CPU time, not the clock, so that other processes on a busy machine do not count;
@@ -55,5 +55,21 @@ describe('maskSecretsInText on hostile text', () => {
   it('masks an element whose attributes hold a "<" (the text up to the next tag is still masked)', () => {
     expect(maskSecretsInText('<senha a="x<y">s3cr3t</senha>')).toBe(`<senha a="x<y">${SECRET_MASK}</senha>`);
     expect(maskSecretsInText('<senha a="x<y">s3cr3t')).toBe(`<senha a="x<y">${SECRET_MASK}`);
+  });
+});
+
+describe('isSecretName in Portuguese', () => {
+  it('takes senha, segredo, credenciais and a chave of an API as secret names, not a chave of an order or an NF-e', () => {
+    const secret = ['credenciais', 'credencial', 'credenciaisErp', 'credencial_pbx', 'senha', 'senhaErp', 'segredo', 'segredo_webhook'];
+    const chaves = ['chave_api', 'chaveApi', 'chave-da-api', 'chaveDaApi', 'api_chave', 'chave_privada', 'chavePrivada'];
+    for (const name of [...secret, ...chaves]) expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: true });
+    for (const name of ['credenciado', 'credenciadora', 'credenciamento', 'chave_pedido', 'chaveAcesso', 'chave', 'secretaria'])
+      expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: false });
+  });
+
+  it('masks their values in JSON, XML and forms', () => {
+    expect(maskSecretsInText('{"usuario":"crm","credenciais":"u:p-123"} <chaveApi>k-456</chaveApi> n=1&chave_privada=k-789')).toBe(
+      `{"usuario":"crm","credenciais":"${SECRET_MASK}"} <chaveApi>${SECRET_MASK}</chaveApi> n=1&chave_privada=***`,
+    );
   });
 });

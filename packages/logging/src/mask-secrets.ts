@@ -3,9 +3,12 @@ import { MASK, maskUrlsInText } from './shown-url';
 /**
  * Words that make a name's value a secret wherever it appears (SOAP elements, JSON keys, query strings): a name holding
  * one (`access_token`, `client_secret`, `x-api-key`, `refreshToken`, `senhaErp`, `password`), as the logger's redaction
- * reads keys — but not `secretaria` (a department) — or the bare name `pass`.
+ * reads keys — but not `secretaria` (a department) — or the bare name `pass`. The Portuguese names too: `senha`,
+ * `segredo`, `credencial`/`credenciais` (not `credenciado`, `credenciadora`: an accredited partner, a card acquirer),
+ * `chave_api`/`chaveDaApi`/`apiChave` and `chave_privada` (not `chave_pedido`, nor `chave_acesso`: an NF-e's public key).
  */
-const SECRET_WORDS = 'senha|passw|pwd|token|secret(?!ari)|segredo|api[-_]?key|authorization|credential|private[-_]?key|cookie';
+const SECRET_WORDS =
+  'senha|passw|pwd|token|secret(?!ari)|segredo|api[-_]?key|authorization|credential|credencia(?:l|is)|chave[-_]?(?:da[-_]?)?api|api[-_]?chave|chave[-_]?privada|private[-_]?key|cookie';
 /** Bounded on both sides of the word, so a long run of name characters costs linear time. */
 const SECRET_NAMES = `pass|[\\w.-]{0,40}?(?:${SECRET_WORDS})[\\w.-]{0,40}`;
 

@@ -2,7 +2,7 @@ import { maskUrlsInText } from './shown-url';
 
 /** Keys whose values are secrets wherever they appear in a log object. */
 const SECRET_KEY =
-  /pass(word)?|senha|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|connection[-_]?string|database[-_]?url|redis[-_]?url|^dsn$/i;
+  /pass(word)?|senha|segredo|secret|token|authorization|cookie|api[-_]?key|credential|credencia(?:l|is)|private[-_]?key|connection[-_]?string|database[-_]?url|redis[-_]?url|^dsn$/i;
 /** user:password@ inside any URL-looking string. */
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s:]*):([^/@\s]*)@/gi;
 /** Bearer/Basic credentials inside free text (error messages, headers logged as strings). */

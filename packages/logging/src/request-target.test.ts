@@ -8,7 +8,7 @@ import { revealedUrl, urlSecretValues } from './revealed-url';
 const CREDENTIAL_NAMED: [string, string][] = [
   ['/cti/dial?ramal=201&key=abc', '/cti/dial?ramal=201&key=***'],
   ['/hook?chave=segredo99', '/hook?chave=***'],
-  ['/hook?sig=deadbeef&ts=1700000000', '/hook?sig=***&ts=1700000000'],
+  ['/hook?sig=deadbeef&v=2', '/hook?sig=***&v=2'],
   ['/hook?signature=abc123', '/hook?signature=***'],
   ['/hook?hash=5f4dcc3b', '/hook?hash=***'],
   ['/hook?hmac=a1b2c3', '/hook?hmac=***'],
@@ -67,14 +67,27 @@ describe('shownRequestTarget: one query rule with the CLI and the webhooks', () 
       '/v1/cti/calls?telefone=***4321&ramal=201&limit=50',
     );
     expect(shownRequestTarget('/x?numero=04732100123&cpf=12345678909&cnpj=11.222.333%2F0001-81&cgcCpf=98765432100')).toBe(
-      '/x?numero=***0123&cpf=***8909&cnpj=***&cgcCpf=***2100',
+      '/x?numero=***0123&cpf=***8909&cnpj=***0181&cgcCpf=***2100',
     );
     expect(shownRequestTarget('/x?numero_destino=1133334444&Celular=11988887777&n%C3%BAmero=4830001111')).toBe(
       '/x?numero_destino=***4444&Celular=***7777&n%C3%BAmero=***1111',
     );
-    expect(shownRequestTarget('/x?cpf=123.456.789-09&telefone=201&contaId=123456789&ts=1700000000')).toBe(
-      '/x?cpf=***8909&telefone=201&contaId=123456789&ts=1700000000',
+    // Fewer than 10 digits or more than 14 is no phone nor document: an id, a ramal, an order number stay as written.
+    expect(shownRequestTarget('/x?cpf=123.456.789-09&telefone=201&contaId=123456789&pedido=987654321098765')).toBe(
+      '/x?cpf=***8909&telefone=201&contaId=123456789&pedido=987654321098765',
     );
+    // Under any name (a search box's ?q=): 10 to 14 digits, bare or with a phone's or a document's punctuation.
+    for (const [target, shown] of <[string, string][]>[
+      ['/dashboard/falhas?q=123.456.789-09', '/dashboard/falhas?q=***8909'],
+      ['/dashboard/falhas?q=11222333000181&page=2', '/dashboard/falhas?q=***0181&page=2'],
+      ['/dashboard/api/jobs?q=11987654321', '/dashboard/api/jobs?q=***4321'],
+      ['/dashboard/falhas?q=11.222.333%2F0001-81', '/dashboard/falhas?q=***0181'],
+      ['/dashboard/falhas?q=%2811%29+98765-4321&lang=en', '/dashboard/falhas?q=***4321&lang=en'],
+      ['/dashboard/falhas?busca=%2B55+11+3232-4545', '/dashboard/falhas?busca=***4545'],
+      // A 10-digit timestamp is written as a landline of DDD 17 is: its last digits only, as any such value.
+      ['/hook?ts=1700000000', '/hook?ts=***0000'],
+    ])
+      expect(shownRequestTarget(target)).toBe(shown);
     // The CLI's PBX URL keeps the number it dialled (the operator's own request, not a log line).
     expect(revealedUrl('https://pbx.example.com/dial?numero=04732100123')).toBe('https://pbx.example.com/dial?numero=04732100123');
   });

@@ -8,7 +8,8 @@ import { shownUrl } from './shown-url';
  * dropped up to its last '@'); the query by the rule of every view that keeps plain values (shownSecretQuery), strict: the
  * value of a credential-named parameter (`key`, `sig`, `token`, `senha`…), a token-looking or an unusual value masked,
  * so `/dashboard/falhas?lang=en&page=2` stays readable while `?key=…` does not; and a person's phone or CPF/CNPJ
- * (`?telefone=`, `?numero=`, `?cpf=`: personal data, not a secret) shown as *** and at most its last 4 digits.
+ * (`?telefone=`, `?numero=`, `?cpf=`, or any value of 10 to 14 digits such as a search box's `?q=123.456.789-09`:
+ * personal data, not a secret) shown as *** and at most its last 4 digits.
  */
 export function shownRequestTarget(target: string): string {
   const question = target.indexOf('?');

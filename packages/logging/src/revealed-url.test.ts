@@ -34,14 +34,27 @@ describe('revealedUrl: a URL as its author sees it, only secrets masked', () => 
     expect(revealedUrl('https://admin:p#ss@pbx.local/dial')).toBe('https://***');
   });
 
-  it("masks the whole authority when the password holds a '/' (the URL class reads 'admin:12' as host and port)", () => {
-    for (const url of ['https://admin:12/ss@pbx.local/dial?n=1', 'https://admin:/ss@pbx.local/dial', 'https://admin:1/2/3@pbx.local']) {
+  it("masks the whole authority when the password holds a '/' (what comes before it is no host[:port])", () => {
+    for (const url of ['https://admin:s3/nh@pbx.local/dial?n=1', 'https://admin:a/ss@pbx.local/dial', 'https://admin:1a/2/3@pbx.local']) {
       expect(revealedUrl(url)).toBe('https://***');
     }
-    expect(urlSecretValues('https://admin:12/ss@pbx.local/dial?n=1')).toEqual(['12/ss']);
+    expect(urlSecretValues('https://admin:s3/nh@pbx.local/dial?n=1')).toEqual(['s3/nh']);
     // A '/' in a user name, an '@' after the query, or in a path with no port before it: no password, shown as written.
     expect(revealedUrl('https://pbx.local/dial?de=joao@pbx')).toBe('https://pbx.local/dial?de=joao@pbx');
     expect(revealedUrl('https://hooks.example/in/ab@cd/x')).toBe('https://hooks.example/in/ab@cd/x');
+  });
+
+  it("reads an '@' or ':' after a host[:port] as the path's: a SIP URI, Asterisk's channel@context, a port", () => {
+    for (const url of [
+      'http://pbx.local/api/call/sip:201@pbx.local?n=4732100123',
+      'http://pbx:8080/dial/201@from-internal?n=4732100123',
+      'https://erp:8443/in/joao@x',
+      'https://admin:12/ss@pbx.local/dial',
+    ]) {
+      expect(revealedUrl(url)).toBe(url);
+      // Nothing of it is a secret: a masker of the PBX's answer keeps its '201', '8443/in/joao'.
+      expect(urlSecretValues(url)).toEqual([]);
+    }
   });
 
   it('shows the values it is asked to keep, and masks the ones it is given', () => {

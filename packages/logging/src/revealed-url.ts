@@ -10,15 +10,16 @@ import { looksLikeToken, percentDecoded, shownInPlace, shownName, shownUrl, slas
  * rule as revealedUrl.
  */
 export function urlSecretValues(url: string): string[] {
+  const slashed = slashedPassword(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return [];
+    // A password holding a '/' ('admin:s3/nh@host') is no URL to the URL class: its password is all there is to mask.
+    return slashed ? [slashed] : [];
   }
   const found: string[] = [];
   if (parsed.password !== '') found.push(percentDecoded(parsed.password) ?? parsed.password);
-  const slashed = slashedPassword(url);
   if (slashed) found.push(slashed);
   for (const segment of parsed.pathname.split('/'))
     if (segment !== '' && looksLikeToken(segment)) found.push(percentDecoded(segment) ?? segment);

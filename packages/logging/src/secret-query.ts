@@ -18,6 +18,13 @@ const NESTED_URL = /^[a-z][a-z0-9+.-]{0,31}:\/\/([^/?#]*)[^?#]*(?:[?#](.*))?$/is
  * `?cpf=`, `?cnpj=`, `?celular=`, `?cgcCpf=`. Words inside a name: `numero_destino`, `telefone2` are read alike.
  */
 const PERSONAL_NAME = /telefone|fone|celular|phone|n[uú]mero|cpf|cnpj|cgc|documento/i;
+/**
+ * A value that reads as a phone or a CPF/CNPJ whatever its name (a search box's `?q=`): 10 to 14 digits, alone or with
+ * a phone's or a document's punctuation (`123.456.789-09`, `11.222.333/0001-81`, `(11) 98765-4321`, `+55 11 …`). A
+ * 10-digit timestamp reads so too: a landline with DDD 17 is written alike, and the log keeps its last digits.
+ */
+const PERSONAL_VALUE = /^\+?[\d\s()./-]+$/;
+const PERSONAL_VALUE_DIGITS = { min: 10, max: 14 };
 /** How many of a personal value's digits a request log keeps: the last ones, enough to tell two numbers apart. */
 const PERSONAL_DIGITS_KEPT = 4;
 /** A value a log line shows as is: a plain word, number or list of them (`en`, `1`, `set,get`, `json`), read decoded (strict). */
@@ -30,7 +37,8 @@ export interface SecretQueryOptions {
   /** Values shown as written, not judged (a template's `{placeholder}`). */
   keep?: (value: string) => boolean;
   /**
-   * Personal data hidden too (request logs): the value of a phone- or document-named parameter (PERSONAL_NAME) shows
+   * Personal data hidden too (request logs): the value of a phone- or document-named parameter (PERSONAL_NAME), and a
+   * value of any name that reads as a phone or a CPF/CNPJ (PERSONAL_VALUE: a search box's `?q=123.456.789-09`), shows
    * *** and at most its last PERSONAL_DIGITS_KEPT digits. Off where the number is the point (the CLI's PBX URL).
    */
   personal?: boolean;
@@ -40,6 +48,13 @@ export interface SecretQueryOptions {
    * and for the values masked out of a PBX's or a receiver's answer: only names and token looks decide there.
    */
   strict?: boolean;
+}
+
+/** Whether a decoded query value reads as a phone or a CPF/CNPJ (PERSONAL_VALUE), whatever the parameter's name. */
+function looksPersonal(decoded: string): boolean {
+  if (!PERSONAL_VALUE.test(decoded)) return false;
+  const digits = decoded.replace(/\D/g, '').length;
+  return digits >= PERSONAL_VALUE_DIGITS.min && digits <= PERSONAL_VALUE_DIGITS.max;
 }
 
 /** A personal value as a request log shows it: *** and its last digits, or as written when it holds no more than those. */
@@ -92,7 +107,9 @@ function isSecretPairValue(name: string, value: string, options: SecretQueryOpti
   const decoded = decodedQueryText(value);
   if (decoded === undefined) return true;
   if (looksLikeToken(decoded.replace(PLACEHOLDER, '')) || (options.secrets ?? []).includes(decoded)) return true;
-  return options.strict === true ? !PLAIN_VALUE.test(decoded) : holdsSecretUrl(decoded, options);
+  // A phone or CPF/CNPJ written with its punctuation is no unusual value where personal data keeps its last digits.
+  if (options.strict === true) return !PLAIN_VALUE.test(decoded) && !(options.personal === true && looksPersonal(decoded));
+  return holdsSecretUrl(decoded, options);
 }
 
 /**
@@ -101,7 +118,8 @@ function isSecretPairValue(name: string, value: string, options: SecretQueryOpti
  * *** with its value; the value of a credential-named parameter (`key`, `chave`, `sig`, `hash`, `token`, `senha`,
  * `api_key`…) is ***, whatever it holds; so is a token-looking value, whatever its name, and — log lines only (strict) —
  * an unusual one. `page=2` stays; so does a template's `endpoint=SIP/{ramal_origem}` outside log lines.
- * With `personal` (request logs) a phone or CPF/CNPJ keeps only its last digits: `telefone=***4321`.
+ * With `personal` (request logs) a phone or CPF/CNPJ keeps only its last digits, under any name: `telefone=***4321`,
+ * `q=***8909`.
  */
 export function shownSecretPair(pair: string, options: SecretQueryOptions = {}): string {
   const eq = pair.indexOf('=');
@@ -110,7 +128,8 @@ export function shownSecretPair(pair: string, options: SecretQueryOptions = {}):
   if (eq === -1) return shownName;
   const value = pair.slice(eq + 1);
   if (isSecretPairValue(name, value, options)) return `${shownName}=${MASK}`;
-  const personal = options.personal === true && PERSONAL_NAME.test(decodedQueryText(name) ?? name);
+  const personal =
+    options.personal === true && (PERSONAL_NAME.test(decodedQueryText(name) ?? name) || looksPersonal(decodedQueryText(value) ?? value));
   return `${shownName}=${personal ? shownPersonalValue(value) : value}`;
 }
 

@@ -130,10 +130,12 @@ describe('maskUrlsInText', () => {
   });
 
   it("masks the whole authority of a URL whose password holds a '/', in text and alone", () => {
-    expect(maskUrlsInText('failed: http://admin:12/ss@host.example/x?k=v done')).toBe('failed: http://*** done');
-    expect(shownUrl('http://admin:12/ss@host.example/x')).toBe('http://***');
-    expect(shownUrl(new URL('http://admin:12/ss@host.example/x'))).toBe('http://***');
-    expect(shownUrl('postgres://app:9/x@db.internal:5432/crm')).toBe('postgres://***');
+    expect(maskUrlsInText('failed: http://admin:s3/nh@host.example/x?k=v done')).toBe('failed: http://*** done');
+    expect(shownUrl('http://admin:s3/nh@host.example/x')).toBe('http://***');
+    expect(shownUrl('postgres://app:x9/x@db.internal:5432/crm')).toBe('postgres://***');
+    // A host and port before the first '/': the '@' after it is the path's, as every client reads it.
+    expect(shownUrl('http://pbx:8080/dial/201@from-internal?n=1')).toBe('http://pbx:8080/dial/201@from-internal?n=***');
+    expect(shownUrl(new URL('http://admin:12/ss@host.example/x'))).toBe('http://admin:12/ss@host.example/x');
     // Not a password: an '@' in the path of a host without a port (a Teams webhook id), or only in the query.
     expect(shownUrl('https://hooks.example/in/ab@cd/x')).toBe('https://hooks.example/in/ab@cd/x');
     expect(shownUrl('https://hooks.example/in?from=a@b')).toBe('https://hooks.example/in?from=***');

@@ -41,7 +41,7 @@ export function looksLikeToken(piece: string): boolean {
  * Never throws: any other text the URL class cannot read is shown up to its first ? or #, or as *** when that part holds
  * an @ or = (userinfo, a key=value) or is too long to be an address; as scheme://*** when its authority is not a plain
  * host[:port] or an @ follows (a password holding '#' or '?'); as scheme://*** too when its password holds a '/'
- * (slashedPassword: the URL class would read part of it as host, port and path).
+ * (slashedPassword: what comes before that '/' is no host[:port]).
  */
 export function shownUrl(url: string | URL): string {
   const text = String(url);
@@ -221,12 +221,14 @@ function shownWithTrailing(found: string, show: (url: string) => string): string
 }
 
 /**
- * The password of an absolute URL whose password holds a '/' ('http://admin:12/ss@host/x'), decoded; undefined for any
- * other text. The URL class reads such a text as host 'admin', port 12 and the path '/ss@host/x', so a view that shows
- * host, port and path would show the password. It is read by the URL class too: with the '/'s before the last '@' of the
- * text up to its query or fragment written as %2F (the userinfo's own), does the URL hold a password? A path holding an
- * '@' after a host:port ('http://erp:8080/u/joao@x') reads so as well, and is shown as scheme://*** with it; so is one
- * the URL class then refuses: never showing a password comes first. One '@' after a '/' costs one parse; others none.
+ * The password of an absolute URL whose password holds a '/' ('http://admin:s3/nh@host/x'), decoded; undefined for any
+ * other text. Only what comes before the first '/' after the scheme is the authority: when that part is a plain
+ * host[:port] ('pbx.local', 'pbx:8080'), an '@' or ':' after it is the path's (a SIP URI `/call/sip:201@pbx.local`, an
+ * Asterisk `/dial/201@from-internal`), as the URL class, the HTTP clients and the server read it. When it is no host[:port]
+ * ('admin:s3': the URL class refuses such a text), the '/' was the password's: it is read by the URL class with the
+ * '/'s before the last '@' of the text up to its query or fragment written as %2F (the userinfo's own) — does the URL
+ * hold a password? One the URL class then refuses is a password all the same: never showing one comes first. A
+ * password of digits before its '/' ('admin:12/ss@host') reads as a port and a path, as it does to every client.
  */
 export function slashedPassword(url: string): string | undefined {
   const start = url.indexOf('://') + 3;
@@ -234,7 +236,7 @@ export function slashedPassword(url: string): string | undefined {
   const query = url.slice(start).search(/[?#]/);
   const at = (query === -1 ? url : url.slice(0, start + query)).lastIndexOf('@');
   const slash = url.indexOf('/', start);
-  if (at === -1 || slash === -1 || slash > at) return undefined;
+  if (at === -1 || slash === -1 || slash > at || PLAIN_AUTHORITY.test(url.slice(start, slash))) return undefined;
   const userinfo = url.slice(start, at);
   try {
     const password = new URL(`${url.slice(0, start)}${userinfo.split('/').join('%2F')}${url.slice(at)}`).password;

@@ -62,6 +62,7 @@ export { createJobRecorder } from './job-recorder';
 export {
   CRON_SHAPE_TEXTS,
   type CronShapeProblem,
+  cronParserProblem,
   cronShapeProblem,
   cronShapeText,
   getScheduler,
@@ -88,6 +89,7 @@ export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } 
 export { isPermanentError, PermanentJobFailure, toJobFailure } from './permanent-failure';
 export { pingProcessor } from './ping.processor';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
+export { recordKeyText } from './record-key-text';
 export {
   assertReady,
   assertRedisSafe,

@@ -99,6 +99,38 @@ describe('the job failure catalogue', () => {
     );
   });
 
+  it("keeps one language per line: after the reason only the cause's own words, never the English sentence (trial 4 #1)", () => {
+    // A GET row the CRM refused: the database's own text (rawDetail), not "writing contas failed at…".
+    const refused = { chave: '1006', tabela: 'contas', rawDetail: 'NOT NULL constraint failed: contas.nome' };
+    const message = 'writing contas failed at the ERP row with key "1006" (id_erp): NOT NULL constraint failed: contas.nome';
+    expect(jobFailureText('pt-BR', 'GET_WRITE_FAILED', message, refused)).toBe(
+      'o CRM recusou a linha do ERP de chave "1006" ao gravar contas; tentar de novo não muda nada: corrija o dado na origem: NOT NULL constraint failed: contas.nome',
+    );
+    // A parameter the run did not give: the variable's name.
+    const missing = 'template variable #contaId# has no value (missing: contaId; values given: none)';
+    expect(jobFailureText('pt-BR', 'MISSING_VARIABLE', missing, { rawDetail: '#contaId#' })).toBe(
+      'falta um valor que a requisição da integração usa: #contaId#',
+    );
+    expect(jobFailureText('en', 'MISSING_VARIABLE', missing, { rawDetail: '#contaId#' })).toBe(
+      "a value the integration's request uses is missing: #contaId#",
+    );
+    // A record another job left unfinished (or held back, or orphaned): its wording with values says it all.
+    const english = 'integracao #19: record id1 not sent: job 7 sent it and ended without concluding it';
+    for (const code of ['SET_RECORD_UNRESOLVED', 'SET_RECORD_ORPHANED', 'SET_RECORD_HELD'])
+      for (const locale of ['pt-BR', 'en'] as const) {
+        const text = jobFailureText(locale, code, english, { registros: 'id1', jobs: '7', chaves: 'codCli' });
+        expect(text).not.toContain(english);
+        expect(text).toMatch(locale === 'pt-BR' ? /^registro id 1 não (re)?enviado/ : /^record id 1 not (re)?sent/);
+      }
+  });
+
+  it('names a record one way everywhere: `id 1`, as a success does (trial 4 #5)', () => {
+    expect(jobFailureLabel('en', 'SET_RECORD_UNRESOLVED', { registros: 'id1, id3', jobs: '7, 8' })).toMatch(/^record id 1, id 3 not sent/);
+    expect(jobFailureLabel('pt-BR', 'WRITE_BACK_DUPLICATE', { returned: '"5"', record: 'id14' })).toContain('para o registro id 14,');
+    // An index key (a record with no id) as it is.
+    expect(jobFailureLabel('pt-BR', 'SET_RECORD_ORPHANED', { registros: '0', jobs: '7' })).toMatch(/^registro 0 não enviado/);
+  });
+
   it("words a connection failure from one entry: with the connection's name when the record keeps it, the same words without it otherwise", () => {
     for (const code of ['CONNECTION_NOT_FOUND', 'CONNECTION_FORBIDDEN'] as const)
       for (const locale of ['pt-BR', 'en'] as const) {

@@ -1,4 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
+import { recordKeyText } from './record-key-text';
 
 const OTHER_TENANT = {
   'pt-BR': 'a integração tentou ler ou gravar dados de outra empresa; nada foi gravado',
@@ -340,6 +341,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a entrega do webhook foi abandonada: o receptor respondeu com um status HTTP de erro',
     en: 'the webhook delivery was given up: the receiver answered with an HTTP error status',
   },
+  WEBHOOK_RECEIVER_UNAUTHORIZED: {
+    'pt-BR':
+      'a entrega do webhook foi abandonada: o receptor respondeu 401/403 (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook',
+    en: "the webhook delivery was given up: the receiver answered 401/403 (unauthorized) and may be rejecting the signature; check it uses the webhook's current secret",
+  },
   WEBHOOK_RECEIVER_TIMEOUT: {
     'pt-BR': 'a entrega do webhook foi abandonada: o receptor não respondeu a tempo (WEBHOOK_TIMEOUT_MS)',
     en: 'the webhook delivery was given up: the receiver did not answer in time (WEBHOOK_TIMEOUT_MS)',
@@ -450,6 +456,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu com o status HTTP {status}',
     en: 'the webhook delivery was given up after {tentativas} attempt(s): the receiver answered with HTTP status {status}',
   },
+  WEBHOOK_RECEIVER_UNAUTHORIZED: {
+    'pt-BR':
+      'a entrega do webhook foi abandonada depois de {tentativas} tentativa(s): o receptor respondeu {status} (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook',
+    en: "the webhook delivery was given up after {tentativas} attempt(s): the receiver answered {status} (unauthorized) and may be rejecting the signature; check it uses the webhook's current secret",
+  },
   // A #variavel# nothing gives a value to, with the integration and the column using it (MissingVariableError's params
   // once the run placed it) and the value's name nearest to it: a misspelt column, to fix in that column, not a
   // parameter to give (trial M3). Without a near name: WITHOUT_VARIABLES below.
@@ -541,6 +552,13 @@ function transientCase(locale: Locale, values: Readonly<Record<string, string | 
   return undefined;
 }
 
+/** A failure's values with the record keys it names (`registros`, `record`) as a reader reads them (`id 1`). */
+function withRecordKeys(values: Readonly<Record<string, string | number>>): Readonly<Record<string, string | number>> {
+  const shown = { ...values };
+  for (const name of ['registros', 'record']) if (typeof shown[name] === 'string') shown[name] = recordKeyText(shown[name] as string);
+  return shown;
+}
+
 /**
  * The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none);
  * with the failure's values (registro_jobs' `parametros.failure`) when its wording names one.
@@ -553,11 +571,12 @@ export function jobFailureLabel(
   if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
     const worded = code === 'TRANSPORT_TRANSIENT' ? transientCase(locale, values) : undefined;
     if (worded !== undefined) return worded;
+    const shown = withRecordKeys(values);
     const template = (JOB_FAILURE_REASONS_WITH_VALUES.table as Record<string, Record<Locale, string>>)[code]?.[locale] ?? '';
-    if (fills(template, values)) return JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
+    if (fills(template, shown)) return JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, shown);
     // A value missing (no near name, no password variable): the code's wording without it, when it has one.
-    if (WITHOUT_VARIABLES.has(code) && fills(WITHOUT_VARIABLES.table[code][locale], values))
-      return WITHOUT_VARIABLES.message(locale, code, values);
+    if (WITHOUT_VARIABLES.has(code) && fills(WITHOUT_VARIABLES.table[code][locale], shown))
+      return WITHOUT_VARIABLES.message(locale, code, shown);
   }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
@@ -567,8 +586,18 @@ function fills(template: string, values: Readonly<Record<string, string | number
   return [...template.matchAll(/\{(\w+)\}/g)].every((match) => values[match[1] ?? ''] !== undefined);
 }
 
-/** Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the empresa; MISSING_VARIABLE the integration, column and variable). */
-const WORDED_WHOLE: ReadonlySet<string> = new Set(['NO_RECORDS', 'MISSING_VARIABLE']);
+/**
+ * Codes whose wording with values says all the message does (NO_RECORDS names the integration, the values, the
+ * empresa; MISSING_VARIABLE the integration, column and variable; a record held back, unresolved or orphaned names the
+ * records and the jobs).
+ */
+const WORDED_WHOLE: ReadonlySet<string> = new Set([
+  'NO_RECORDS',
+  'MISSING_VARIABLE',
+  'SET_RECORD_UNRESOLVED',
+  'SET_RECORD_ORPHANED',
+  'SET_RECORD_HELD',
+]);
 
 /**
  * A failure in one line for the user: the worded reason with the error's raw detail (`rawDetail`) or else its message

@@ -1,4 +1,4 @@
-import { setAttemptLogLine, showJobLogLine } from './job-log-lines';
+import { notWrittenBackNote, setAttemptLogLine, showJobLogLine } from './job-log-lines';
 
 describe('job log lines: ours worded per language, anything else as written', () => {
   it('words an attempt line in pt-BR and English from its code and values', () => {
@@ -19,6 +19,13 @@ describe('job log lines: ours worded per language, anything else as written', ()
   it('reads the bare {recordKey, url, error} lines written before the codes as the same codes', () => {
     const old = JSON.stringify({ recordKey: '8', url: 'https://erp.example/g5', error: null });
     expect(showJobLogLine('pt-BR', old)).toEqual({ code: 'SET_RECORD_SENT', text: 'Registro 8: enviado a https://erp.example/g5.' });
+  });
+
+  it('names a record by its row id as `id 14`, as the CLI and the failure reasons do (trial 4 #5)', () => {
+    const line = setAttemptLogLine({ recordKey: 'id14', url: 'https://erp.example/g5', error: null });
+    expect(showJobLogLine('pt-BR', line).text).toBe('Registro id 14: enviado a https://erp.example/g5.');
+    expect(showJobLogLine('en', line).text).toBe('Record id 14: sent to https://erp.example/g5.');
+    expect(notWrittenBackNote('pt-BR', 'id7', ['codCli'], true)).toMatch(/^Registro id 7: aceito pelo receptor/);
   });
 
   it.each([

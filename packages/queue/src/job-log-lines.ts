@@ -1,4 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
+import { recordKeyText } from './record-key-text';
 
 /**
  * The lines our handlers write to a job's log (job.log, read back by getJobLogs): a code and its values as JSON, worded
@@ -64,7 +65,7 @@ export function setNotWrittenBackLogLine(recordKey: string, keys: readonly strin
  * words as its job's log line, from the keys the row keeps (retorno_ausente) and whether it still holds the record back.
  */
 export function notWrittenBackNote(locale: Locale, recordKey: string, keys: readonly string[], held: boolean): string {
-  return JOB_LOG_TEXTS.message(locale, notWrittenBackCode(held), { recordKey, keys: keys.join(', ') });
+  return JOB_LOG_TEXTS.message(locale, notWrittenBackCode(held), { recordKey: recordKeyText(recordKey), keys: keys.join(', ') });
 }
 
 /** The log line of a record held back: an earlier push of it was accepted and nothing was written back. */
@@ -104,6 +105,8 @@ function entryOf(line: string): { code: JobLogCode; params: Record<string, strin
 export function showJobLogLine(locale: Locale, line: string): ShownJobLogLine {
   const entry = entryOf(line);
   if (!entry) return { code: null, text: line };
-  const text = JOB_LOG_TEXTS.message(locale, entry.code, entry.params);
+  const values =
+    entry.params.recordKey === undefined ? entry.params : { ...entry.params, recordKey: recordKeyText(entry.params.recordKey) };
+  const text = JOB_LOG_TEXTS.message(locale, entry.code, values);
   return entry.params.error ? { code: entry.code, text, detail: entry.params.error } : { code: entry.code, text };
 }

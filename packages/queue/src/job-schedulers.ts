@@ -22,15 +22,46 @@ export interface SchedulerSpec<Q extends QueueName, N extends JobName<Q>> {
   data: JobPayload<Q, N>;
 }
 
-/** A cron text BullMQ (cron-parser) refuses; the message is cron-parser's. */
+/**
+ * A cron text BullMQ (cron-parser) refuses, or whose shape the documented syntax refuses; the message is in English
+ * (cron-parser's own words, or the shape's), `problem` what a reader's language words (reason).
+ */
 export class InvalidCronError extends Error {
   override name = 'InvalidCronError';
+  /** The common problem it is (a field count, a step, a value or range out of its field), null for another. */
+  readonly problem: CronShapeProblem | null;
   constructor(
     readonly pattern: string,
     options: ErrorOptions,
+    problem?: CronShapeProblem,
   ) {
     super(`invalid cron "${pattern}": ${(options.cause as Error).message}`, options);
+    this.problem = problem ?? cronParserProblem(options.cause);
   }
+
+  /** Why, in the locale: a common problem in its words, another in cron-parser's (English) words only in English. */
+  reason(locale: Locale): string {
+    if (this.problem) return cronShapeText(locale, this.problem);
+    return locale === 'en' ? (this.cause as Error).message : CRON_UNREADABLE['pt-BR'];
+  }
+}
+
+/** A cron cron-parser refuses for a reason of its own not worded here (a garbled text): said without its English. */
+const CRON_UNREADABLE = { 'pt-BR': 'o agendador não entende esse texto como cron' } as const;
+
+/**
+ * cron-parser's refusals a user meets most, as problems worded in each language (its messages are English): a value
+ * or a range outside its field ("Constraint error, got value 61 expected range 0-59") and characters no cron has.
+ */
+export function cronParserProblem(cause: unknown): CronShapeProblem | null {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const value = /^Constraint error, got value (\S+) expected range (\d+)-(\d+)/.exec(message);
+  if (value) return { code: 'CRON_VALUE_OUT_OF_RANGE', params: { got: value[1] ?? '', min: Number(value[2]), max: Number(value[3]) } };
+  const range = /^Constraint error, got range (\S+) expected range (\d+)-(\d+)/.exec(message);
+  if (range) return { code: 'CRON_VALUE_OUT_OF_RANGE', params: { got: range[1] ?? '', min: Number(range[2]), max: Number(range[3]) } };
+  const characters = /^Invalid characters, got value: (.*)$/.exec(message);
+  if (characters) return { code: 'CRON_INVALID_CHARACTERS', params: { got: characters[1] ?? '' } };
+  return null;
 }
 
 /** Each field's values, seconds first (cron-parser's constraints; weekday 7 is Sunday again). */
@@ -46,7 +77,10 @@ const CRON_FIELDS = [
 /** A cron's shape refused (cronShapeProblem): a code and the values its wording (CRON_SHAPE_TEXTS) is filled with. */
 export type CronShapeProblem =
   | { code: 'CRON_FIELD_COUNT'; params: { count: number } }
-  | { code: 'CRON_STEP_TOO_WIDE'; params: { step: number; min: number; max: number } };
+  | { code: 'CRON_STEP_TOO_WIDE'; params: { step: number; min: number; max: number } }
+  // cron-parser's own refusals (cronParserProblem), worded the same way.
+  | { code: 'CRON_VALUE_OUT_OF_RANGE'; params: { got: string; min: number; max: number } }
+  | { code: 'CRON_INVALID_CHARACTERS'; params: { got: string } };
 
 /** The wording of each cron shape problem, in pt-BR and English ({name}: its params). */
 export const CRON_SHAPE_TEXTS = defineCatalogue<CronShapeProblem['code']>({
@@ -57,6 +91,14 @@ export const CRON_SHAPE_TEXTS = defineCatalogue<CronShapeProblem['code']>({
   CRON_STEP_TOO_WIDE: {
     'pt-BR': 'o passo /{step} é maior que o intervalo {min}-{max} do seu campo',
     en: "step /{step} is wider than its field's {min}-{max} range",
+  },
+  CRON_VALUE_OUT_OF_RANGE: {
+    'pt-BR': 'o valor {got} está fora do intervalo {min}-{max} do seu campo',
+    en: "value {got} is outside its field's {min}-{max} range",
+  },
+  CRON_INVALID_CHARACTERS: {
+    'pt-BR': '"{got}" tem caracteres que um cron não usa',
+    en: '"{got}" holds characters a cron does not use',
   },
 });
 
@@ -104,7 +146,7 @@ export function nextCronTime(pattern: string, tz: string, from = Date.now()): nu
   }
   // cron-parser's own reason first (a garbled text); then what it pads or lets through.
   const shape = cronShapeProblem(pattern);
-  if (shape !== null) throw new InvalidCronError(pattern, { cause: new Error(cronShapeText('en', shape)) });
+  if (shape !== null) throw new InvalidCronError(pattern, { cause: new Error(cronShapeText('en', shape)) }, shape);
   return next ?? null;
 }
 

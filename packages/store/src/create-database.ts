@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type SQLiteModule from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
+import { Kysely, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackLoadConnections } from './mysql-load';
@@ -34,6 +34,16 @@ export function dialectOf(url: string): DialectName {
   if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql';
   if (scheme === 'sqlite') return 'sqlite';
   throw new DatabaseUrlError(`unsupported database URL scheme "${scheme}:" (use postgres:, mysql:, mariadb: or sqlite:)`);
+}
+
+/**
+ * The dialect behind a Kysely handle (its adapter), for code given only `db` (admission) that must read the catalog the
+ * way its database answers it (describeCrmTable). The embedded SQLite dialect uses SQLite's adapter.
+ */
+export function dialectOfHandle(db: Pick<Kysely<Database>, 'getExecutor'>): DialectName {
+  const { adapter } = db.getExecutor();
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  return adapter instanceof MysqlAdapter ? 'mysql' : 'sqlite';
 }
 
 /** The file path of a sqlite: URL (sqlite:/abs/path, sqlite:relative/path or sqlite::memory:). */

@@ -21,12 +21,15 @@ export function readableBy(caller: Pick<FilialCaller, 'filialId'>, filialId: num
   return caller.filialId === null || filialId === null || filialId === undefined || Number(filialId) === caller.filialId;
 }
 
-/** The read half of the rule as a WHERE condition on a table's `empresa_filial_id` (the empresa is filtered apart). */
-export function whereReadableBy(caller: Pick<FilialCaller, 'filialId'> & { empresaId?: number }) {
+/**
+ * The read half of the rule as a WHERE condition on a table's `empresa_filial_id` (the empresa is filtered apart).
+ * `column` names it qualified when the statement joins several such tables (`contas.empresa_filial_id`).
+ */
+export function whereReadableBy(caller: Pick<FilialCaller, 'filialId'> & { empresaId?: number }, column = 'empresa_filial_id') {
   const filialId = caller.filialId;
   // biome-ignore lint/suspicious/noExplicitAny: any table with an empresa_filial_id column.
   return (eb: ExpressionBuilder<any, any>) =>
-    filialId === null ? eb.lit(true) : eb.or([eb('empresa_filial_id', 'is', null), eb('empresa_filial_id', '=', filialId)]);
+    filialId === null ? eb.lit(true) : eb.or([eb(column, 'is', null), eb(column, '=', filialId)]);
 }
 
 /** The change half of the rule as a WHERE condition: a filial caller's own filial's rows only (the empresa is filtered apart). */

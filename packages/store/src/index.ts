@@ -6,6 +6,7 @@ export {
   DatabaseUrlError,
   type DialectName,
   dialectOf,
+  dialectOfHandle,
   hotStatementsOf,
   sqlitePath,
 } from './create-database';

@@ -141,6 +141,15 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     expect(await countJobRecords(db, { scope: [7], texto: 'recusou', codigos: ['LOGIN_REFUSED'] })).toBe(1);
   });
 
+  it('builds a search text with its secret-named parameters masked whatever their type, for any caller (the bench too)', () => {
+    const text = searchText({
+      ...base,
+      parametros: { contaId: 42, senha: 918273, token: { valor: 'tk-aninhado-645' }, credenciais: 'c-1' },
+    });
+    expect(text).not.toMatch(/918273|tk-aninhado-645|c-1/);
+    expect(text).toContain('contaid=42 senha=•••••• token=•••••• credenciais=••••••');
+  });
+
   it("writes the search text with the message's secrets masked, also one the 1000-character cut would halve", async () => {
     const { db } = database;
     // A receptor's refusal quoting the password it was sent, the password straddling the search text's cut.

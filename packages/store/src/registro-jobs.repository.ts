@@ -80,12 +80,14 @@ export function recordParameters(parametros: string | null): { key: Record<strin
 }
 
 /**
- * The lower-case text free-text search reads: name, id, key parameters (as stored: rowOf masks a secret-named one's
- * value, whatever its type), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
+ * The lower-case text free-text search reads: name, id, key parameters (as stored: a secret-named one's value masked,
+ * whatever its type — storedParameters, idempotent, so the parameters rowOf already masked and a bench's raw ones read
+ * alike), error — its secrets masked (a receptor's refusal may quote a password: searching for it must not find the
  * row), then cut to the column's size, so the cut never leaves a secret's prefix unmasked.
  */
 export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametros' | 'erro' | 'integracaoId'>): string {
-  const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const stored = storedParameters(event.parametros ?? null) ?? {};
+  const params = Object.entries(stored).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
   if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
   // Masking grows with the text (~20 µs for 1–2 KB; a SOAP fault's body may be far longer): only twice what is kept is
@@ -477,14 +479,17 @@ function storedDate(value: unknown): Date {
   return new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 
-/** The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`). */
+/**
+ * The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`), with what tells a job a retry
+ * would refuse (its name and key parameters: a webhook delivery job's entregaId).
+ */
 export async function listJobKeys(
   db: Db,
   filter: JobFilter,
   limit: number,
-): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id' | 'erro_codigo'>>> {
+): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id' | 'erro_codigo' | 'nome_job' | 'parametros'>>> {
   return filtered(db, filter, await customersOf(db, filter))
-    .select(['id', 'fila', 'job_id', 'empresa_id', 'erro_codigo'])
+    .select(['id', 'fila', 'job_id', 'empresa_id', 'erro_codigo', 'nome_job', 'parametros'])
     .orderBy('id')
     .limit(limit)
     .execute();

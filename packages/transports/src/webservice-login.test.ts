@@ -77,14 +77,33 @@ describe('webServiceLogin', () => {
     }
   });
 
-  it('fails, as the pushes would, where the WSDL answers 5xx (a service down is not "no service")', async () => {
-    const server = await plainServer(503, '<html><body>Service Unavailable</body></html>');
+  it('says the status where the WSDL answers 5xx, 401 or 403 (a service down or closed is not "no service")', async () => {
+    for (const status of [503, 500, 401, 403, 302]) {
+      const server = await plainServer(status, `<html><body>HTTP ${status}</body></html>`);
+      try {
+        expect(await login(senior({ baseUrl: server.url }))).toEqual({
+          outcome: 'wsdlRefused',
+          path: SENIOR_CUSTOMER_SERVICE_PATH,
+          status,
+        });
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('rejects as the pushes would where the WSDL load gets no answer (a timeout is no status)', async () => {
+    const silent = http.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
-      const failed = await login(senior({ baseUrl: server.url })).catch((error: unknown) => error);
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const failed = await webServiceLogin(senior({ baseUrl: url, timeoutMs: 300 }), 300, RECEPTOR_LOGIN_REFUSAL, { cache }).catch(
+        (error: unknown) => error,
+      );
       expect(failed).toBeInstanceOf(TransientTransportError);
-      expect((failed as Error).message).toMatch(/answered HTTP 503/);
     } finally {
-      await server.close();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 

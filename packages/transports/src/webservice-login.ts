@@ -1,6 +1,6 @@
 import type { WebServiceConnection } from '@integrador/connections';
 import type { WebServiceLogin } from '@integrador/sources';
-import { ReceptorError } from './errors';
+import { ReceptorError, TransientTransportError } from './errors';
 import type { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';
 
@@ -12,6 +12,20 @@ import { createSoapTransport } from './soap-transport';
 /** The Senior G5 customer service's path, appended to the connection's baseUrl (an integration's link without ?wsdl). */
 export const SENIOR_CUSTOMER_SERVICE_PATH = '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes';
 const LOGIN_OPERATION = 'obterCliente';
+/** The WSDL answers that say the address has no such service: nothing there (404), gone (410). */
+const NO_SERVICE_STATUSES: ReadonlySet<number> = new Set([404, 410]);
+
+/**
+ * What a failed WSDL load says of the service: `noService` for a 404/410 or a document that is no WSDL (a web page: no
+ * status, or a 2xx); the status of any other answer (a 401/403, a 5xx, a redirect: the service may be there, the test
+ * could not see it); undefined for a failure with no answer (the guard, the network, a timeout), rejected as it came.
+ */
+function wsdlLoadFailure(error: unknown): 'noService' | number | undefined {
+  if (!(error instanceof ReceptorError) && !(error instanceof TransientTransportError)) return undefined;
+  const status = error.exchange?.statusCode ?? null;
+  if (status === null || (status >= 200 && status < 300)) return error instanceof ReceptorError ? 'noService' : undefined;
+  return NO_SERVICE_STATUSES.has(status) ? 'noService' : status;
+}
 
 /** The texts of an answer's error fields (Senior G5's result: erroExecucao, mensagemRetorno), each once. */
 function answerTexts(data: unknown): string[] {
@@ -25,8 +39,9 @@ function answerTexts(data: unknown): string[] {
  * Logs in to the connection's Senior G5 through obterCliente of customer 0 (changes nothing) and says what the ERP
  * answered; `refusal` tells a login refusal's words (packages/queue's RECEPTOR_LOGIN_REFUSAL, the pushes'
  * RECEPTOR_LOGIN_REFUSED). Each request is bounded by `timeoutMs` (or the connection's own timeoutMs when shorter). An
- * address whose service the WSDL load does not find (a 404, a web page, no obterCliente) is `noService`; the guard's
- * refusal and a network failure reject as the transport gives them, as does an answer that is no login verdict.
+ * address whose service the WSDL load does not find (a 404, a web page, no obterCliente) is `noService`; a WSDL answered
+ * with another status (a 401/403, a 5xx) is `wsdlRefused` with that status; the guard's refusal and a network failure
+ * reject as the transport gives them, as does an answer that is no login verdict.
  */
 export async function webServiceLogin(
   connection: WebServiceConnection,
@@ -42,8 +57,11 @@ export async function webServiceLogin(
       // The WSDL first: what the address serves there decides whether there is a service to log in to.
       if ((await transport.describeParameters?.(link, LOGIN_OPERATION)) === undefined) return noService;
     } catch (error) {
-      // Refused as a document (a 404, a login page, not a WSDL): no G5 customer service at that address.
-      if (error instanceof ReceptorError) return noService;
+      // Refused as a document (a 404, a web page, not a WSDL): no G5 customer service at that address. Another status
+      // (a 401/403, a 5xx) is no verdict on the service: said with its status, never a pass.
+      const found = wsdlLoadFailure(error);
+      if (found === 'noService') return noService;
+      if (found !== undefined) return { outcome: 'wsdlRefused', path: SENIOR_CUSTOMER_SERVICE_PATH, status: found };
       throw error;
     }
     try {

@@ -183,7 +183,7 @@ function failureDecision(
 ): Decision & { otherwise?: DeliveryOutcome } {
   const reasonText = result.error ?? `HTTP ${result.status}`;
   const params = { tentativas: attempt, ...(result.status === null ? {} : { status: result.status }) };
-  const failed = (reason: string, code = failureCodeOfClass(result.errorClass), gaveUp = false): DeliveryOutcome => ({
+  const failed = (reason: string, code = failureCodeOfClass(result.errorClass, result.status), gaveUp = false): DeliveryOutcome => ({
     kind: 'failed',
     attempt,
     reason,

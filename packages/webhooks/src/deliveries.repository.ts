@@ -696,6 +696,72 @@ export async function recoverableEntregasSince(db: Db, empresaId: number, endpoi
   );
 }
 
+/**
+ * Whether the empresa has deliveries of an endpoint id (one that exists, or one deleted since: its deliveries stay,
+ * readable until the retention purge takes them). Bound to the tenant: another tenant's endpoint id finds none.
+ */
+export async function hasEntregasOfEndpoint(db: Db, empresaId: number, endpointId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhook_entregas')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('endpoint_id', '=', endpointId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The ids of the empresa's deleted endpoints that still have deliveries (the dashboard shows them apart), newest first. */
+export async function deletedEndpointIds(db: Db, empresaId: number, limit = 20): Promise<number[]> {
+  const rows = await db
+    .selectFrom('webhook_entregas as e')
+    .select('e.endpoint_id')
+    .distinct()
+    .where('e.empresa_id', '=', empresaId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('webhook_endpoints as w')
+            .select('w.id')
+            .whereRef('w.id', '=', 'e.endpoint_id')
+            .whereRef('w.empresa_id', '=', 'e.empresa_id'),
+        ),
+      ),
+    )
+    .orderBy('e.endpoint_id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => Number(r.endpoint_id));
+}
+
+/** What an operator's retry of a delivery's job depends on: the delivery's status and its endpoint's (null: deleted). */
+export interface EntregaRetryState {
+  empresaId: number;
+  id: number;
+  status: string;
+  endpointAtivo: boolean | null;
+}
+
+/** The retry states of some deliveries, each bound to its own empresa, in one query (the dashboard's bulk retry). */
+export async function entregaRetryStates(
+  db: Db,
+  pairs: ReadonlyArray<{ empresaId: number; entregaId: number }>,
+): Promise<EntregaRetryState[]> {
+  if (!pairs.length) return [];
+  const rows = await db
+    .selectFrom('webhook_entregas as e')
+    .leftJoin('webhook_endpoints as w', (join) => join.onRef('w.id', '=', 'e.endpoint_id').onRef('w.empresa_id', '=', 'e.empresa_id'))
+    .select(['e.empresa_id', 'e.id', 'e.status', 'w.id as endpoint', 'w.ativo'])
+    .where((eb) => eb.or(pairs.map((p) => eb.and([eb('e.empresa_id', '=', p.empresaId), eb('e.id', '=', p.entregaId)]))))
+    .execute();
+  return rows.map((r) => ({
+    empresaId: Number(r.empresa_id),
+    id: Number(r.id),
+    status: r.status,
+    endpointAtivo: r.endpoint === null ? null : Number(r.ativo) === 1,
+  }));
+}
+
 /** Whether the delivery has a `manual` attempt numbered `numero` or later (an operator's resend was honoured). */
 export async function hasManualAttemptFrom(db: Db, empresaId: number, entregaId: number, numero: number): Promise<boolean> {
   const row = await db

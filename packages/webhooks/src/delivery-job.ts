@@ -1,11 +1,10 @@
-import { WEBHOOK_DELIVERED_NO_RETRY, WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
+import { WEBHOOK_DELIVERED_NO_RETRY, WEBHOOK_ENDPOINT_DELETED_NO_RETRY, WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { type DeliveryDeps, type DeliveryOutcome, deliverOnce } from './deliver';
-import { type Entrega, hasManualAttemptFrom, loadEntrega } from './deliveries.repository';
-import { findWebhookEndpoint } from './endpoints.repository';
+import { type Entrega, type EntregaRetryState, entregaRetryStates, hasManualAttemptFrom, loadEntrega } from './deliveries.repository';
 import { WebhookError } from './errors';
 import type { DeliveryFailureCode } from './failure-codes';
 import { HAND_OVER_CHECK_MS, handPendingResend } from './resend-pending';
@@ -84,23 +83,55 @@ async function handOverResend(deps: DeliveryDeps, payload: DeliverPayload & { re
 }
 
 /**
+ * Why an operator's retry of a delivery job is refused, from its delivery's state: delivered since (a resend, a
+ * recover): nothing to send again (WEBHOOK_DELIVERED_NO_RETRY); given up (`falhou`, `cancelada`) while its endpoint is
+ * disabled: the operator re-enables it and recovers (WEBHOOK_ENDPOINT_DISABLED_NO_RETRY), or deleted: nothing would
+ * ever be sent (WEBHOOK_ENDPOINT_DELETED_NO_RETRY). Undefined: retried as usual.
+ */
+function refusalOf(state: Pick<EntregaRetryState, 'status' | 'endpointAtivo'>): string | undefined {
+  if (state.status === 'entregue') return WEBHOOK_DELIVERED_NO_RETRY;
+  if (state.status !== 'falhou' && state.status !== 'cancelada') return undefined;
+  if (state.endpointAtivo === null) return WEBHOOK_ENDPOINT_DELETED_NO_RETRY;
+  return state.endpointAtivo ? undefined : WEBHOOK_ENDPOINT_DISABLED_NO_RETRY;
+}
+
+/** A webhook.deliver job's tenant and delivery, when its payload names them. */
+function deliveryOf(job: Pick<Job, 'queueName' | 'name' | 'data'>): { empresaId: number; entregaId: number } | undefined {
+  if (job.queueName !== 'webhook' || job.name !== 'webhook.deliver') return undefined;
+  const { tenant, entregaId } = job.data as Partial<DeliverPayload>;
+  if (typeof tenant?.empresaId !== 'number' || typeof entregaId !== 'number') return undefined;
+  return { empresaId: tenant.empresaId, entregaId };
+}
+
+/**
  * The refusal of an operator's retry (retryFailedJob's RetryRefusal: the API, the CLI, the dashboard) of a failed
- * delivery job whose delivery was delivered since (a resend, a recover): nothing is sent again, and the retry says so
- * (WEBHOOK_DELIVERED_NO_RETRY); or a given-up delivery (`falhou`, `cancelada`) whose endpoint is still disabled: the
- * resend would send nothing, so the retry says to re-enable the endpoint and recover (WEBHOOK_ENDPOINT_DISABLED_NO_RETRY).
- * Any other job, or a delivery in another state, is retried as usual.
+ * delivery job (refusalOf). Any other job, or a delivery in another state, is retried as usual.
  */
 export function deliveryRetryRefusal(db: Kysely<Database>): (job: Pick<Job, 'queueName' | 'name' | 'data'>) => Promise<string | undefined> {
   return async (job) => {
-    if (job.queueName !== 'webhook' || job.name !== 'webhook.deliver') return undefined;
-    const { tenant, entregaId } = job.data as Partial<DeliverPayload>;
-    if (typeof tenant?.empresaId !== 'number' || typeof entregaId !== 'number') return undefined;
-    const entrega = await loadEntrega(db, tenant.empresaId, entregaId);
-    if (entrega?.status === 'entregue') return WEBHOOK_DELIVERED_NO_RETRY;
-    if (entrega?.status !== 'falhou' && entrega?.status !== 'cancelada') return undefined;
-    const endpoint = await findWebhookEndpoint(db, tenant.empresaId, entrega.endpoint_id);
-    return endpoint && !endpoint.ativo ? WEBHOOK_ENDPOINT_DISABLED_NO_RETRY : undefined;
+    const delivery = deliveryOf(job);
+    if (!delivery) return undefined;
+    const [state] = await entregaRetryStates(db, [delivery]);
+    return state && refusalOf(state);
   };
+}
+
+/**
+ * deliveryRetryRefusal of many deliveries at once (a bulk retry's count), by "empresa/entregaId": only the refused ones,
+ * each delivery read within its own empresa.
+ */
+export async function deliveryRetryRefusals(
+  db: Kysely<Database>,
+  deliveries: ReadonlyArray<{ empresaId: number; entregaId: number }>,
+): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
+  for (let i = 0; i < deliveries.length; i += 500) {
+    for (const state of await entregaRetryStates(db, deliveries.slice(i, i + 500))) {
+      const refusal = refusalOf(state);
+      if (refusal) refused.set(`${state.empresaId}/${state.id}`, refusal);
+    }
+  }
+  return refused;
 }
 
 /**

@@ -9,9 +9,13 @@ import { listTentativas } from './deliveries.repository';
 import { findWebhookEndpoint } from './endpoints.repository';
 import { EndpointFlowControl } from './flow-control';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
+import { signatureV1 } from './signing';
 import { endpointWithDeliveries, testDeliveryDeps } from './test/deliveries';
 import { testWebhookEndpoint } from './test-endpoint';
-import { presentEntregas } from './webhooks.service';
+import { presentEntregas, rotateSecret } from './webhooks.service';
+
+/** The secret the consumer verifies with: the endpoint's first one (a rotation that revoked it leaves the consumer behind). */
+const CONSUMER_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 // What a consumer and an operator read of a delivery that did not go through (real SQLite, Redis and HTTP): the row
 // says it gave up, a 410 and a 429 get their own words, an echoed URL token is masked, a body over the cap is not sent,
@@ -27,9 +31,19 @@ describe('what a failed webhook delivery tells its reader', () => {
     database = await createTestDatabase('sqlite');
     receiver = http.createServer((req, res) => {
       received += 1;
-      req.resume();
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
       req.on('end', () => {
         const path = (req.url ?? '').split('?')[0];
+        // A consumer verifying the signature with the secret it was given (Standard Webhooks): another one is a 401.
+        if (path === '/assinado') {
+          const id = String(req.headers['webhook-id']);
+          const expected = signatureV1(CONSUMER_SECRET, id, Number(req.headers['webhook-timestamp']), body);
+          const valid = String(req.headers['webhook-signature']).split(' ').includes(expected);
+          return valid ? res.writeHead(204).end() : res.writeHead(401).end('invalid signature');
+        }
         if (path === '/500') return res.writeHead(500).end('erro');
         if (path === '/410') return res.writeHead(410).end('gone');
         if (path === '/429') return res.writeHead(429, { 'retry-after': '2' }).end('devagar');
@@ -107,6 +121,53 @@ describe('what a failed webhook delivery tells its reader', () => {
       expect(jobFailureText('pt-BR', 'WEBHOOK_RECEIVER_HTTP_ERROR', 'x', { status: 500, tentativas: 1 })).toBe(
         'a entrega do webhook foi abandonada depois de 1 tentativa(s): o receptor respondeu com o status HTTP 500: x',
       );
+    } finally {
+      await deps.http.close();
+    }
+  });
+
+  it('a 401 after the secret was rotated and revoked says the consumer may reject the signature, never a secret (#9)', async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries(database.db, {
+      nome: 'assinatura',
+      url: `${base}/assinado`,
+      segredo: `plain:${CONSUMER_SECRET}`,
+      bodies: ['[{"id":"1"}]', '[{"id":"2"}]'],
+    });
+    const { deps } = observed();
+    try {
+      // Signed with the secret the consumer holds: delivered.
+      expect(await deliverOnce(deps, empresaId, entregaIds[0] as number, false, endpointId)).toMatchObject({ kind: 'delivered' });
+      // A leaked secret rotated with revogarAnterior: the consumer, not yet updated, rejects the new signature.
+      const caller = { empresaId, filialId: null };
+      const { secret } = await rotateSecret(database.db, deps.settings, caller, endpointId, { revokePrevious: true });
+      const outcome = await deliverOnce(deps, empresaId, entregaIds[1] as number, false, endpointId);
+      expect(outcome).toMatchObject({ kind: 'failed', code: 'WEBHOOK_RECEIVER_UNAUTHORIZED', params: { status: 401, tentativas: 1 } });
+      const [pt] = await presentEntregas(database.db, empresaId, endpointId, { status: 'falhou' }, 'pt-BR');
+      // Before: the generic 4xx words (URL path, 404, headers), nothing about the signature.
+      expect(pt).toMatchObject({ status: 'falhou', ultimo_status_http: 401, motivo: 'SIGNATURE_REJECTED' });
+      expect(pt?.ultimo_erro).toBe(
+        'desistiu depois de 1 tentativas. O servidor recusou os dados com o status 401 (não autorizado). O destino pode estar rejeitando a assinatura (cabeçalho webhook-signature): confira se ele verifica com o segredo de assinatura atual deste webhook — depois de uma rotação (rotate-secret) ele precisa do segredo novo, e com revogarAnterior o antigo deixou de assinar na hora. Confira também os cabeçalhos de autenticação configurados no webhook.',
+      );
+      const [en] = await presentEntregas(database.db, empresaId, endpointId, { status: 'falhou' }, 'en');
+      expect(en?.ultimo_erro).toContain('The receiver may be rejecting the signature (the webhook-signature header)');
+      for (const text of [pt?.ultimo_erro, en?.ultimo_erro]) {
+        expect(text).not.toContain(secret.slice('whsec_'.length, 16));
+        expect(text).not.toContain(CONSUMER_SECRET.slice('whsec_'.length, 16));
+      }
+      // The failures page's reason (the job's code and values) and the test button say it too.
+      expect(jobFailureText('pt-BR', 'WEBHOOK_RECEIVER_UNAUTHORIZED', 'x', { status: 401, tentativas: 1 })).toBe(
+        'a entrega do webhook foi abandonada depois de 1 tentativa(s): o receptor respondeu 401 (não autorizado) e pode estar rejeitando a assinatura; confira se ele usa o segredo atual do webhook: x',
+      );
+      const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+      if (!endpoint) throw new Error('endpoint missing');
+      const test = await testWebhookEndpoint(deps.http, deps.settings, endpoint, 'en');
+      expect(test).toMatchObject({ ok: false, code: 'SIGNATURE_REJECTED', status: 401 });
+      // Another 4xx keeps the general words.
+      const other = await setup('nao-existe', '/400');
+      await deliverOnce(deps, other.empresaId, other.entregaIds[0] as number, false, other.endpointId);
+      const [plain] = await presentEntregas(database.db, other.empresaId, other.endpointId, {}, 'pt-BR');
+      expect(plain).toMatchObject({ motivo: null });
+      expect(plain?.ultimo_erro).toContain('O servidor recusou os dados com o status 400. Verifique o caminho da URL');
     } finally {
       await deps.http.close();
     }

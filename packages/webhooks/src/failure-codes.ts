@@ -6,6 +6,7 @@ import type { ErrorClass } from './http-client';
  */
 export type DeliveryFailureCode =
   | 'WEBHOOK_RECEIVER_HTTP_ERROR'
+  | 'WEBHOOK_RECEIVER_UNAUTHORIZED'
   | 'WEBHOOK_RECEIVER_TIMEOUT'
   | 'WEBHOOK_RECEIVER_REFUSED'
   | 'WEBHOOK_RECEIVER_UNREACHABLE'
@@ -16,8 +17,12 @@ export type DeliveryFailureCode =
   | 'WEBHOOK_PAYLOAD_TOO_LARGE'
   | 'WEBHOOK_SECRET_KEY_MISSING';
 
-/** The failure code of an attempt's class: the receiver answered an error, did not answer, refused, or was not reached. */
-export function failureCodeOfClass(errorClass: ErrorClass | null): DeliveryFailureCode {
+/**
+ * The failure code of an attempt's class (and HTTP status): the receiver answered an error — 401/403 apart, the
+ * answer of a receiver rejecting the signature (isSignatureRejection) —, did not answer, refused, or was not reached.
+ */
+export function failureCodeOfClass(errorClass: ErrorClass | null, status: number | null = null): DeliveryFailureCode {
+  if (isSignatureRejection(errorClass, status)) return 'WEBHOOK_RECEIVER_UNAUTHORIZED';
   switch (errorClass) {
     case 'timeout':
       return 'WEBHOOK_RECEIVER_TIMEOUT';
@@ -36,4 +41,12 @@ export function failureCodeOfClass(errorClass: ErrorClass | null): DeliveryFailu
     default:
       return 'WEBHOOK_RECEIVER_UNREACHABLE';
   }
+}
+
+/**
+ * Whether an attempt's answer is the one a receiver gives a delivery whose signature it rejects: 401 or 403 (typical
+ * after the endpoint's secret was rotated or revoked and the receiver still verifies with the old one).
+ */
+export function isSignatureRejection(errorClass: string | null, status: number | null): boolean {
+  return errorClass === 'http_4xx' && (status === 401 || status === 403);
 }

@@ -1,8 +1,8 @@
 export { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
 export { type DeliveryDeps, type DeliveryEvents, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
-export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
-export { deliveryRetryRefusal, runDeliveryJob } from './delivery-job';
+export { deletedEndpointIds, ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
+export { deliveryRetryRefusal, deliveryRetryRefusals, runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { countEndpointsByEmpresa, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
@@ -41,6 +41,7 @@ export {
   deliveryAttempts,
   type EndpointPatchInput,
   type EndpointSettingsInput,
+  endpointOfDeliveries,
   heldByBreaker,
   patchEndpoint,
   presentEndpoint,

@@ -16,6 +16,7 @@ export type TestCode =
   | 'TIMEOUT'
   | 'REDIRECT'
   | 'CLIENT_ERROR'
+  | 'SIGNATURE_REJECTED'
   | 'RATE_LIMITED'
   | 'RECEIVER_GONE'
   | 'SERVER_ERROR'
@@ -76,6 +77,13 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'O servidor recusou os dados com o status {status}. Verifique o caminho da URL (404 = não existe), os cabeçalhos de autenticação configurados (401/403) e se o destino aceita POST com JSON (405/415).',
     en: 'The server refused the data with status {status}. Check the URL path (404 = it does not exist), the configured authentication headers (401/403) and that the receiver accepts a JSON POST (405/415).',
+  },
+  // 401/403: the receiver refuses the request's credentials, typically the signature after a rotation. No secret in
+  // the words: only where to look.
+  SIGNATURE_REJECTED: {
+    'pt-BR':
+      'O servidor recusou os dados com o status {status} (não autorizado). O destino pode estar rejeitando a assinatura (cabeçalho webhook-signature): confira se ele verifica com o segredo de assinatura atual deste webhook — depois de uma rotação (rotate-secret) ele precisa do segredo novo, e com revogarAnterior o antigo deixou de assinar na hora. Confira também os cabeçalhos de autenticação configurados no webhook.',
+    en: "The server refused the data with status {status} (unauthorized). The receiver may be rejecting the signature (the webhook-signature header): check that it verifies with this webhook's current signing secret — after a rotation (rotate-secret) it needs the new secret, and with revogarAnterior the old one stopped signing at once. Check the authentication headers configured on the webhook too.",
   },
   RATE_LIMITED: {
     'pt-BR':
@@ -168,6 +176,12 @@ const MESSAGES: MessageTable<
   WEBHOOK_DISABLED: {
     'pt-BR': 'webhook desativado: reative-o (PATCH /v1/webhooks/{id} com {"ativo": true}) antes de reenviar',
     en: 'webhook disabled: enable it again (PATCH /v1/webhooks/{id} with {"ativo": true}) before resending',
+  },
+  // A resend, recover or job retry of a delivery whose endpoint was deleted: nothing would be sent (its deliveries stay readable).
+  WEBHOOK_DELETED: {
+    'pt-BR':
+      'o webhook #{id} foi excluído: nada é enviado a ele, e reenviar ou recuperar as entregas dele não envia nada. As entregas continuam visíveis até o fim da retenção (RETENTION_WEBHOOKS_DAYS); para enviar de novo a esse destino, cadastre-o como um novo webhook',
+    en: 'webhook #{id} was deleted: nothing is sent to it, and resending or recovering its deliveries would send nothing. Its deliveries stay readable until the retention period ends (RETENTION_WEBHOOKS_DAYS); to send to that receiver again, register it as a new webhook',
   },
   WEBHOOK_ROTATION_IN_GRACE: {
     'pt-BR':

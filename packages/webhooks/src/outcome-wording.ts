@@ -1,4 +1,5 @@
 import { shownUrl } from '@integrador/connections';
+import { isSignatureRejection } from './failure-codes';
 import type { ErrorClass, SendResult } from './http-client';
 import {
   type CancelReason,
@@ -55,7 +56,9 @@ export function explain(
     case 'gone':
       return { code: 'RECEIVER_GONE', params: { status } };
     case 'http_4xx':
-      return { code: 'CLIENT_ERROR', params: { status } };
+      return isSignatureRejection(result.errorClass, status)
+        ? { code: 'SIGNATURE_REJECTED', params: { status } }
+        : { code: 'CLIENT_ERROR', params: { status } };
     case 'http_5xx':
     case 'overloaded':
       return { code: 'SERVER_ERROR', params: { status } };
@@ -95,15 +98,18 @@ const PAYLOAD_TOO_LARGE_CLASS = 'payload_too_large';
 /**
  * A delivery's reason as a code (the API's `motivo`): a cancelled one's (ENDPOINT_DISABLED, ENDPOINT_DELETED);
  * HTTPS_REQUIRED or PAYLOAD_TOO_LARGE when the hub refused its last attempt; ENDPOINT_GONE when its last attempt's 410
- * disabled the endpoint; null otherwise.
+ * disabled the endpoint; SIGNATURE_REJECTED when the last attempt was answered 401/403 (the receiver may reject the
+ * signature); null otherwise.
  */
 export function deliveryReasonCode(
-  delivery: Pick<LastAttempt, 'status' | 'ultimo_erro' | 'ultima_classe'>,
-): CancelReason | 'HTTPS_REQUIRED' | 'PAYLOAD_TOO_LARGE' | 'ENDPOINT_GONE' | null {
+  delivery: Pick<LastAttempt, 'status' | 'ultimo_erro' | 'ultima_classe'> & Partial<Pick<LastAttempt, 'ultimo_status_http'>>,
+): CancelReason | 'HTTPS_REQUIRED' | 'PAYLOAD_TOO_LARGE' | 'ENDPOINT_GONE' | 'SIGNATURE_REJECTED' | null {
   if (delivery.status !== 'cancelada') {
     if (delivery.ultima_classe === HTTPS_REQUIRED_CLASS) return 'HTTPS_REQUIRED';
     if (delivery.ultima_classe === PAYLOAD_TOO_LARGE_CLASS) return 'PAYLOAD_TOO_LARGE';
     if (delivery.ultima_classe === 'gone' && delivery.status === 'falhou') return 'ENDPOINT_GONE';
+    if (delivery.status !== 'entregue' && isSignatureRejection(delivery.ultima_classe, delivery.ultimo_status_http ?? null))
+      return 'SIGNATURE_REJECTED';
   }
   return cancelReasonOf(delivery.status, delivery.ultimo_erro);
 }

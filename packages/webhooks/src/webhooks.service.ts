@@ -4,6 +4,7 @@ import { assertChangeableBy, type Database, type FilialCaller } from '@integrado
 import type { Kysely } from 'kysely';
 import {
   type Entrega,
+  hasEntregasOfEndpoint,
   listEntregas,
   listTentativas,
   loadEntrega,
@@ -211,6 +212,33 @@ export async function requireChangeableEndpoint(db: Db, caller: FilialCaller, id
   return endpoint;
 }
 
+/**
+ * The endpoint a resend or recover sends to: 404 for an id the tenant never had; 409 WEBHOOK_DELETED for one deleted
+ * whose deliveries the tenant still reads (nothing would be sent: said, rather than "not found" beside a listed
+ * delivery); then 403 FILIAL_SCOPE for a caller bound to a filial.
+ */
+async function requireLiveEndpoint(db: Db, caller: FilialCaller, id: number): Promise<WebhookEndpoint> {
+  const { endpoint } = await endpointOfDeliveries(db, caller.empresaId, id);
+  assertChangesEndpoints(caller, `webhook #${id}`);
+  if (!endpoint) throw new WebhookError('WEBHOOK_DELETED', 409, { id: String(id) });
+  return endpoint;
+}
+
+/**
+ * The endpoint whose deliveries are read: the tenant's endpoint, or `deleted` for one deleted whose deliveries the
+ * tenant still has (kept until the retention purge); 404 for an id the tenant never had (another tenant's included).
+ */
+export async function endpointOfDeliveries(
+  db: Db,
+  empresaId: number,
+  id: number,
+): Promise<{ endpoint: WebhookEndpoint; deleted: false } | { endpoint: null; deleted: true }> {
+  const endpoint = await findWebhookEndpoint(db, empresaId, id);
+  if (endpoint) return { endpoint, deleted: false };
+  if (await hasEntregasOfEndpoint(db, empresaId, id)) return { endpoint: null, deleted: true };
+  throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+}
+
 /** A disabled endpoint sends nothing: a resend or recover on it is refused (409) rather than queued to be skipped. */
 function requireActive(endpoint: WebhookEndpoint): void {
   if (!endpoint.ativo) throw new WebhookError('WEBHOOK_DISABLED', 409, { id: String(endpoint.id) });
@@ -265,7 +293,7 @@ export async function resendDelivery(
   entregaId: number,
 ): Promise<string> {
   const { empresaId } = caller;
-  const endpoint = await requireChangeableEndpoint(db, caller, endpointId);
+  const endpoint = await requireLiveEndpoint(db, caller, endpointId);
   let entrega: Entrega | undefined = await loadEntrega(db, empresaId, entregaId);
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   requireActive(endpoint);
@@ -287,7 +315,7 @@ export async function resendDelivery(
     // Unchanged: the claim does not take it — the endpoint disabled (or deleted) meanwhile, refused as before the
     // claim (409, 404), or a cancellation for another reason (the fallback below).
     if (again?.status === status && again.recuperacao === entrega.recuperacao && again.tentativas === entrega.tentativas) {
-      requireActive(await requireChangeableEndpoint(db, caller, endpointId));
+      requireActive(await requireLiveEndpoint(db, caller, endpointId));
       break;
     }
     entrega = again;
@@ -331,7 +359,7 @@ export async function recoverDeliveries(
   since: Date,
 ): Promise<Recovered> {
   const { empresaId } = caller;
-  requireActive(await requireChangeableEndpoint(db, caller, endpointId));
+  requireActive(await requireLiveEndpoint(db, caller, endpointId));
   const rows = await recoverableEntregasSince(db, empresaId, endpointId, since);
   const recoverId = randomUUID().replaceAll('-', '');
   const recovered: Recovered = { recovered: 0, falhou: 0, cancelada: 0 };
@@ -360,7 +388,8 @@ export function heldByBreaker<T extends { status: string; proxima_tentativa_em: 
 /**
  * An endpoint's deliveries as shown (newest first): the last error in the reader's language (`ultimo_erro`), the
  * reason as a code (`motivo`: deliveryReasonCode), and a pending one held by the endpoint's open breaker (`circuit`,
- * when read) due when the breaker lets it go (heldByBreaker).
+ * when read) due when the breaker lets it go (heldByBreaker). A deleted endpoint's deliveries are still shown, each
+ * marked `endpoint_excluido` (404 only for an id the tenant never had).
  */
 export async function presentEntregas(
   db: Db,
@@ -370,7 +399,7 @@ export async function presentEntregas(
   locale: Locale,
   circuit?: Pick<CircuitState, 'ate'> | null,
 ) {
-  await requireEndpoint(db, empresaId, endpointId);
+  const { deleted } = await endpointOfDeliveries(db, empresaId, endpointId);
   const rows = await listEntregas(db, empresaId, endpointId, options);
   return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) =>
     heldByBreaker(
@@ -378,15 +407,19 @@ export async function presentEntregas(
         ...row,
         ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }),
         motivo: deliveryReasonCode({ ...row, ultima_classe }),
+        endpoint_excluido: deleted,
       },
-      circuit,
+      deleted ? null : circuit,
     ),
   );
 }
 
-/** The attempts of one delivery of the endpoint (404 unless both are the tenant's and belong together). */
+/**
+ * The attempts of one delivery of the endpoint, a deleted one's included (404 unless both are the tenant's and belong
+ * together).
+ */
 export async function deliveryAttempts(db: Db, empresaId: number, endpointId: number, entregaId: number) {
-  await requireEndpoint(db, empresaId, endpointId);
+  await endpointOfDeliveries(db, empresaId, endpointId);
   const entrega = await loadEntrega(db, empresaId, entregaId);
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   return listTentativas(db, empresaId, entregaId);

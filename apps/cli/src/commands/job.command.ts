@@ -1,5 +1,10 @@
 import { loadConfig } from '@integrador/config';
-import { isQueueName, WEBHOOK_DELIVERED_NO_RETRY, WEBHOOK_ENDPOINT_DISABLED_NO_RETRY } from '@integrador/jobs';
+import {
+  isQueueName,
+  WEBHOOK_DELIVERED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DELETED_NO_RETRY,
+  WEBHOOK_ENDPOINT_DISABLED_NO_RETRY,
+} from '@integrador/jobs';
 import { retryFailedJob } from '@integrador/queue';
 import { deliveryRetryRefusal } from '@integrador/webhooks';
 import type { Command } from 'commander';
@@ -42,6 +47,8 @@ async function retryJob(cli: Cli, queue: string, jobId: string, options: RetryOp
       throw new CliError(cli.text.jobAlreadyDelivered(queue, jobId));
     if (!outcome.retried && outcome.notRetryable === WEBHOOK_ENDPOINT_DISABLED_NO_RETRY)
       throw new CliError(cli.text.jobEndpointDisabled(queue, jobId));
+    if (!outcome.retried && outcome.notRetryable === WEBHOOK_ENDPOINT_DELETED_NO_RETRY)
+      throw new CliError(cli.text.jobEndpointDeleted(queue, jobId));
     if (!outcome.retried && outcome.notRetryable) throw new CliError(cli.text.jobNotRetryable(queue, jobId));
     if (!outcome.retried) throw new CliError(cli.text.jobNotFailed(queue, jobId, outcome.state));
     if (options.json) printJson({ queue, jobId, state: 'waiting' });

@@ -87,7 +87,7 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       }
     };
     if (!options.wait) {
-      if (options.json) printJson({ queue, jobId, steps: run.steps });
+      if (options.json) printJson({ queue, jobId, deduplicated: run.deduplicated, steps: run.steps });
       else announce();
       return;
     }
@@ -105,7 +105,7 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     const retryAt = (date: Date) => localTime(date, config.scheduleTimezone);
     const report = options.json ? undefined : { print, attemptReason, retryAt };
     const settled = await waitUnlessInterrupted(cli, queue, jobId, waitForJob(cli, producer, queue, jobId, report, watch));
-    if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
+    if (options.json) printJson({ queue, jobId, deduplicated: run.deduplicated, steps: run.steps, ...settled });
     if (settled.state === 'failed') {
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
       throw new CliError(cli.text.jobFailed(jobId, reason));

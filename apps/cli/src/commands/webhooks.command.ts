@@ -7,6 +7,7 @@ import {
   createEndpoint,
   createWebhookHttpClient,
   ENTREGA_STATUSES,
+  endpointOfDeliveries,
   installCaptureTriggers,
   isRedisUnusable,
   listWebhookEndpoints,
@@ -16,7 +17,6 @@ import {
   removeCaptureTriggers,
   requeueOrphanedDeliveries,
   requireChangeableEndpoint,
-  requireEndpoint,
   resealPlainSecrets,
   resendDelivery,
   rotateSecret,
@@ -226,16 +226,20 @@ async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { 
   const empresaId = parseId(cli, '--empresa', options.empresa);
   const config = loadConfig();
   await withDatabase(async ({ db }) => {
-    await requireEndpoint(db, empresaId, id);
+    // A deleted endpoint's deliveries are still read (until the retention purge), said so above them.
+    const { deleted } = await endpointOfDeliveries(db, empresaId, id);
     // The endpoint's breaker, as the API reads it: a pending delivery it holds is shown due when it lets it go (not a
     // time gone by). Without Redis the rows are shown as stored.
     const breakerFailures = webhookSettingsFrom(config.webhooks).breakerFailures;
-    const circuit = await withRedis(cli, config, (redis) => circuitStates(redis, config.keyPrefix, [id], breakerFailures))
-      .then(([state]) => state ?? null)
-      .catch(() => null);
+    const circuit = deleted
+      ? null
+      : await withRedis(cli, config, (redis) => circuitStates(redis, config.keyPrefix, [id], breakerFailures))
+          .then(([state]) => state ?? null)
+          .catch(() => null);
     const rows = await presentEntregas(db, empresaId, id, options.status ? { status: options.status } : {}, cli.locale, circuit);
     if (options.json) return printJson(rows);
     const t = webhookTexts(cli.locale);
+    if (deleted) print(t.deletedEndpoint(id));
     if (!rows.length) return print(t.noDeliveries(id));
     const cells = rows.map((r) => [
       `#${r.id}`,
@@ -283,8 +287,8 @@ async function resend(cli: Cli, t: Texts, idText: string, entregaText: string, o
 async function recover(cli: Cli, t: Texts, idText: string, options: EmpresaOptions & { since: string }): Promise<void> {
   const id = parseId(cli, 'webhookId', idText);
   const empresaId = parseId(cli, '--empresa', options.empresa);
-  const since = new Date(options.since);
-  if (Number.isNaN(since.getTime())) throw new CliError(t.invalidSince(options.since));
+  const since = parseSince(options.since);
+  if (!since) throw new CliError(t.invalidSince(options.since));
   const config = loadConfig();
   await withDatabase(
     ({ db }) =>
@@ -295,6 +299,22 @@ async function recover(cli: Cli, t: Texts, idText: string, options: EmpresaOptio
       }),
     config,
   );
+}
+
+/**
+ * A recover's `--since`: an ISO 8601 time with its zone (Z or an offset), or a date alone (midnight UTC, as ISO reads
+ * it); undefined for anything else — a zone-less time would be read in whatever zone the machine has, Date's own parser
+ * takes texts such as "1" (the year 2001), and a day that does not exist (2026-02-30) would roll over to March.
+ */
+function parseSince(value: string): Date | undefined {
+  const text = value.trim();
+  const form = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|z|[+-]\d{2}:?\d{2}))?$/.exec(text);
+  if (!form) return undefined;
+  const [y, m, d] = [Number(form[1]), Number(form[2]), Number(form[3])];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** The tenant's pending deliveries no live job owns, enqueued again under their own job ids (requeueOrphanedDeliveries). */

@@ -1,5 +1,6 @@
 import { maxHeaderSize as nodeMaxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { validationMessage } from '@integrador/i18n';
 import { scrubText } from '@integrador/logging';
 import {
   EnqueueOutcomeUnknownError,
@@ -10,7 +11,6 @@ import {
 } from '@integrador/queue';
 import { WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { ErrorObject } from 'ajv';
-import localize from 'ajv-i18n';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { domainHttpError } from '../error-status';
 import { HttpError } from '../http-error';
@@ -31,91 +31,6 @@ export interface ErrorBody {
 
 function send(reply: FastifyReply, status: number, body: ErrorBody['error']): FastifyReply {
   return reply.status(status).type('application/json').send({ error: body });
-}
-
-/** Names a failing field as "<where>.<path>", e.g. "body.sleepMs" or "querystring.limit". */
-function fieldName(error: ErrorObject, context: string | undefined): string {
-  const params = error.params as Record<string, unknown>;
-  const extra = params.missingProperty ?? params.additionalProperty;
-  const path = [...error.instancePath.split('/').filter(Boolean), ...(extra === undefined ? [] : [String(extra)])];
-  return [context ?? 'body', ...path].join('.');
-}
-
-const valuesOf = (error: ErrorObject): unknown[] | undefined => {
-  const params = error.params as { allowedValue?: unknown; allowedValues?: unknown[] };
-  if (error.keyword === 'const') return [params.allowedValue];
-  if (error.keyword === 'enum') return params.allowedValues;
-  return error.keyword === 'type' && (error.params as { type?: unknown }).type === 'null' ? [null] : undefined;
-};
-
-const isUnion = (error: ErrorObject) => error.keyword === 'anyOf' || error.keyword === 'oneOf';
-
-/**
- * The values every branch of a failed union allows, a branch that is itself a union of values counted through
- * (Union([Union(['a','b']), 'c']) allows a, b and c); undefined when a branch takes another shape.
- */
-function unionValues(errors: ErrorObject[], union: ErrorObject): unknown[] | undefined {
-  const branches = new Map<string, ErrorObject[]>();
-  for (const error of errors) {
-    if (error === union || !error.schemaPath.startsWith(`${union.schemaPath}/`)) continue;
-    // A branch that failed deeper inside the value (an object's field) is not a list of values.
-    if (error.instancePath !== union.instancePath) return undefined;
-    const branch = error.schemaPath.slice(union.schemaPath.length + 1).split('/')[0] ?? '';
-    branches.set(branch, [...(branches.get(branch) ?? []), error]);
-  }
-  const values: unknown[] = [];
-  for (const [branch, own] of branches) {
-    const nested = own.find((e) => isUnion(e) && e.schemaPath === `${union.schemaPath}/${branch}/${e.keyword}`);
-    const found = nested ? unionValues(own, nested) : own.map(valuesOf).find((v) => v !== undefined);
-    if (!found) return undefined;
-    values.push(...found);
-  }
-  return values.length ? [...new Set(values)] : undefined;
-}
-
-/**
- * The values a failed enum, const or anyOf / oneOf of them allows (TypeBox writes a union of literals as an anyOf of
- * consts, and ajv's message names none of them): the outermost union over the failing value, so a nested union
- * lists every accepted value; undefined when the field takes other shapes too.
- */
-function allowedValues(errors: ErrorObject[], first: ErrorObject): unknown[] | undefined {
-  const unions = errors.filter(
-    (e) => isUnion(e) && e.instancePath === first.instancePath && first.schemaPath.startsWith(`${e.schemaPath}/`),
-  );
-  const outermost = unions.sort((a, b) => a.schemaPath.length - b.schemaPath.length)[0];
-  if (!outermost) return first.keyword === 'type' ? undefined : valuesOf(first);
-  return unionValues(errors, outermost);
-}
-
-/** At most this many values are listed, then "…" (a union of hundreds of literals would be a page of text). */
-const MAX_LISTED_VALUES = 20;
-
-function allowedText(values: unknown[], locale: Locale): string {
-  const shown = values.slice(0, MAX_LISTED_VALUES).map((v) => JSON.stringify(v));
-  const list = [...shown, ...(values.length > MAX_LISTED_VALUES ? ['…'] : [])].join(', ');
-  if (values.length === 1) return locale === 'en' ? `must be ${list}` : `deve ser ${list}`;
-  return locale === 'en' ? `must be one of: ${list}` : `deve ser um destes valores: ${list}`;
-}
-
-function validationMessage(errors: ErrorObject[], locale: Locale, context: string | undefined): { field: string; text: string } {
-  const localized = errors.map((e) => ({ ...e }));
-  // ajv-i18n rewrites `message` in place; English is ajv's own text.
-  if (locale === 'pt-BR') localize['pt-BR'](localized);
-  const first = localized[0] as ErrorObject;
-  const field = fieldName(first, context);
-  let text = first.message ?? 'inválido';
-  if (first.keyword === 'additionalProperties') text = locale === 'en' ? 'is not allowed' : 'não é permitido';
-  if (first.keyword === 'required') text = locale === 'en' ? 'is required' : 'é obrigatório';
-  // ajv-i18n's pt-BR says "não deve ser mais curta que 1 caracter" (gender and spelling off): the lengths in our words.
-  const limit = Number((first.params as { limit?: unknown }).limit);
-  if (first.keyword === 'minLength' && limit === 1) text = locale === 'en' ? 'must not be empty' : 'não pode ser vazio';
-  else if (first.keyword === 'minLength' && locale === 'pt-BR') text = `deve ter pelo menos ${limit} caracteres`;
-  if (first.keyword === 'maxLength' && locale === 'pt-BR') text = `deve ter no máximo ${limit} caractere${limit === 1 ? '' : 's'}`;
-  const takes = first.keyword === 'pattern' ? PATTERN_TAKES.get(String((first.params as { pattern?: unknown }).pattern)) : undefined;
-  if (takes) text = locale === 'en' ? `must have ${takes.en}` : `deve ter ${takes['pt-BR']}`;
-  const values = allowedValues(errors, first);
-  if (values) text = allowedText(values, locale);
-  return { field, text };
 }
 
 /** Whether the failure is a text field's control character (schemas.ts Text), said as parametros' is: CONTROL_CHARACTER. */
@@ -204,12 +119,14 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const locale = localeOf(request);
     if (error.validation) {
-      const { field, text } = validationMessage(error.validation as ErrorObject[], locale, error.validationContext);
+      const { field, message: text } = validationMessage(error.validation, locale, error.validationContext, (pattern) =>
+        PATTERN_TAKES.get(pattern),
+      );
       if (field === IDEMPOTENCY_KEY_FIELD) return send(reply, 400, idempotencyKeyError(request, locale));
       if (isControlCharacter(error.validation as ErrorObject[])) {
         return send(reply, 400, { code: 'CONTROL_CHARACTER', message: message(locale, 'CONTROL_CHARACTER_FIELD', { field }), field });
       }
-      return send(reply, 400, { code: 'VALIDATION_FAILED', message: message(locale, 'VALIDATION', { field, message: text }), field });
+      return send(reply, 400, { code: 'VALIDATION_FAILED', message: text, field });
     }
     if (error instanceof WebhookError) {
       // The webhook engine's refusals carry their status; their messages live beside them (packages/webhooks).

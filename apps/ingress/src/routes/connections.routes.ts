@@ -30,7 +30,7 @@ const ConnectionTestResponse = Type.Object({
     Type.Object({
       code: Type.String({
         description:
-          'ADDRESS_FORBIDDEN, HOST_UNREACHABLE, PORT_CLOSED, TIMEOUT, TLS_FAILED, LOGIN_REFUSED, DATABASE_MISSING, QUERY_FAILED, CONNECTION_FAILED; a web service refusing the login: RECEPTOR_LOGIN_REFUSED',
+          'ADDRESS_FORBIDDEN, HOST_UNREACHABLE, PORT_CLOSED, TIMEOUT, TLS_FAILED, LOGIN_REFUSED, DATABASE_MISSING, QUERY_FAILED, CONNECTION_FAILED; a web service refusing the login: RECEPTOR_LOGIN_REFUSED; its WSDL answered 401/403: WSDL_UNAUTHORIZED, another status (5xx): WSDL_UNAVAILABLE',
       }),
       message: Type.String({ description: 'what failed and what to fix' }),
     }),

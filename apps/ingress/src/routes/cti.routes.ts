@@ -16,7 +16,7 @@ import {
   LISTENER_PARAMETER_TAKES,
   type ListenerRequest,
   listCalls,
-  lookUpCaller,
+  lookUpIndexedCaller,
   normalizePhone,
   operatorPage,
   PopHub,
@@ -41,7 +41,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { Deduplicated, ErrorResponse, PatternText, RowId, Text } from '../schemas';
+import { Deduplicated, ErrorResponse, PatternText, RowId, Text, ZonedDateTime } from '../schemas';
 import { type ListenerRefusal, ListenerRefusals } from './listener-refusals';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
@@ -79,6 +79,12 @@ const PROBLEM = {
   invalid: { 'pt-BR': 'é inválido', en: 'is invalid' },
   repeated: { 'pt-BR': 'veio mais de uma vez; envie uma vez', en: 'was sent more than once; send it once' },
 };
+
+/**
+ * The Retry-After of a caller lookup made while the phone index catches up: CTI_SWEEP_INTERVAL_MS's default, the pace
+ * at which worker-cti indexes noted writes (a bulk import may take a few of them).
+ */
+const PHONE_INDEX_RETRY_AFTER_S = 10;
 
 /** Whether a request's body was a form (URL-encoded like the query string, where an unencoded '+' reads as a space). */
 const FORM_BODY = /^application\/x-www-form-urlencoded\b/i;
@@ -347,21 +353,6 @@ function canonicalRamal(request: FastifyRequest, _reply: FastifyReply, done: (er
   done();
 }
 
-/**
- * A date-time filter with its time zone (Z or an offset): without one the instant is ambiguous (the server's zone? the
- * tenant's?), so it is refused, saying so, rather than read in a zone the caller did not choose.
- */
-const ZonedDateTime = (description: string) =>
-  PatternText(
-    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:?\\d{2})$',
-    {
-      'pt-BR':
-        'data e hora ISO 8601 com fuso horário, como 2026-12-01T09:00:00-03:00 ou 2026-12-01T12:00:00Z (sem fuso, o instante seria ambíguo)',
-      en: 'an ISO 8601 date-time with its time zone, such as 2026-12-01T09:00:00-03:00 or 2026-12-01T12:00:00Z (without one, the instant would be ambiguous)',
-    },
-    { format: 'date-time', description },
-  );
-
 /** What click-to-call's numero takes (digits and the signs a written number holds). */
 const NUMERO_TAKES = {
   'pt-BR': 'até 40 caracteres entre dígitos, espaços, +, (, ), . e -',
@@ -555,7 +546,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['cti'],
           summary:
-            "Which contas / contatos of the key's empresa a caller's number finds, as a ringing call would (read-only: no call, job or pop)",
+            "Which contas / contatos of the key's empresa (a filial key: of its filial and the whole empresa's) a caller's number finds, as a ringing call would (read-only: no call, job, pop or index write; 503 CTI_PHONE_INDEX_CATCHING_UP with Retry-After while the phone index catches up)",
           querystring: Type.Object(
             {
               telefone: Text({
@@ -587,13 +578,22 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
             }),
             400: ErrorResponse,
             401: ErrorResponse,
+            503: ErrorResponse,
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         // An unencoded '+' arrives as a space: restored as every calls filter does.
         const telefone = typedTelefone(request.query.telefone) ?? '';
-        return { telefone, ...(await lookUpCaller(deps.database.db, request.tenant.empresaId, telefone)) };
+        const { empresaId, filialId } = request.tenant;
+        const found = await lookUpIndexedCaller(deps.database.db, { empresaId, filialId }, telefone);
+        if (!found) {
+          // CRM writes of the empresa are noted and not yet indexed (a bulk import, `cti reindex`): worker-cti's sweep
+          // indexes them; the ingress never does (it would run the whole catch-up inside this request).
+          reply.header('retry-after', String(PHONE_INDEX_RETRY_AFTER_S));
+          throw new HttpError(503, 'CTI_PHONE_INDEX_CATCHING_UP');
+        }
+        return { telefone, ...found };
       },
     );
 

@@ -34,7 +34,7 @@ const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null)
  * tenant's wording (a click-to-call's PBX_SECRET_MISSING: whom to ask, not what to set) reads as GET /v1/cti/calls'
  * motivo does, since the caller here is the tenant.
  */
-async function failureText(
+export async function failureText(
   database: CrmDatabase,
   locale: Locale,
   job: { queue: string; jobId: string; empresaId: number },

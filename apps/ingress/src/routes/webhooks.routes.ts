@@ -5,6 +5,7 @@ import {
   circuitStates,
   createEndpoint,
   deliveryAttempts,
+  endpointOfDeliveries,
   listWebhookEndpoints,
   patchEndpoint,
   presentEndpoint,
@@ -222,7 +223,7 @@ export function webhooksRoutes(
       {
         schema: {
           tags: ['webhooks'],
-          summary: "An endpoint's deliveries",
+          summary: "An endpoint's deliveries (a deleted endpoint's too, each marked endpoint_excluido, until the retention purge)",
           params: IdParams,
           querystring: DeliveriesQuery,
           response: { 200: Type.Object({ items: Type.Array(DeliveryResponse) }), ...errors },
@@ -230,9 +231,10 @@ export function webhooksRoutes(
       },
       async (request) => {
         const { empresaId } = request.tenant;
-        await requireEndpoint(db, empresaId, request.params.id);
+        // A deleted endpoint's deliveries are read too, marked endpoint_excluido (404 only for an id the tenant never had).
+        const { deleted } = await endpointOfDeliveries(db, empresaId, request.params.id);
         // A pending delivery held by the endpoint's open breaker shows when the breaker lets it go (null: Redis silent).
-        const [circuit] = (await circuitsOf([request.params.id])) ?? [];
+        const [circuit] = deleted ? [] : ((await circuitsOf([request.params.id])) ?? []);
         return { items: await presentEntregas(db, empresaId, request.params.id, request.query, localeOf(request), circuit) };
       },
     );
@@ -255,7 +257,7 @@ export function webhooksRoutes(
       {
         schema: {
           tags: ['webhooks'],
-          summary: 'Send one delivery again (409 while the endpoint is disabled)',
+          summary: 'Send one delivery again (409 WEBHOOK_DISABLED while the endpoint is disabled, 409 WEBHOOK_DELETED once it was deleted)',
           params: DeliveryParams,
           response: { 202: ResendResponse, ...changeErrors, 409: ErrorResponse, 503: ErrorResponse },
         },

@@ -1,7 +1,7 @@
 import { Nullable } from '@integrador/jobs';
 import { ENTREGA_STATUSES, GATILHOS } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
-import { RowId, Text } from '../schemas';
+import { RowId, Text, ZonedDateTime } from '../schemas';
 
 // The answers of the webhook routes. A response schema is also how Fastify serializes (fast-json-stringify drops every
 // property not declared here), so each one lists every field the engine's functions return today; every timestamp is
@@ -45,7 +45,11 @@ export const DeliveriesQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 
-export const RecoverBody = Type.Object({ since: Type.String({ format: 'date-time' }) }, { additionalProperties: false });
+// An unreadable `since` is refused naming the accepted forms with an example (ZonedDateTime), not ajv's "must match format".
+export const RecoverBody = Type.Object(
+  { since: ZonedDateTime('send again the deliveries created at or after this time (ISO 8601 with its time zone)') },
+  { additionalProperties: false },
+);
 
 /** An endpoint as presentEndpoint shows it: never a secret, header names without their values. */
 export const WebhookEndpointResponse = Type.Object({
@@ -122,7 +126,10 @@ export const RotatedSecretResponse = Type.Object({
 
 export const WebhookTestResponse = Type.Object({
   ok: Type.Boolean(),
-  code: Type.String({ description: 'OK, CONNECTION_REFUSED, DNS_FAILED, TLS_FAILED, TIMEOUT, REDIRECT, CLIENT_ERROR, SERVER_ERROR…' }),
+  code: Type.String({
+    description:
+      'OK, CONNECTION_REFUSED, DNS_FAILED, TLS_FAILED, TIMEOUT, REDIRECT, CLIENT_ERROR, SIGNATURE_REJECTED (401/403), SERVER_ERROR…',
+  }),
   message: Type.String({ description: 'what happened and what to fix, in the request language' }),
   status: Nullable(Type.Integer({ description: "the receiver's HTTP status; null when it did not answer" })),
   durationMs: Type.Integer(),
@@ -145,10 +152,11 @@ export const DeliveryResponse = Type.Object({
         Type.Literal('HTTPS_REQUIRED'),
         Type.Literal('PAYLOAD_TOO_LARGE'),
         Type.Literal('ENDPOINT_GONE'),
+        Type.Literal('SIGNATURE_REJECTED'),
       ],
       {
         description:
-          'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones); HTTPS_REQUIRED when WEBHOOK_HTTPS_ONLY refused its http:// endpoint; PAYLOAD_TOO_LARGE when its body is over WEBHOOK_MAX_PAYLOAD_BYTES; ENDPOINT_GONE when its 410 disabled the endpoint; null otherwise',
+          'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones); HTTPS_REQUIRED when WEBHOOK_HTTPS_ONLY refused its http:// endpoint; PAYLOAD_TOO_LARGE when its body is over WEBHOOK_MAX_PAYLOAD_BYTES; ENDPOINT_GONE when its 410 disabled the endpoint; SIGNATURE_REJECTED when its last attempt was answered 401/403 (the receiver may reject the signature: check its signing secret, after a rotation the new one); null otherwise',
       },
     ),
   ),
@@ -163,6 +171,9 @@ export const DeliveryResponse = Type.Object({
   gatilho: Type.String(),
   registro_id: Type.String(),
   webhook_id: Type.String({ description: 'the message id (webhook-id header), the same on every attempt' }),
+  endpoint_excluido: Type.Boolean({
+    description: 'true when the endpoint was deleted: its deliveries stay readable until the retention purge; nothing is sent to it',
+  }),
 });
 
 /** One HTTP attempt of a delivery, in order: secrets in the headers masked, the answer's body truncated. */

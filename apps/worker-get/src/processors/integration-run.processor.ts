@@ -24,7 +24,8 @@ async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never
  * committed chunk. Only waiting for another run is handled here; the queue worker fails permanent errors for good.
  */
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
-  const admitJob = createJobAdmission(deps.database);
+  // With the connections file: a GET on a connection that is no database fails its admission (GET_CONFIG), as the run API's does.
+  const admitJob = createJobAdmission(deps.database, { connections: deps.connections });
   return async (payload, ctx): Promise<GetRunResult & { flow?: FlowValues }> => {
     const { database, connections, config, sources } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };

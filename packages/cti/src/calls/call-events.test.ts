@@ -434,6 +434,46 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     await database.db.deleteFrom('ligacoes').where('empresa_id', '=', empresaId).where('ramal', 'in', ['3851', '3852']).execute();
   });
 
+  it('withheld callers are not one number: a second private call on the ramal closes nothing, and an end takes the oldest private call (review: fixcti 3)', async () => {
+    const now = Date.now();
+    const a = event('inicio', '3861', 'anonymous', new Date(now - 60_000));
+    const b = event('inicio', '3861', 'anonymous', new Date(now - 30_000));
+    await processCallEvent(deps, a);
+    await processCallEvent(deps, b);
+    const byEvent = async () => new Map((await rows('3861')).map((r) => [r.evento_id, [r.status, r.duracao_segundos]]));
+    // B is another caller, not A's start repeated: A (live, maybe answered) stays on the log and on the screen pop.
+    expect(await byEvent()).toEqual(
+      new Map([
+        [a.eventId, ['tocando', null]],
+        [b.eventId, ['tocando', null]],
+      ]),
+    );
+    const cards = async () =>
+      (await activePops(redis, prefix, empresaId, '3861')).map((text) => (JSON.parse(text) as { callId: string }).callId);
+    expect((await cards()).sort()).toEqual([a.eventId, b.eventId].sort());
+    // A's end ends A (the first to ring, the first to end); B stays open and on the pop.
+    await processCallEvent(deps, event('fim', '3861', 'anonymous', new Date(now)));
+    expect(await byEvent()).toEqual(
+      new Map([
+        [a.eventId, ['finalizada', 60]],
+        [b.eventId, ['tocando', null]],
+      ]),
+    );
+    expect(await cards()).toEqual([b.eventId]);
+    // Every PBX word for it is the one withheld key: B's end, sent as "Privado", ends B; nothing is logged apart.
+    await processCallEvent(deps, event('fim', '3861', 'Privado', new Date(now + 5_000)));
+    expect(await byEvent()).toEqual(
+      new Map([
+        [a.eventId, ['finalizada', 60]],
+        [b.eventId, ['finalizada', 35]],
+      ]),
+    );
+    expect((await rows('3861')).map((r) => [r.chave_telefone, r.sem_inicio])).toEqual([
+      ['anonymous', 0],
+      ['anonymous', 0],
+    ]);
+  });
+
   it('a PBX that sends an end for every leg of a ring group: each leg is closed by its own end, none logged apart', async () => {
     const now = Date.now();
     const numero = '4733228800';

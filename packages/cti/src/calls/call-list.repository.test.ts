@@ -134,8 +134,10 @@ describe.each(ALL_DIALECTS)('the calls number filter on %s', (dialect) => {
     beforeAll(async () => {
       volume = await createEmpresa(database.db, 'Volume');
       names.set(volume, 'volume');
-      // The oldest call is of (11) 3232-4545; then 1100 calls of another DDD's 3232-4545 with an operator's note, which
-      // hold the digits of both numbers searched below in order (2…0…1 too).
+      // The oldest calls are worker-cti's of extension 201 (chave_telefone r201) and the CRM's of (11) 3232-4545; then
+      // 1100 calls of another DDD's 3232-4545 with an operator's note, which hold the digits of both numbers searched
+      // below in order (2…0…1 too).
+      await call(volume, '201', true);
       await call(volume, '(11) 3232-4545');
       const rows = Array.from({ length: 1100 }, () => ({
         empresa_id: volume,
@@ -154,7 +156,9 @@ describe.each(ALL_DIALECTS)('the calls number filter on %s', (dialect) => {
     });
 
     it('an extension is found by its stored key: one read, not the raw numbers holding its digits', async () => {
-      expect(await page('201')).toEqual({ calls: [], nextCursor: null, reads: 2 });
+      // Under 1100 newer rows holding 2…0…1: read by its key alone, found in the one round, none of those with it.
+      expect(await page('201')).toEqual({ calls: ['201'], nextCursor: null, reads: 2 });
+      expect(await page('SIP/201')).toEqual({ calls: ['201'], nextCursor: null, reads: 2 });
     });
 
     it('a page reads a bounded number of rows: short (even empty), its nextCursor going on where the reading stopped', async () => {

@@ -19,6 +19,7 @@ import {
   type SqlBool,
   sql,
 } from 'kysely';
+import { isWithheldKey } from './call-number';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
@@ -104,6 +105,11 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
  * like the answer, closing the other legs, the answered one included; each of them then takes its own end, as it
  * would have open. `legEndMs` is how long it would have stayed open: the ring timeout when set (then it would have
  * been closed as "não atendida"), else the call timeout; past that, an end is a later call's.
+ *
+ * A withheld caller's end (WITHHELD_KEY: every private caller has that key, so it names no caller) takes the **oldest**
+ * open withheld call of the ramal instead: of two private calls on one ramal (a second one waiting), the first to ring
+ * is taken as the first to end, and the newest — usually the one still waiting — is left open. WConnect's end carries
+ * no call id to tell them apart; a PBX kind that sends one would be matched on it.
  */
 export async function findOpenCall(
   db: Db,
@@ -114,6 +120,7 @@ export async function findOpenCall(
   legEndMs: number,
 ): Promise<CallRow | undefined> {
   const legsFrom = timestampValue(db, new Date(endedAt.getTime() - legEndMs));
+  const order = isWithheldKey(key) ? 'asc' : 'desc';
   return db
     .selectFrom('ligacoes')
     .selectAll()
@@ -124,8 +131,8 @@ export async function findOpenCall(
       eb.or([eb('status', 'in', [...OPEN_STATUSES]), eb.and([eb('status', '=', ANSWERED_ELSEWHERE), eb('inicio', '>=', legsFrom)])]),
     )
     .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
-    .orderBy('inicio', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('inicio', order)
+    .orderBy('id', order)
     .executeTakeFirst();
 }
 
@@ -465,14 +472,24 @@ export async function insertStartsIfNewThenFindLateEnds(db: Db, starts: readonly
 }
 
 /**
+ * Where a start stands among those an end may pair with, highest first, as findOpenCall orders them: its start time
+ * (newest first), counted backwards for a withheld caller (oldest first).
+ */
+function pairingRank(call: Pick<NewCall, 'inicio' | 'key'> | undefined): number {
+  const at = call?.inicio.getTime() ?? 0;
+  return isWithheldKey(call?.key) ? -at : at;
+}
+
+/**
  * The end-only row each start of a group takes, by start index. A row read by several starts (of one empresa, ramal
  * and number) goes to the newest of them (the first listed among equals), as an end closes the newest open call started
- * by its time (findOpenCall); the others take none, instead of racing to fold it.
+ * by its time (findOpenCall) — to the oldest for a withheld caller (WITHHELD_KEY), as findOpenCall pairs those; the
+ * others take none, instead of racing to fold it.
  */
 function newestStartsOf(starts: readonly StartToLog[], found: (CallRow & { start_index: string })[]): Map<number, CallRow> {
   const takerOf = new Map<number, number>();
   const lateEnds = new Map<number, CallRow>();
-  const inicio = (index: number) => starts[index]?.call.inicio.getTime() ?? 0;
+  const inicio = (index: number) => pairingRank(starts[index]?.call);
   for (const { start_index, ...row } of found) {
     const index = Number(start_index) - 1;
     const taker = takerOf.get(row.id);
@@ -505,7 +522,7 @@ async function retakeLostEnds(
   const lost = [...new Set(found.map((row) => Number(row.start_index) - 1))].filter((index) => !lateEnds.has(index) && firstOfEvent(index));
   if (lost.length === 0) return lateEnds;
   const taken = [...lateEnds.values()].map((row) => row.id);
-  lost.sort((a, b) => (starts[b]?.call.inicio.getTime() ?? 0) - (starts[a]?.call.inicio.getTime() ?? 0) || a - b);
+  lost.sort((a, b) => pairingRank(starts[b]?.call) - pairingRank(starts[a]?.call) || a - b);
   for (const index of lost) {
     const { call, windowMs } = starts[index] as StartToLog;
     const row = await findUnpairedEndExcept(db, call, windowMs, taken);
@@ -619,7 +636,8 @@ export async function closeOtherLegs(
  * another line). A PBX re-sending a start, or a caller ringing again, does so within a ring: an older row is another
  * call — a PBX that sends no answer event (WConnect) leaves an answered call "tocando", and a switchboard number's
  * second call waiting on the same ramal must not close the live first one. Returns the rows closed, to take them off
- * the screen pop. One read (the rows to close, usually none), then one guarded update per row found.
+ * the screen pop. One read (the rows to close, usually none), then one guarded update per row found. Never for a
+ * withheld caller (WITHHELD_KEY): another private caller ringing the same ramal is another call, not a repeat.
  */
 export async function closeRepeatedStarts(
   db: Db,
@@ -627,7 +645,7 @@ export async function closeRepeatedStarts(
   windowMs: number,
 ): Promise<CallRow[]> {
   const startedAt = timestampMs(newer.inicio);
-  if (startedAt === null || !newer.chave_telefone) return [];
+  if (startedAt === null || !newer.chave_telefone || isWithheldKey(newer.chave_telefone)) return [];
   let query = db
     .selectFrom('ligacoes')
     .selectAll()

@@ -119,6 +119,32 @@ describe('call starts grouped on postgres', () => {
     expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([null, end]);
   });
 
+  it('gives a withheld caller’s end-only rows to the older starts first, as its end would (review: fixcti 3)', async () => {
+    const { db } = database;
+    const now = Date.now();
+    const withheld = <T extends StartToLog['call'] | ReturnType<typeof endOnly>>(call: T): T => ({
+      ...call,
+      telefone: 'anonymous',
+      normalizado: null,
+      key: 'anonymous',
+    });
+    const privateStart = (ramal: string, inicio: Date): StartToLog => {
+      const s = start(acme, ramal, eventId(), inicio);
+      return { ...s, call: withheld(s.call) };
+    };
+    const end = await insertCall(db, withheld(endOnly(acme, '4135', new Date(now), 'fim-4135')));
+    const one = await Promise.all(
+      [privateStart('4135', new Date(now - 20000)), privateStart('4135', new Date(now - 10000))].map((s) => logStartGrouped(db, s)),
+    );
+    expect(one.map((l) => l.lateEnd?.id ?? null)).toEqual([end, null]);
+    const first = await insertCall(db, withheld(endOnly(acme, '4136', new Date(now), 'fim-4136-a')));
+    const second = await insertCall(db, withheld(endOnly(acme, '4136', new Date(now + 5000), 'fim-4136-b')));
+    const two = await Promise.all(
+      [privateStart('4136', new Date(now - 20000)), privateStart('4136', new Date(now - 10000))].map((s) => logStartGrouped(db, s)),
+    );
+    expect(two.map((l) => l.lateEnd?.id ?? null)).toEqual([first, second]);
+  });
+
   it('gives two starts of one ramal and number in a group two end-only rows, one each', async () => {
     const { db } = database;
     const now = Date.now();

@@ -102,10 +102,23 @@ describe('click-to-call: the PBX URL as shown', () => {
     expect(request.secrets.sort()).toEqual(['abc', 'https://crm/ok?sig=s1', 'https://u:pw@crm/ok', 'k1', 'k2', 'k3', 'p@ss', 't1'].sort());
   });
 
-  it("refuses to save a template whose password holds a '/' (the URL class reads it as host, port and path)", () => {
-    expect(pbxTemplateProblem('https://admin:12/ss@pbx.local/dial?n={numero_destino}')).toEqual({ problem: 'credentials' });
+  it("refuses to save a template whose password holds a '/' (what comes before it is no host[:port])", () => {
+    expect(pbxTemplateProblem('https://admin:s3/nh@pbx.local/dial?n={numero_destino}')).toEqual({ problem: 'credentials' });
     expect(pbxTemplateProblem('https://admin:p@ss@pbx.local/dial?n={numero_destino}')).toEqual({ problem: 'credentials' });
     expect(pbxTemplateProblem('https://pbx.local/dial?n={numero_destino}&de=joao@pbx')).toBeUndefined();
+  });
+
+  it("takes a SIP URI or Asterisk's channel@context in the path, and keeps the PBX's answer whole", async () => {
+    const sip = 'http://pbx.local/api/call/sip:{ramal_origem}@pbx.local?n={numero_destino}';
+    const context = 'http://pbx:8080/dial/{ramal_origem}@from-internal?n={numero_destino}';
+    for (const template of [sip, context]) {
+      expect(pbxTemplateProblem(template)).toBeUndefined();
+      expect(revealedPbxUrl(template)).toBe(template);
+    }
+    // The filled URL holds no secret: a masker of the PBX's answer would have cut the ramal (3501) out of it.
+    const base = settings(context);
+    const request = buildPbxRequest({ ...base, pbx: { ...base.pbx, auth: 'nenhuma' } }, call, env);
+    expect(request.secrets).toEqual([]);
   });
 
   it('names the PBX as shown when it cannot be reached, and when the template gives no URL', async () => {

@@ -21,7 +21,8 @@ const BRACED = /\{([\w-]+)\}/g;
 /**
  * What is wrong with a PBX URL template, or undefined: not http(s); a user:password written in it (the secret would be
  * stored in the database: basic authentication takes --pbx-auth basic and a ${NOME} secret reference; a password holding
- * a '/' too, which the URL class reads as host, port and path: slashedPassword, logging's rule); a placeholder
+ * a '/' too: slashedPassword, logging's rule — an '@' in the path after a host[:port], a SIP URI's or Asterisk's
+ * `{ramal_origem}@from-internal`, is none); a placeholder
  * other than PBX_PLACEHOLDERS (it would be sent as written, braces and all: trial CTI 3, finding 2); none for the
  * dialled number ({numero_destino}: the PBX would be asked to call nothing). Checked when the template is saved and
  * again when it is used, so a row saved before the check fails with this reason instead of a silent wrong call.

@@ -152,6 +152,34 @@ describe('WConnect listener without a worker', () => {
     expect(jobs.filter((j) => j.data.ramal === '3502')).toHaveLength(2);
   });
 
+  it('two withheld callers on one ramal within the window are two events, each logged (review: fixcti 3)', async () => {
+    const empty = start('3505', '');
+    const first = await listener.accept(empty);
+    const second = await listener.accept(start('3505', 'anonymous'));
+    const third = await listener.accept(start('3505', 'Privado'));
+    if (first.status !== 200 || second.status !== 200 || third.status !== 200) throw new Error('not accepted');
+    expect([first.repeated, second.repeated, third.repeated]).toEqual([false, false, false]);
+    expect(new Set([first.eventId, second.eventId, third.eventId]).size).toBe(3);
+    const deps = { db: database.db, redis, prefix, callTimeoutMs: 60000 };
+    for (const { eventId } of [first, second, third]) {
+      const job = await producer.getJob('cti', `cti-${acme}-${eventId}`);
+      await processCallEvent(deps, job?.data);
+    }
+    const rows = await database.db
+      .selectFrom('ligacoes')
+      .select(['evento_id', 'status'])
+      .where('empresa_id', '=', acme)
+      .where('ramal', '=', '3505')
+      .execute();
+    expect(new Map(rows.map((r) => [r.evento_id, r.status]))).toEqual(
+      new Map([
+        [first.eventId, 'tocando'],
+        [second.eventId, 'tocando'],
+        [third.eventId, 'tocando'],
+      ]),
+    );
+  });
+
   it('a caller card the call already shows is not published again (the worker after the listener)', async () => {
     const call = { callId: 'call-once-1', ramal: '3503', numero: '1140041234', normalizado: null, recebidoEm: new Date().toISOString() };
     const pops = await popsOf('3503', 'ended', async () => {

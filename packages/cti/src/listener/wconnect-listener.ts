@@ -5,7 +5,7 @@ import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { storedNumber } from '../calls/call-number';
-import { type NormalizedPhone, normalizePhone, WITHHELD_TELEFONE } from '../phone/normalize-phone';
+import { isWithheldCaller, type NormalizedPhone, normalizePhone, WITHHELD_TELEFONE } from '../phone/normalize-phone';
 import { findCallersIfIndexed } from '../phone/phone-index';
 import { callerFlags, publishPop, settleRinging } from '../pop/pop-events';
 import { RAMAL_MAX_LENGTH, RAMAL_TAKES, ramalOf } from '../ramal';
@@ -243,7 +243,8 @@ export class WConnectListener {
     // BullMQ's deduplication (throttle mode) makes the window one event: the first arrival's add holds the id for the
     // window; a repeat's add returns that job's id and adds nothing. Claim and enqueue are one atomic Redis call, so a
     // repeat is answered only once its event is on the queue. Under the producer's guard and deadline: Redis down is
-    // a 503 (the PBX may retry), never a hang or a 500.
+    // a 503 (the PBX may retry), never a hang or a 500. Not for a withheld caller id: its "number" names no caller, so
+    // two private calls on one ramal within the window are two calls (a PBX repeating one logs it twice: documented).
     const jobPrefix = `cti-${empresaId}-`;
     const candidate = `${jobPrefix}${randomUUID()}`;
     const job = await producer.enqueue(
@@ -260,7 +261,7 @@ export class WConnectListener {
       },
       {
         jobId: candidate,
-        ...(dedupeWindowMs > 0
+        ...(dedupeWindowMs > 0 && !isWithheldCaller(telefone)
           ? { deduplication: { id: `${empresaId}:${request.kind}:${ramal}:${phone.key || telefone}`, ttl: dedupeWindowMs } }
           : {}),
       },

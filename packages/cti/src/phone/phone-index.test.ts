@@ -161,6 +161,31 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
     await sql`DELETE FROM contas WHERE nome = ${'Conta da Rajada'}`.execute(database.db);
   });
 
+  it('binds a filial caller’s lookup to its filial: its own and the empresa-wide records, never another filial’s (review: fixcti 2)', async () => {
+    const { db } = database;
+    const filial = async (nome: string) => {
+      await db.insertInto('empresa_filiais').values({ empresa_id: empresaId, nome }).execute();
+      return (await db.selectFrom('empresa_filiais').select('id').where('nome', '=', nome).executeTakeFirstOrThrow()).id;
+    };
+    const [f1, f2] = [await filial('Filial Um'), await filial('Filial Dois')];
+    const conta = await insertConta(db, empresaId, 'Da Filial Dois', { telefone: '(48) 3555-0202' });
+    await db.updateTable('contas').set({ empresa_filial_id: f2 }).where('id', '=', conta).execute();
+    await db
+      .insertInto('contatos')
+      .values([
+        { empresa_id: empresaId, empresa_filial_id: f1, conta_id: conta, nome: 'Contato Um', celular: '(48) 3555-0202' },
+        { empresa_id: empresaId, empresa_filial_id: null, conta_id: conta, nome: 'Contato da Empresa', celular: '48 3555 0202' },
+      ])
+      .execute();
+    await catchUpPhoneIndex(db, empresaId);
+    const phone = normalizePhone('4835550202');
+    const names = (found: { nome: string }[] | undefined) => found?.map((m) => m.nome);
+    expect(names(await findCallers(db, empresaId, phone))).toEqual(['Da Filial Dois', 'Contato Um', 'Contato da Empresa']);
+    expect(names(await findCallersIfIndexed(db, empresaId, phone, { filialId: f1 }))).toEqual(['Contato Um', 'Contato da Empresa']);
+    expect(names(await findCallers(db, empresaId, phone, { filialId: f2 }))).toEqual(['Da Filial Dois', 'Contato da Empresa']);
+    expect(await findCallers(db, other, phone, { filialId: f1 })).toEqual([]);
+  });
+
   it('rebuilds the index of one empresa from scratch', async () => {
     await database.db.deleteFrom('cti_telefones').execute();
     expect(await findCallers(database.db, empresaId, normalizePhone('11987654321'))).toEqual([]);

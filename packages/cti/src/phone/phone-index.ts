@@ -1,4 +1,4 @@
-import { CTI_PHONE_COLUMNS, compiledStatement, type Database, getOrCreate, hotStatementsOf } from '@integrador/store';
+import { CTI_PHONE_COLUMNS, compiledStatement, type Database, getOrCreate, hotStatementsOf, whereReadableBy } from '@integrador/store';
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
 
@@ -180,20 +180,27 @@ export async function rebuildPhoneIndex(db: Kysely<Database>, empresaId: number)
 /**
  * The index entries matching the number, joined to their conta or contato of the same empresa (not run alone). With
  * a DDD: the entries of DDD + last 8 and the entries without a DDD of the last 8; without one (keyDdd undefined): every
- * entry of the last 8.
+ * entry of the last 8. A filial caller (`filialId`, an API key of one filial) joins only the records its filial reads
+ * (the engine's filial rule, whereReadableBy: its own filial's and the empresa-wide ones): another filial's entry
+ * finds no record, as a deleted one, and is dropped (ranked).
  */
-function matchingRecords(db: Kysely<Database>, empresaId: number, keyDdd: string | undefined, key8: string) {
+function matchingRecords(db: Kysely<Database>, empresaId: number, keyDdd: string | undefined, key8: string, filialId: number | null) {
   const phoneColumns = TABLES.flatMap((tabela) =>
     CTI_PHONE_COLUMNS[tabela].map((campo) => sql<string | null>`${sql.ref(`${tabela}.${campo}`)}`.as(`${tabela}_${campo}`)),
   );
   return db
     .selectFrom('cti_telefones as t')
-    .leftJoin('contas', (join) =>
-      join.onRef('contas.id', '=', 't.registro_id').on('t.tabela', '=', 'contas').on('contas.empresa_id', '=', empresaId),
-    )
-    .leftJoin('contatos', (join) =>
-      join.onRef('contatos.id', '=', 't.registro_id').on('t.tabela', '=', 'contatos').on('contatos.empresa_id', '=', empresaId),
-    )
+    .leftJoin('contas', (join) => {
+      const joined = join.onRef('contas.id', '=', 't.registro_id').on('t.tabela', '=', 'contas').on('contas.empresa_id', '=', empresaId);
+      return filialId === null ? joined : joined.on(whereReadableBy({ filialId }, 'contas.empresa_filial_id'));
+    })
+    .leftJoin('contatos', (join) => {
+      const joined = join
+        .onRef('contatos.id', '=', 't.registro_id')
+        .on('t.tabela', '=', 'contatos')
+        .on('contatos.empresa_id', '=', empresaId);
+      return filialId === null ? joined : joined.on(whereReadableBy({ filialId }, 'contatos.empresa_filial_id'));
+    })
     .select(['t.tabela', 't.registro_id', 't.campo', 't.chave_ddd', 'contas.nome as conta_nome', 'contatos.nome as contato_nome'])
     .select(['contatos.conta_id as contato_conta_id', ...phoneColumns])
     .where('t.empresa_id', '=', empresaId)
@@ -209,18 +216,19 @@ function matchingRecords(db: Kysely<Database>, empresaId: number, keyDdd: string
  * reads both from one snapshot, so a write committed before the call is either still noted or already indexed (a
  * catch-up commits the index rows with the deletion of their notes), and the lookup is one round trip.
  */
-function lookUpQuery(db: Kysely<Database>, empresaId: number, keyDdd: string | undefined, key8: string) {
+function lookUpQuery(db: Kysely<Database>, empresaId: number, keyDdd: string | undefined, key8: string, filialId: number | null = null) {
   const notes = db.selectNoFrom((eb) =>
     eb.exists(eb.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId)).as('pendente'),
   );
   return db
     .selectFrom(notes.as('p'))
-    .leftJoin(matchingRecords(db, empresaId, keyDdd, key8).as('m'), (join) => join.onTrue())
+    .leftJoin(matchingRecords(db, empresaId, keyDdd, key8, filialId).as('m'), (join) => join.onTrue())
     .select('p.pendente')
     .selectAll('m');
 }
 
-// Compiled once per database handle, one text per kind of number (every call start runs one of them).
+// Compiled once per database handle, one text per kind of number (every call start runs one of them). The calls are
+// the whole empresa's (a listener URL names no filial); a filial key's lookup (the API's) is built per call.
 const lookUpNational = compiledStatement(3, (db, empresaId: number, keyDdd: string, key8: string) =>
   lookUpQuery(db, empresaId, keyDdd, key8),
 );
@@ -233,10 +241,20 @@ const lookUpLocal = compiledStatement(2, (db, empresaId: number, key8: string) =
  * receptor's previews and INFO lookups, a union text per group size), and a text admitted once would be pushed out
  * of the admission budget (MAX_GROUPED) by them and run unnamed from then on.
  */
-async function lookUp(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }, admit = false) {
+async function lookUp(
+  db: Kysely<Database>,
+  empresaId: number,
+  phone: NormalizedPhone & { key8: string },
+  { admit = false, filialId = null }: { admit?: boolean; filialId?: number | null } = {},
+) {
+  const keyDdd = phone.kind === 'nacional' ? phone.keyDdd : undefined;
   const query =
-    phone.kind === 'nacional' ? lookUpNational.bind(db, empresaId, phone.keyDdd, phone.key8) : lookUpLocal.bind(db, empresaId, phone.key8);
-  if (admit) hotStatementsOf(db)?.admit(query.sql);
+    filialId !== null
+      ? lookUpQuery(db, empresaId, keyDdd, phone.key8, filialId).compile()
+      : keyDdd !== undefined
+        ? lookUpNational.bind(db, empresaId, keyDdd, phone.key8)
+        : lookUpLocal.bind(db, empresaId, phone.key8);
+  if (admit && filialId === null) hotStatementsOf(db)?.admit(query.sql);
   const { rows } = (await db.executeQuery(query)) as { rows: Record<string, unknown>[] };
   // PostgreSQL answers a boolean, MySQL and SQLite 0 / 1; without a match the one row has nulls beside the flag.
   return { pending: Number(rows[0]?.pendente ?? 0) === 1, found: rows.filter((row) => row.registro_id !== null) };
@@ -245,31 +263,47 @@ async function lookUp(db: Kysely<Database>, empresaId: number, phone: Normalized
 const searchable = (phone: NormalizedPhone): phone is NormalizedPhone & { key8: string } =>
   phone.kind === 'nacional' || phone.kind === 'local';
 
-/**
- * Every conta and contato of the empresa whose phone matches, ranked: DDD + last 8 before last 8 only, contas before
- * contatos, then by id. Indexed lookups only (never a scan of contas), never missing a write noted before the call.
- */
-export async function findCallers(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone, limit = 20): Promise<CallerMatch[]> {
-  if (!searchable(phone)) return [];
-  const first = await lookUp(db, empresaId, phone);
-  if (!first.pending) return ranked(first.found, phone, limit);
-  // Writes noted before the call are indexed now, then looked up again.
-  await catchUpPhoneIndex(db, empresaId);
-  return ranked((await lookUp(db, empresaId, phone)).found, phone, limit);
+/** How a lookup is bound beyond its empresa, and how many matches it returns. */
+export interface CallerLookupOptions {
+  /** An API key's filial: only the records that filial reads (its own and the empresa-wide ones); null = the whole empresa. */
+  filialId?: number | null;
+  /** At most this many matches (default 20). */
+  limit?: number;
 }
 
 /**
- * The same lookup for the ingress, which never catches the index up (a bulk import would run inside it): undefined
- * while writes of the empresa are noted and not yet indexed — the worker, which catches up, pops the card then.
+ * Every conta and contato of the empresa whose phone matches, ranked: DDD + last 8 before last 8 only, contas before
+ * contatos, then by id. Indexed lookups only (never a scan of contas), never missing a write noted before the call.
+ * Catches the empresa's index up first when writes are noted: worker-cti and the CLI only, never the ingress
+ * (findCallersIfIndexed).
+ */
+export async function findCallers(
+  db: Kysely<Database>,
+  empresaId: number,
+  phone: NormalizedPhone,
+  { filialId = null, limit = 20 }: CallerLookupOptions = {},
+): Promise<CallerMatch[]> {
+  if (!searchable(phone)) return [];
+  const first = await lookUp(db, empresaId, phone, { filialId });
+  if (!first.pending) return ranked(first.found, phone, limit);
+  // Writes noted before the call are indexed now, then looked up again.
+  await catchUpPhoneIndex(db, empresaId);
+  return ranked((await lookUp(db, empresaId, phone, { filialId })).found, phone, limit);
+}
+
+/**
+ * The same lookup for the ingress (the listener's card, GET /v1/cti/lookup) and a click-to-call's dial, which never
+ * catch the index up (a bulk import would run inside them): undefined while writes of the empresa are noted and not
+ * yet indexed — worker-cti, which catches up, pops the card then; the API answers "try again" (lookUpIndexedCaller).
  */
 export async function findCallersIfIndexed(
   db: Kysely<Database>,
   empresaId: number,
   phone: NormalizedPhone,
-  limit = 20,
+  { filialId = null, limit = 20 }: CallerLookupOptions = {},
 ): Promise<CallerMatch[] | undefined> {
   if (!searchable(phone)) return [];
-  const { pending, found } = await lookUp(db, empresaId, phone, true);
+  const { pending, found } = await lookUp(db, empresaId, phone, { admit: true, filialId });
   return pending ? undefined : ranked(found, phone, limit);
 }
 

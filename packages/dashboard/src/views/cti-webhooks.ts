@@ -120,9 +120,11 @@ ${next ? html`<p><a href="${next}">${t.more}</a></p>` : ''}`;
 
 export interface EndpointView {
   id: number;
-  nome: string;
-  url: string;
+  /** Null for a deleted endpoint (`excluido`): its row is gone, its deliveries are kept until the retention purge. */
+  nome: string | null;
+  url: string | null;
   ativo: boolean;
+  excluido: boolean;
   desativado: string | null;
   /** Why the hub refuses every delivery to it as it is (an http:// URL under WEBHOOK_HTTPS_ONLY); null otherwise. */
   bloqueado: string | null;
@@ -177,10 +179,13 @@ export function webhooksBody(
   const noDeliveries = status ? t.noDeliveriesWithStatus(word(t.deliveryStatuses, status)) : t.noDeliveriesYet;
   const hidden = (endpointId: number) =>
     html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="endpoint" value="${endpointId}">`;
+  // A deleted endpoint's section says so in place of its URL, state, circuit and test button (nothing is sent to it).
+  const heading = (e: EndpointView) =>
+    e.excluido
+      ? html`<h2 class="excluido">${t.deletedEndpoint(e.id)}</h2><p class="muted excluido">${t.deletedEndpointNote}</p>`
+      : html`<h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}${e.bloqueado ? html` · <span class="falhou bloqueado">${e.bloqueado}</span>` : ''} · ${circuitText(viewer, e.circuito)}${canAct ? html` <form method="post" action="/dashboard/acoes/webhook-testar" class="inline">${hidden(e.id)}<button class="testar">${t.webhookTest}</button></form>` : ''}</p>`;
   const sections = endpoints.map(
-    (
-      e,
-    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}${e.bloqueado ? html` · <span class="falhou bloqueado">${e.bloqueado}</span>` : ''} · ${circuitText(viewer, e.circuito)}${canAct ? html` <form method="post" action="/dashboard/acoes/webhook-testar" class="inline">${hidden(e.id)}<button class="testar">${t.webhookTest}</button></form>` : ''}</p>
+    (e) => html`<section data-endpoint="${e.id}"${e.excluido ? html` data-excluido="1"` : ''}>${heading(e)}
 ${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><button class="recuperar">${t.recoverButton}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${

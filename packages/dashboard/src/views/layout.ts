@@ -57,6 +57,7 @@ ${options.body}
  */
 export const ACTION_REPORT_KEYS: readonly string[] = [
   'feito',
+  'ignorados',
   'naoEncontrados',
   'vazio',
   'acao',

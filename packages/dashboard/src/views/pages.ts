@@ -4,6 +4,7 @@ import { changeableBy, type RegistroJob, recordParameters } from '@integrador/st
 import { attemptFailureOf, type MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
+import { refusedCounts, type SkipReason } from '../actions';
 import { html, type Raw } from '../html';
 import { dateTimeFormat, formatTime, jobStateWord, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
@@ -337,7 +338,7 @@ export function bulkConfirmBody(
   viewer: Viewer,
   query: FailureQuery,
   refs: ReadonlyArray<{ queue: string; id: string }>,
-  shown: { records: readonly RegistroJob[]; names: ListNames } = { records: [], names: NO_NAMES },
+  shown: ConfirmShown = { records: [], names: NO_NAMES },
   /** How many of them hold back a SET record (SET_RECORD_HELD), which their retry sends again. */
   held = 0,
 ): Raw {
@@ -345,6 +346,7 @@ export function bulkConfirmBody(
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
   const back = `/dashboard/falhas?${queryString(query)}`;
   return html`<p id="confirmacao">${t.bulkConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
+${refusedNote(viewer, shown.refused)}
 ${held > 0 ? html`<p id="retidos" class="flash err">${t.bulkHeld(held)}</p>` : ''}
 ${
   refs.length
@@ -357,6 +359,22 @@ ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v
 }
 
 /**
+ * What a retry's confirmation lists: the first jobs' records and names, and the failed jobs the retry would refuse
+ * ("fila/job_id" → why: a webhook delivery delivered since, its endpoint disabled or deleted), left out of its count.
+ */
+interface ConfirmShown {
+  records: readonly RegistroJob[];
+  names: ListNames;
+  refused?: ReadonlyMap<string, SkipReason> | undefined;
+}
+
+/** The confirmation's note on the failed jobs it leaves out and why (none: nothing). */
+function refusedNote(viewer: Viewer, refused: ReadonlyMap<string, SkipReason> | undefined): Raw | string {
+  if (!refused?.size) return '';
+  return html`<p id="recusados" class="flash">${messages(viewer.locale).bulkRefused(refusedCounts(refused))}</p>`;
+}
+
+/**
  * "Retry selected" with whole groups ticked: the count, the held-record warning and the group limit, as "retry all" says
  * them; its confirm posts the same selection back with the count, and retries only when the selection still finds it.
  */
@@ -364,12 +382,13 @@ export function groupsConfirmBody(
   viewer: Viewer,
   posted: { jobs: readonly string[]; grupos: readonly string[]; filtro: ReadonlyArray<readonly [string, string]>; back: string },
   refs: ReadonlyArray<{ queue: string; id: string }>,
-  shown: { records: readonly RegistroJob[]; names: ListNames },
+  shown: ConfirmShown,
   held: number,
   capped: number | null,
 ): Raw {
   const t = messages(viewer.locale);
   return html`<p id="confirmacao">${t.groupsConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
+${refusedNote(viewer, shown.refused)}
 ${held > 0 ? html`<p id="retidos" class="flash err">${t.bulkHeld(held)}</p>` : ''}
 ${capped === null ? '' : html`<p id="limite" class="flash err">${t.groupsTooLarge(capped)}</p>`}
 ${confirmJobList(viewer, refs, shown)}

@@ -10,6 +10,7 @@ describe('webhooks page: what each thing is', () => {
     nome: 'CRM A',
     url: 'https://hooks.example.com/a',
     ativo: true,
+    excluido: false,
     desativado: null,
     bloqueado: null,
     nextCursor: null,

@@ -1,4 +1,4 @@
-import { type CronShapeProblem, cronShapeProblem } from '@integrador/queue';
+import { type CronShapeProblem, cronParserProblem, cronShapeProblem } from '@integrador/queue';
 import type { ServicoEndpointInput } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { SECRET_REFERENCE } from './endpoint-auth';
@@ -77,14 +77,17 @@ export function checkServiceInput(input: ServicoEndpointInput, prefix = 'body'):
   if (input.segredoRef && !SECRET_REFERENCE.test(input.segredoRef))
     return { field: at('segredo'), code: 'INPUT_SECRET_REFERENCE', params: {} };
   if (input.cron) {
+    let shape: CronShapeProblem | null;
     try {
       // The parser BullMQ's job schedulers use: a cron accepted here is one worker-get can schedule.
       CronExpressionParser.parse(input.cron);
+      // What that parser pads or lets through (4 fields, a step wider than its field): schedules sync refuses it too.
+      shape = cronShapeProblem(input.cron);
     } catch (err) {
-      return { field: at('cron'), code: 'INPUT_CRON', params: { value: input.cron, detail: (err as Error).message } };
+      // Its common refusals (a value out of its field) worded; another in its own words.
+      shape = cronParserProblem(err);
+      if (shape === null) return { field: at('cron'), code: 'INPUT_CRON', params: { value: input.cron, detail: (err as Error).message } };
     }
-    // What that parser pads or lets through (4 fields, a step wider than its field): schedules sync refuses it too.
-    const shape = cronShapeProblem(input.cron);
     if (shape !== null) {
       const params = Object.fromEntries(Object.entries(shape.params).map(([k, v]) => [k, String(v)]));
       return { field: at('cron'), code: shape.code, params: { value: input.cron, ...params } };

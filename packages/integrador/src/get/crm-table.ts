@@ -15,6 +15,14 @@ export interface CrmColumn {
   kind: ColumnClass;
   /** NOT NULL with no default (nor identity/auto-increment): an insert that leaves it out fails. */
   required: boolean;
+  /** A text column's declared length (varchar(200)), in characters; SQLite declares it but does not enforce it. */
+  maxLength?: number;
+}
+
+/** The length a text type declares (`varchar(200)`, `character varying(200)`, `nvarchar(50)`), if any. */
+function declaredLength(type: string): number | undefined {
+  const match = /char(?:acter)?(?:\s+varying)?\s*\(\s*(\d+)\s*\)/i.exec(type);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** A CRM table as the database describes it: its columns by lower-case name and its unique indexes. */
@@ -41,8 +49,17 @@ async function rows(db: Kysely<Database>, query: ReturnType<typeof sql>): Promis
   return (await query.execute(db)).rows as Row[];
 }
 
-/** The catalog of one dialect, in one place: columns (name, type, required as 0/1) and unique index members. */
-async function describe(db: Kysely<Database>, dialect: DialectName, table: string): Promise<{ columns: Row[]; unique: Row[] }> {
+/**
+ * The catalog of one dialect, in one place: columns (name, type, required as 0/1) and unique index members (none read
+ * when `unique` is false).
+ */
+async function describe(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  table: string,
+  unique: boolean,
+): Promise<{ columns: Row[]; unique: Row[] }> {
+  const indexes = async (query: ReturnType<typeof sql>) => (unique ? rows(db, query) : []);
   if (dialect === 'postgres') {
     const columns = await rows(
       db,
@@ -51,13 +68,12 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
           FROM pg_attribute a
           WHERE a.attrelid = to_regclass(${table}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     );
-    const unique = await rows(
-      db,
+    const members = await indexes(
       sql`SELECT i.indexrelid::text AS index_name, a.attname AS name FROM pg_index i
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
           WHERE i.indrelid = to_regclass(${table}) AND i.indisunique AND i.indpred IS NULL`,
     );
-    return { columns, unique };
+    return { columns, unique: members };
   }
   if (dialect === 'mysql') {
     const columns = await rows(
@@ -68,12 +84,11 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
           FROM information_schema.columns
           WHERE table_schema = DATABASE() AND table_name = ${table} ORDER BY ordinal_position`,
     );
-    const unique = await rows(
-      db,
+    const members = await indexes(
       sql`SELECT index_name AS index_name, column_name AS name FROM information_schema.statistics
           WHERE table_schema = DATABASE() AND table_name = ${table} AND non_unique = 0`,
     );
-    return { columns, unique };
+    return { columns, unique: members };
   }
   // An INTEGER PRIMARY KEY is the rowid: SQLite fills it in.
   const columns = await rows(
@@ -81,23 +96,31 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
     sql`SELECT name, type, CASE WHEN "notnull" = 1 AND dflt_value IS NULL AND NOT (pk = 1 AND upper(type) = 'INTEGER')
           THEN 1 ELSE 0 END AS required FROM pragma_table_info(${table})`,
   );
-  const unique = await rows(
-    db,
+  const members = await indexes(
     sql`SELECT il.name AS index_name, ii.name AS name FROM pragma_index_list(${table}) il, pragma_index_info(il.name) ii WHERE il."unique" = 1`,
   );
-  return { columns, unique };
+  return { columns, unique: members };
 }
 
-/** Reads a CRM table's columns and unique indexes; undefined when the table does not exist. */
-export async function describeCrmTable(db: Kysely<Database>, dialect: DialectName, table: string): Promise<CrmTable | undefined> {
-  const { columns, unique } = await describe(db, dialect, table);
+/**
+ * Reads a CRM table's columns and unique indexes (`uniqueKeys: false`: its columns only, one statement less, and no
+ * unique index listed); undefined when the table does not exist.
+ */
+export async function describeCrmTable(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  table: string,
+  options: { uniqueKeys?: boolean } = {},
+): Promise<CrmTable | undefined> {
+  const { columns, unique } = await describe(db, dialect, table, options.uniqueKeys ?? true);
   if (columns.length === 0) return undefined;
   const byName = new Map<string, CrmColumn>();
   for (const row of columns) {
     const name = String(row.name ?? row.NAME ?? row.COLUMN_NAME);
     const type = String(row.type ?? row.TYPE ?? row.COLUMN_TYPE ?? '');
     const required = Number(row.required ?? row.REQUIRED ?? 0) === 1;
-    byName.set(name.toLowerCase(), { name, type, kind: classify(type), required });
+    const maxLength = declaredLength(type);
+    byName.set(name.toLowerCase(), { name, type, kind: classify(type), required, ...(maxLength === undefined ? {} : { maxLength }) });
   }
   const indexes = new Map<string, string[]>();
   for (const row of unique) {

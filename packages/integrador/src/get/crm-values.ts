@@ -16,6 +16,27 @@ export class InvalidSourceDateError extends Error {
   }
 }
 
+/**
+ * A text longer than its CRM column declares, on SQLite, which keeps any length whatever the declaration: refused as
+ * PostgreSQL and MySQL refuse it (SQLSTATE 22001, string data right truncation: a row fault, GET_WRITE_FAILED naming the
+ * ERP key), never cut.
+ */
+export class TextTooLongError extends Error {
+  override name = 'TextTooLongError';
+  readonly code = '22001';
+  constructor(column: string, maxLength: number, length: number) {
+    super(`value too long for column ${column} (varchar(${maxLength})): ${length} characters`);
+  }
+}
+
+/** Throws TextTooLongError for a text over the column's declared length (SQLite, which does not check it). */
+export function assertFitsColumn(value: unknown, column: { name: string; maxLength?: number }): void {
+  if (typeof value !== 'string' || column.maxLength === undefined || value.length <= column.maxLength) return;
+  // Characters as the databases count them (code points), not UTF-16 units.
+  const length = [...value].length;
+  if (length > column.maxLength) throw new TextTooLongError(column.name, column.maxLength, length);
+}
+
 function assertValidDate(value: unknown): void {
   if (value instanceof Date && Number.isNaN(value.getTime())) throw new InvalidSourceDateError();
 }

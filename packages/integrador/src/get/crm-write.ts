@@ -3,7 +3,7 @@ import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { bindEngineValues, type RunTenant } from '../runs/tenant-scope';
 import { toRawSql } from '../template';
 import type { ColumnClass, CrmColumn, CrmTable } from './crm-table';
-import { asParameter, asText } from './crm-values';
+import { asParameter, assertFitsColumn, asText } from './crm-values';
 import type { GetSettings } from './get-settings';
 import type { SyncRecord } from './row-mapping';
 
@@ -399,7 +399,12 @@ function upsertSqlite(
   function* parameters() {
     for (const record of records) {
       const row = fixed.slice();
-      for (let i = 0; i < data.length; i++) row.push(asParameter(record.values[i], (data[i] as CrmColumn).kind, 'sqlite'));
+      for (let i = 0; i < data.length; i++) {
+        const value = asParameter(record.values[i], (data[i] as CrmColumn).kind, 'sqlite');
+        // SQLite keeps a text of any length: the declared one is enforced here, as the other CRM databases do.
+        assertFitsColumn(value, data[i] as CrmColumn);
+        row.push(value);
+      }
       yield row;
     }
   }

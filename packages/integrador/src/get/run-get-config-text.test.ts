@@ -44,11 +44,11 @@ describe('a GET whose configuration the engine refuses, worded in one language',
     await source?.drop();
   });
 
-  const failureOf = async (fields: Parameters<typeof seedGetIntegracao>[3]) => {
+  const failureOf = async (fields: Parameters<typeof seedGetIntegracao>[3], afterAdmission?: () => Promise<unknown>) => {
     const id = await seedGetIntegracao(crm.db, EMPRESA, source, fields);
     const reader = await readerOf(source);
     try {
-      return await runGetOnce(crm, reader, EMPRESA, id).then(
+      return await runGetOnce(crm, reader, EMPRESA, id, afterAdmission ? { afterAdmission } : {}).then(
         () => {
           throw new Error(`expected the run of ${JSON.stringify(fields)} to fail`);
         },
@@ -131,18 +131,6 @@ describe('a GET whose configuration the engine refuses, worded in one language',
       'tamanho_lote: expected rows per chunk from 1 to 50000, found 0',
     ],
     [
-      'a chave that is no column of the table',
-      { chave: 'codigo_erp' },
-      'chave: "codigo_erp" não é uma coluna de contas',
-      'chave: "codigo_erp" is not a column of contas',
-    ],
-    [
-      'a chave without a unique index',
-      { chave: 'cnpj' },
-      'chave: contas não tem índice único em (empresa_id, cnpj); crie um ou use a chave id_erp',
-      'chave: contas has no unique index on (empresa_id, cnpj); create one or use chave id_erp',
-    ],
-    [
       'two selected columns naming one CRM column',
       // A full refresh reads sql_consulta as written (an incremental one wraps it in a subquery, which may rename a repeat).
       { modo: 'completo', campo_cursor: null, sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS NOME FROM E085CLI' },
@@ -167,6 +155,39 @@ describe('a GET whose configuration the engine refuses, worded in one language',
     const failure = await failureOf(fields);
     expect(readBack(failure, 'pt-BR')).toBe(`${PT}${pt}`);
     expect(readBack(failure, 'en')).toBe(`${EN}${en}`);
+  });
+
+  // A key the CRM table cannot upsert by is a lint error admission refuses (a worker's admission fails a queued job so):
+  // the failure reads as the lint's finding, its row, column and code named.
+  it.each([
+    [
+      'a chave that is no column of the table',
+      'codigo_erp',
+      'GET_KEY_NOT_A_COLUMN',
+      'a chave "codigo_erp" não é uma coluna de contas: cada execução é recusada; esperado uma coluna de contas (ex.: id_erp)',
+      'chave "codigo_erp" is not a column of contas: every run is refused; expected a column of contas (e.g. id_erp)',
+    ],
+    [
+      'a chave without a unique index',
+      'cnpj',
+      'GET_KEY_NOT_UNIQUE',
+      'contas não tem índice único em (empresa_id, cnpj): o upsert do GET não casa os registros pela chave (PostgreSQL e SQLite recusam o ON CONFLICT, o MariaDB duplicaria as linhas), por isso cada execução é recusada; crie o índice (CREATE UNIQUE INDEX … ON contas (empresa_id, cnpj)) ou use a chave id_erp',
+      "contas has no unique index on (empresa_id, cnpj): the GET's upsert cannot match records by the key (PostgreSQL and SQLite refuse the ON CONFLICT, MariaDB would duplicate rows), so every run is refused; create the index (CREATE UNIQUE INDEX … ON contas (empresa_id, cnpj)) or use chave id_erp",
+    ],
+  ])('%s: refused by admission, worded as the lint finds it', async (_name, chave, codigo, pt, en) => {
+    const failure = await failureOf({ chave });
+    expect(failure).toBeInstanceOf(RunRefusedError);
+    const id = (failure as RunRefusedError).params.id;
+    expect(readBack(failure, 'pt-BR')).toBe(`${PT}integracao #${id} coluna chave: ${pt} [${codigo}]`);
+    expect(readBack(failure, 'en')).toBe(`${EN}integracao #${id} column chave: ${en} [${codigo}]`);
+  });
+
+  it("a key's unique index dropped after admission: the run's own check, in the catalogue's words", async () => {
+    await sql`CREATE UNIQUE INDEX contas_cnpj_test ON contas (empresa_id, cnpj)`.execute(crm.db);
+    const failure = await failureOf({ chave: 'cnpj' }, () => sql`DROP INDEX contas_cnpj_test`.execute(crm.db));
+    expect(failure).toBeInstanceOf(GetConfigError);
+    expect(readBack(failure, 'pt-BR')).toBe(`${PT}chave: contas não tem índice único em (empresa_id, cnpj); crie um ou use a chave id_erp`);
+    expect(readBack(failure, 'en')).toBe(`${EN}chave: contas has no unique index on (empresa_id, cnpj); create one or use chave id_erp`);
   });
 
   it('a selected column the CRM table lacks: the table and its columns named, in each language', async () => {

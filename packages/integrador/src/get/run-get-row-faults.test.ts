@@ -12,7 +12,6 @@ const CASES = [
     tabela: 'contas',
     sql: 'SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 3 THEN NULL ELSE NOMCLI END AS nome FROM E085CLI',
     key: '3',
-    // SQLite enforces NOT NULL; sizes and ranges it does not.
     dialects: ALL_DIALECTS,
   },
   {
@@ -20,6 +19,7 @@ const CASES = [
     tabela: 'oportunidades',
     sql: `SELECT CODCLI AS id_erp, 'Pedido' AS titulo, CASE WHEN CODCLI = 5 THEN 12345678901234.5678 ELSE 1.5 END AS valor FROM E085CLI`,
     key: '5',
+    // SQLite has no numeric range (README: GET).
     dialects: ['postgres', 'mysql'],
   },
   {
@@ -27,7 +27,8 @@ const CASES = [
     tabela: 'contas',
     sql: `SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 2 THEN repeat('x', 300) ELSE NOMCLI END AS nome FROM E085CLI`,
     key: '2',
-    dialects: ['postgres', 'mysql'],
+    // SQLite keeps any length: the engine enforces the declared one there (trial 4 #7).
+    dialects: ALL_DIALECTS,
   },
 ] as const;
 
@@ -52,10 +53,19 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
       const permanent = failure as PermanentError;
       expect(permanent.code).toBe('GET_WRITE_FAILED');
       expect(permanent.message).toContain(`writing ${tabela} failed at the ERP row with key "${key}" (id_erp)`);
-      expect(permanent.params).toEqual({ chave: key, tabela });
-      expect(jobFailureText('pt-BR', permanent.code, permanent.message, permanent.params)).toMatch(
-        new RegExp(`^o CRM recusou a linha do ERP de chave "${key}" ao gravar ${tabela}; tentar de novo não muda nada`),
-      );
+      const rawDetail = (permanent.cause as Error).message;
+      expect(permanent.params).toEqual({ chave: key, tabela, rawDetail });
+      // One language per line: the reason, then only the database's own words, never the English sentence.
+      for (const locale of ['pt-BR', 'en'] as const) {
+        const text = jobFailureText(locale, permanent.code, permanent.message, permanent.params);
+        expect(text).toMatch(
+          locale === 'pt-BR'
+            ? `o CRM recusou a linha do ERP de chave "${key}" ao gravar ${tabela}`
+            : `the CRM refused the ERP row with key "${key}" writing ${tabela}`,
+        );
+        expect(text.endsWith(`: ${rawDetail}`)).toBe(true);
+        expect(text).not.toContain(`writing ${tabela} failed`);
+      }
     });
 
     it('a statement error of sql_update/sql_insert itself names no row (it is no row’s fault)', async () => {
@@ -71,31 +81,31 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
         () => null,
         (err: unknown) => err as PermanentError,
       );
-      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: undefined });
+      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: { rawDetail: (failure?.cause as Error | undefined)?.message } });
+      expect(failure?.params).not.toHaveProperty('chave');
       expect(failure?.message).toMatch(/^writing sql_insert\/sql_update failed: /);
     });
 
-    if (dialect !== 'sqlite')
-      it('a text longer than the column over a row already there (the upsert path) is refused too, never cut', async () => {
-        const good = 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI';
-        const id = await seedGetIntegracao(crm.db, 2, erp.source, { modo: 'completo', sql_consulta: good });
-        expect((await runGetOnce(crm, erp.reader, 2, id)).rowsWritten).toBe(6);
-        await crm.db
-          .updateTable('integracao')
-          .set({ sql_consulta: `SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 4 THEN repeat('y', 300) ELSE NOMCLI END AS nome FROM E085CLI` })
-          .where('id', '=', id)
-          .execute();
-        await expect(runGetOnce(crm, erp.reader, 2, id)).rejects.toMatchObject({
-          code: 'GET_WRITE_FAILED',
-          params: { chave: '4', tabela: 'contas' },
-        });
-        const stored = await crm.db
-          .selectFrom('contas')
-          .select('nome')
-          .where('empresa_id', '=', 2)
-          .where('id_erp', '=', '4')
-          .executeTakeFirstOrThrow();
-        expect(stored.nome).not.toMatch(/^y+$/);
+    it('a text longer than the column over a row already there (the upsert path) is refused too, never cut', async () => {
+      const good = 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI';
+      const id = await seedGetIntegracao(crm.db, 2, erp.source, { modo: 'completo', sql_consulta: good });
+      expect((await runGetOnce(crm, erp.reader, 2, id)).rowsWritten).toBe(6);
+      await crm.db
+        .updateTable('integracao')
+        .set({ sql_consulta: `SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 4 THEN repeat('y', 300) ELSE NOMCLI END AS nome FROM E085CLI` })
+        .where('id', '=', id)
+        .execute();
+      await expect(runGetOnce(crm, erp.reader, 2, id)).rejects.toMatchObject({
+        code: 'GET_WRITE_FAILED',
+        params: { chave: '4', tabela: 'contas' },
       });
+      const stored = await crm.db
+        .selectFrom('contas')
+        .select('nome')
+        .where('empresa_id', '=', 2)
+        .where('id_erp', '=', '4')
+        .executeTakeFirstOrThrow();
+      expect(stored.nome).not.toMatch(/^y+$/);
+    });
   });
 });

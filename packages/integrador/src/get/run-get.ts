@@ -288,9 +288,11 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
       const key = isRowValueError(err) ? await failingKey(ctx, run, table, records) : null;
       const at = key === null ? '' : ` at the ERP row with key "${key}" (${settings.keyColumns.join(', ')})`;
       const tabela = settings.table ?? 'sql_insert/sql_update';
-      throw new PermanentError('GET_WRITE_FAILED', `writing ${tabela} failed${at}: ${(err as Error).message}`, {
+      // rawDetail: the database's own words, what the worded reason adds to its text (one language per line).
+      const rawDetail = (err as Error).message;
+      throw new PermanentError('GET_WRITE_FAILED', `writing ${tabela} failed${at}: ${rawDetail}`, {
         cause: err,
-        ...(key === null ? {} : { params: { chave: key, tabela } }),
+        params: key === null ? { rawDetail } : { chave: key, tabela, rawDetail },
       });
     }
     throw sideError('crm', CRM_DATABASE, err);

@@ -1,3 +1,4 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { type AdmissionRequest, type AdmittedRun, completeAdmission, type LoadedAdmission, loadAdmission } from './admit-run';
@@ -15,6 +16,11 @@ export interface AdmissionCacheOptions {
   /** Keys kept at most (tenant × integration × purpose); the oldest go first. */
   max?: number;
   now?: () => number;
+  /**
+   * The connections file the worker runs by: admission then checks what depends on it (a connection's empresa
+   * restriction, a kind a GET cannot read or a SET cannot push through) as the interactive callers' admission does.
+   */
+  connections?: ConnectionsRegistry;
 }
 
 /** admitRun with its database half reused for `fresh: false` requests of the same key within the TTL. */
@@ -23,8 +29,8 @@ export type CachedAdmit = (request: AdmissionRequest & { fresh?: boolean }) => P
 /**
  * Workers admit every job they take (admitRun); at hundreds of pushes a second the rows it reads (the integracao, its
  * conexao, the empresa's dependency plan) are the same for every job of an integration. This keeps them for
- * `ttlMs` per (empresa, filial, integracao, purpose) — the tenant is part of the key, and the per-job half
- * (parametros_obrigatorios, the run's tenant binding) runs for every job. Refusals and failed reads are not kept;
+ * `ttlMs` per (empresa, filial, integracao, purpose, configurationScope) — the tenant is part of the key, and the
+ * per-job half (parametros_obrigatorios, the run's tenant binding) runs for every job. Refusals and failed reads are not kept;
  * `fresh: true` (a retried attempt) reads the database and refreshes the entry.
  */
 export function cachedAdmission(db: Kysely<Database>, options: AdmissionCacheOptions = {}): CachedAdmit {
@@ -35,11 +41,12 @@ export function cachedAdmission(db: Kysely<Database>, options: AdmissionCacheOpt
   return async (request) => {
     const purpose = request.purpose ?? 'run';
     const { tenant } = request;
-    const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${request.integracaoId}:${purpose}`;
+    const scope = request.configurationScope ?? 'plan';
+    const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${request.integracaoId}:${purpose}:${scope}`;
     const entry = entries.get(key);
     let loaded = entry && !request.fresh && now() - entry.at < ttlMs ? entry.loaded : undefined;
     if (!loaded) {
-      loaded = loadAdmission(db, tenant, request.integracaoId, purpose);
+      loaded = loadAdmission(db, tenant, request.integracaoId, purpose, options.connections, false, scope);
       const fresh = { at: now(), loaded };
       entries.delete(key);
       if (ttlMs > 0) entries.set(key, fresh);

@@ -224,6 +224,136 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     expect((await admit(id, { connections })).queue).toBe('set');
   });
 
+  // A GET's key its CRM table has no unique index for (or no such column), and a GET on a connection that is no
+  // database, were admitted (202) although `config lint` called them errors and every run failed in worker-get.
+  it("refuses a GET whose key its CRM table cannot upsert by (GET_CONFIG, the lint's finding), triggered or a step of the flow", async () => {
+    const nome = `GET-FANTASIA-${dialect}`;
+    const get = await add({
+      nome,
+      tipo_servico: 'GET',
+      sql_consulta: 'SELECT CODCLI AS id_erp, APECLI AS fantasia FROM E085CLI',
+      tabela: 'contas',
+      chave: 'fantasia',
+    });
+    const refused = await refusal(admit(get));
+    expect(refused).toMatchObject({
+      code: 'GET_CONFIG',
+      permanent: true,
+      params: { codigo: 'GET_KEY_NOT_UNIQUE', tabela: 'integracao', linha: String(get), coluna: 'chave' },
+    });
+    const found = runRefusalOf(refused);
+    expect(found?.status).toBe(422);
+    expect(found && runRefusalMessage('pt-BR', found)).toBe(
+      `a integração GET #${get} (${nome}) está mal configurada: integracao #${get} coluna chave: contas não tem índice único em (empresa_id, fantasia): o upsert do GET não casa os registros pela chave (PostgreSQL e SQLite recusam o ON CONFLICT, o MariaDB duplicaria as linhas), por isso cada execução é recusada; crie o índice (CREATE UNIQUE INDEX … ON contas (empresa_id, fantasia)) ou use a chave id_erp [GET_KEY_NOT_UNIQUE]; nada foi enfileirado (\`config lint\` aponta a linha)`,
+    );
+    expect(found && runRefusalMessage('en', found)).toBe(
+      `GET integration #${get} (${nome}) is misconfigured: integracao #${get} column chave: contas has no unique index on (empresa_id, fantasia): the GET's upsert cannot match records by the key (PostgreSQL and SQLite refuse the ON CONFLICT, MariaDB would duplicate rows), so every run is refused; create the index (CREATE UNIQUE INDEX … ON contas (empresa_id, fantasia)) or use chave id_erp [GET_KEY_NOT_UNIQUE]; nothing was enqueued (\`config lint\` names the row)`,
+    );
+    // A SET whose flow runs the GET first is refused naming the GET; another empresa's key finds no such integration.
+    const dependent = await add({ dependente: get });
+    expect(await refusal(admit(dependent))).toMatchObject({
+      code: 'GET_CONFIG',
+      params: { id: String(get), codigo: 'GET_KEY_NOT_UNIQUE' },
+    });
+    const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: get, parametros: {} });
+    expect(await refusal(asOther)).toMatchObject({ code: 'NOT_FOUND', params: {} });
+    // A key that is no column of the table fails every run as well.
+    await database.db.updateTable('integracao').set({ chave: 'codigo_erp' }).where('id', '=', get).execute();
+    expect(await refusal(admit(get))).toMatchObject({ code: 'GET_CONFIG', params: { codigo: 'GET_KEY_NOT_A_COLUMN', coluna: 'chave' } });
+    // A key the hub's unique index backs, or templates instead of the built-in upsert: admitted.
+    await database.db.updateTable('integracao').set({ chave: null }).where('id', '=', get).execute();
+    expect((await admit(dependent)).plan.map((step) => step.integracaoId)).toEqual([get, dependent]);
+    const templates = 'INSERT INTO contas (empresa_id, fantasia) VALUES (#empresa_id#, #fantasia#)';
+    await database.db
+      .updateTable('integracao')
+      .set({ chave: 'fantasia', tabela: null, sql_insert: templates })
+      .where('id', '=', get)
+      .execute();
+    expect((await admit(get)).queue).toBe('get');
+  });
+
+  it('refuses a GET on a connection the connections file says is no database (GET_CONFIG), the workers too', async () => {
+    const conexao = await insertedId(database, 'conexao_integracao', {
+      tipo_conexao: 'WS',
+      nome_conexao: `erp_api_${dialect}`,
+      empresa_id: empresa,
+    });
+    const get = await add({
+      tipo_servico: 'GET',
+      sql_consulta: 'SELECT CODCLI AS id_erp FROM E085CLI',
+      tabela: 'contas',
+      conexao_integracao_id: conexao,
+    });
+    const connections = parseConnections(
+      `connections:\n  erp_api_${dialect}:\n    tipo: webservice\n    baseUrl: https://erp.example.com\n    user: u\n    password: p\n`,
+      'yaml',
+      {},
+      'test',
+    );
+    const refused = await refusal(admit(get, { connections }));
+    expect(refused).toMatchObject({
+      code: 'GET_CONFIG',
+      params: { codigo: 'GET_CONNECTION_NOT_DATABASE', tabela: 'integracao', coluna: 'conexao_integracao_id' },
+    });
+    const found = runRefusalOf(refused);
+    expect(found && runRefusalMessage('en', found)).toContain(
+      `uses connection "erp_api_${dialect}", which is a webservice connection in the connections file: a GET runs sql_consulta on a database, so every run is refused; expected a database connection [GET_CONNECTION_NOT_DATABASE]`,
+    );
+    expect(found && runRefusalMessage('pt-BR', found)).toMatch(
+      /que é do tipo webservice no arquivo de conexões: .+ \[GET_CONNECTION_NOT_DATABASE\]; nada foi enfileirado/,
+    );
+    // A worker's admission (createJobAdmission with the file) refuses the job it takes the same way.
+    const worker = cachedAdmission(database.db, { connections });
+    const job = { tenant: { empresaId: empresa, filialId: null }, integracaoId: get, parametros: {}, checkParameters: false };
+    expect(await refusal(worker(job))).toMatchObject({ code: 'GET_CONFIG', params: { codigo: 'GET_CONNECTION_NOT_DATABASE' } });
+    // Without the file only tipo_conexao tells the kind (WS), which no run goes by: not certain, admitted.
+    expect((await admit(get)).queue).toBe('get');
+  });
+
+  // A SET whose consulta reads a column its CRM table lacks: the read that starts every run fails (CONSULTA_FAILED).
+  it('refuses a SET whose JSON consulta reads a column its CRM table does not have (SET_CONFIG, CONSULTA_UNKNOWN_COLUMN)', async () => {
+    const nome = `SET-COLUNA-${dialect}`;
+    const set = await add({
+      nome,
+      consulta: '{"consulta": "SELECT c.id, c.nome_completo FROM contas c WHERE c.id = #contaId#"}',
+      parametros_obrigatorios: 'contaId',
+    });
+    const refused = await refusal(admit(set, { parametros: { contaId: 1 } }));
+    expect(refused).toMatchObject({
+      code: 'SET_CONFIG',
+      params: { codigo: 'CONSULTA_UNKNOWN_COLUMN', tabela: 'integracao', coluna: 'consulta' },
+    });
+    const found = runRefusalOf(refused);
+    expect(found && runRefusalMessage('pt-BR', found)).toBe(
+      `a integração SET #${set} (${nome}) está mal configurada: integracao #${set} coluna consulta: a consulta da integração ${nome} lê a coluna "c.nome_completo", que não existe na tabela contas do CRM; cada envio falharia ao ler o registro [CONSULTA_UNKNOWN_COLUMN]; nada foi enfileirado (\`config lint\` aponta a linha)`,
+    );
+    expect(found && runRefusalMessage('en', found)).toBe(
+      `SET integration #${set} (${nome}) is misconfigured: integracao #${set} column consulta: the consulta of integration ${nome} reads column "c.nome_completo", which does not exist in the CRM table contas; every push would fail reading the record [CONSULTA_UNKNOWN_COLUMN]; nothing was enqueued (\`config lint\` names the row)`,
+    );
+    const asOther = admitRun(database.db, { tenant: { empresaId: other, filialId: null }, integracaoId: set, parametros: { contaId: 1 } });
+    expect(await refusal(asOther)).toMatchObject({ code: 'NOT_FOUND', params: {} });
+    // A table name the catalog cannot look up (PostgreSQL's to_regclass refuses "minha tabela") is not checked: no 500.
+    const quoted = '{"consulta": "SELECT t.id, t.nome FROM \\"minha tabela\\" t WHERE t.id = #contaId#"}';
+    await database.db.updateTable('integracao').set({ consulta: quoted }).where('id', '=', set).execute();
+    expect((await admit(set, { parametros: { contaId: 1 } })).queue).toBe('set');
+    // Fixed, it runs.
+    const fixed = '{"consulta": "SELECT c.id, c.nome FROM contas c WHERE c.id = #contaId#"}';
+    await database.db.updateTable('integracao').set({ consulta: fixed }).where('id', '=', set).execute();
+    expect((await admit(set, { parametros: { contaId: 1 } })).queue).toBe('set');
+  });
+
+  // UNPROVIDED_VARIABLE (a #var# that neither parametros_obrigatorios nor the flow provides) is a lint error, but whether a
+  // run fails depends on its parameters: a caller may pass the name anyway. Admission leaves it to the run, which fails
+  // before anything is sent, naming it (MISSING_VARIABLE).
+  it('admits a SET whose consulta uses a #var# nothing declares: a caller may pass it as a parameter', async () => {
+    const set = await add({
+      consulta: '{"consulta": "SELECT c.id, c.nome FROM contas c WHERE c.id = #contaId# AND c.nome = #nomeConta#"}',
+      parametros_obrigatorios: 'contaId',
+    });
+    expect((await admit(set, { parametros: { contaId: 1, nomeConta: 'A' } })).queue).toBe('set');
+    expect((await admit(set, { parametros: { contaId: 1 } })).queue).toBe('set');
+  });
+
   it('plans the dependency flow and refuses a cycle naming the rows', async () => {
     const first = await add({});
     const second = await add({ dependente: first });

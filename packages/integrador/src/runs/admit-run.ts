@@ -3,14 +3,17 @@ import {
   assertChangeableBy,
   type ConexaoIntegracao,
   type Database,
+  dialectOfHandle,
   findIntegracao,
   type Integracao,
   type IntegradorConfiguration,
   type Tenant,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { setRunFailures } from '../config-lint';
+import { runFailures } from '../config-lint';
 import { knownConnections } from '../connection-kind';
+import { consultaTables } from '../consulta-lint';
+import { crmTableShapes } from '../crm-table-shapes';
 import { GetConfigError } from '../get/get-errors';
 import { parseGetSettings } from '../get/get-settings';
 import { formatFinding } from '../lint-finding';
@@ -43,7 +46,17 @@ export interface AdmissionRequest {
    * interactive callers (the run API, the dashboard, the CLI) leave it unset and answer the refusal (422).
    */
   deferConfiguration?: boolean;
+  /**
+   * Whose configuration the GET_CONFIG / SET_CONFIG checks read: 'plan' (the default) every step of the run's plan, for
+   * the callers that refuse before anything is enqueued (the run API, the dashboard, the CLI); 'own' the requested row
+   * alone, for a worker's job (createJobAdmission): every step of a flow is admitted again by its own job, so a
+   * misconfigured step fails its own job, never a healthy prerequisite's or follower's.
+   */
+  configurationScope?: ConfigurationScope;
 }
+
+/** See AdmissionRequest.configurationScope. */
+export type ConfigurationScope = 'plan' | 'own';
 
 /** An admitted run: the row, the tenant its SQL is bound to, its queue and its dependency plan (run order). */
 export interface AdmittedRun {
@@ -165,35 +178,36 @@ async function assertPlanConnectionsOpen(
 /**
  * A run's configuration as its engine reads it, checked before a 202 (trial L2: `config lint` reported it, the run was
  * admitted all the same and failed in the worker): each GET of the plan by its settings (parseGetSettings: GET_CONFIG,
- * worded by the GET catalogue), each SET by the lint errors its runs would certainly fail on (setRunFailures:
- * SET_CONFIG, worded by the lint finding). 422, naming the row and the problem in the reader's language
+ * worded by the GET catalogue), then each SET and GET by the lint errors its runs would certainly fail on (runFailures:
+ * SET_CONFIG or GET_CONFIG, worded by the lint finding: a SET's rules, mappings, consulta and link, a GET's key against
+ * its CRM table and its connection's kind). 422, naming the row and the problem in the reader's language
  * (run-refusals.ts). Only the tenant's own rows are read (its empresa's configuration).
  */
 async function assertConfigured(
   db: Kysely<Database>,
   empresaId: number,
-  triggered: Integracao,
+  triggered: { row: Integracao; conexao: ConexaoIntegracao | undefined },
   plan: readonly PlannedStep[],
   connections: ConnectionsRegistry | undefined,
 ): Promise<void> {
   // The triggered integration first (its row already read), then its flow's other steps in run order.
-  const others = plan.map((step) => step.integracaoId).filter((id) => id !== triggered.id);
+  const others = plan.map((step) => step.integracaoId).filter((id) => id !== triggered.row.id);
   const found = others.length
     ? await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', others).execute()
     : [];
-  const rows = [triggered, ...others.flatMap((id) => found.filter((row) => row.id === id))];
+  const rows = [triggered.row, ...others.flatMap((id) => found.filter((row) => row.id === id))];
   for (const row of rows) assertGetConfigured(row);
-  const sets = rows.filter((row) => runnability(row).tipo === 'SET').map((row) => row.id);
-  if (!sets.length) return;
-  const configuration = await setConfiguration(
-    db,
-    empresaId,
-    rows.filter((row) => sets.includes(row.id)),
-  );
-  const [failure] = setRunFailures(configuration, connections && knownConnections(connections), sets);
+  const linted = rows.filter((row) => ['SET', 'GET'].includes(runnability(row).tipo));
+  if (!linted.length) return;
+  const configuration = await runConfiguration(db, empresaId, linted, triggered.conexao);
+  const { tables, upserted } = crmTablesRead(configuration);
+  const crmTables = await crmTableShapes(db, dialectOfHandle(db), tables, { uniqueKeysOf: upserted });
+  const ids = linted.map((row) => row.id);
+  const [failure] = runFailures(configuration, connections && knownConnections(connections), ids, crmTables);
   if (!failure) return;
   const row = rows.find((r) => r.id === failure.integracaoId) as Integracao;
-  throw configRefusal('SET_CONFIG', row, `${label(row)}: ${formatFinding(failure, 'en')}`, {
+  const code = runnability(row).tipo === 'GET' ? 'GET_CONFIG' : 'SET_CONFIG';
+  throw configRefusal(code, row, `${label(row)}: ${formatFinding(failure, 'en')}`, {
     codigo: failure.code,
     tabela: failure.table,
     linha: String(failure.rowId),
@@ -204,15 +218,27 @@ async function assertConfigured(
 }
 
 /**
- * What setRunFailures reads of SET rows: the rows, their campos, regras and connection rows (the empresa's or shared).
- * Each of those checks reads one row and its own children, so the rest of the empresa's configuration is not loaded.
+ * What runFailures reads of the SET and GET rows: the rows, a SET's campos and regras, and their connection rows (the
+ * empresa's or shared; the triggered row's, already read, is not read again). Each of those checks reads one row and
+ * its own children, so the rest of the empresa's configuration is not loaded.
  */
-async function setConfiguration(db: Kysely<Database>, empresaId: number, rows: Integracao[]): Promise<IntegradorConfiguration> {
-  const ids = rows.map((row) => row.id);
-  const conexaoIds = rows.flatMap((row) => (row.conexao_integracao_id === null ? [] : [row.conexao_integracao_id]));
+async function runConfiguration(
+  db: Kysely<Database>,
+  empresaId: number,
+  rows: Integracao[],
+  known: ConexaoIntegracao | undefined,
+): Promise<IntegradorConfiguration> {
+  const sets = rows.filter((row) => runnability(row).tipo === 'SET').map((row) => row.id);
+  const conexaoIds = [
+    ...new Set(
+      rows.flatMap((row) =>
+        row.conexao_integracao_id === null || row.conexao_integracao_id === known?.id ? [] : [row.conexao_integracao_id],
+      ),
+    ),
+  ];
   const [campos, regras, conexoes] = await Promise.all([
-    db.selectFrom('campos_integracao').selectAll().where('integracao_id', 'in', ids).execute(),
-    db.selectFrom('regras').selectAll().where('integracao_id', 'in', ids).execute(),
+    sets.length === 0 ? [] : db.selectFrom('campos_integracao').selectAll().where('integracao_id', 'in', sets).execute(),
+    sets.length === 0 ? [] : db.selectFrom('regras').selectAll().where('integracao_id', 'in', sets).execute(),
     conexaoIds.length === 0
       ? []
       : db
@@ -222,7 +248,22 @@ async function setConfiguration(db: Kysely<Database>, empresaId: number, rows: I
           .where((eb) => eb.or([eb('empresa_id', 'is', null), eb('empresa_id', '=', empresaId)]))
           .execute(),
   ]);
-  return { integracoes: rows, campos, regras, dependencias: [], conexoes };
+  return { integracoes: rows, campos, regras, dependencias: [], conexoes: known ? [known, ...conexoes] : conexoes };
+}
+
+/**
+ * The CRM tables those checks compare against: what a SET's consulta reads (its columns), the table a GET's built-in
+ * upsert writes (its columns and unique indexes, `upserted`).
+ */
+function crmTablesRead(configuration: IntegradorConfiguration): { tables: Set<string>; upserted: Set<string> } {
+  const upserted = new Set(
+    configuration.integracoes.flatMap((row) => {
+      if (queueForTipo(row.tipo_servico) !== 'get') return [];
+      const settings = parseGetSettings(row);
+      return settings.write === 'upsert' && settings.table !== null ? [settings.table] : [];
+    }),
+  );
+  return { tables: new Set([...consultaTables(configuration), ...upserted]), upserted };
 }
 
 /** A GET's settings as its run reads them (parseGetSettings): GET_CONFIG naming the problem (the GET catalogue's). */
@@ -272,6 +313,7 @@ export async function loadAdmission(
   purpose: RunPurpose = 'run',
   connections?: ConnectionsRegistry,
   deferConfiguration = false,
+  configurationScope: ConfigurationScope = 'plan',
 ): Promise<LoadedAdmission> {
   const integracao = await findIntegracao(db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) {
@@ -295,8 +337,10 @@ export async function loadAdmission(
       // A step on another empresa's connection is refused as such, for every caller, before its configuration is read.
       if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
       // The configuration checks come last: an event's run (deferConfiguration) passes only their refusals, not the above.
-      const planned = plan;
-      await unlessDeferred(deferConfiguration, () => assertConfigured(db, tenant.empresaId, integracao, planned, connections));
+      // A worker's job ('own') checks its own row only: its flow's other steps are checked by their own jobs.
+      const checked = configurationScope === 'own' ? [] : plan;
+      const triggered = { row: integracao, conexao };
+      await unlessDeferred(deferConfiguration, () => assertConfigured(db, tenant.empresaId, triggered, checked, connections));
     } else {
       plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
       if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
@@ -357,6 +401,7 @@ export async function admitRun(db: Kysely<Database>, request: AdmissionRequest):
     request.purpose ?? 'run',
     request.connections,
     request.deferConfiguration,
+    request.configurationScope,
   );
   return completeAdmission(loaded, request);
 }

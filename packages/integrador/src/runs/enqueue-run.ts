@@ -122,7 +122,9 @@ export async function enqueueIntegrationRun(database: CrmDatabase, producer: Job
 /**
  * A worker's admission of a job it takes (the configuration may have changed since it was enqueued): the same
  * admitRun, with the values the step will see. Required parameters are checked for the run a caller started; a
- * scheduler's run and a flow's prerequisite get theirs from the configuration and the flow.
+ * scheduler's run and a flow's prerequisite get theirs from the configuration and the flow. The configuration checks
+ * (GET_CONFIG, SET_CONFIG) read the job's own row only: a misconfigured step of its flow fails in its own job, so a
+ * healthy step still runs (a scheduled GET whose depende_de names a broken SET, a crm-change flow's prerequisite).
  */
 function jobAdmissionRequest(payload: IntegrationRunPayload, upstream: UpstreamValues | undefined) {
   return {
@@ -130,6 +132,7 @@ function jobAdmissionRequest(payload: IntegrationRunPayload, upstream: UpstreamV
     integracaoId: payload.integracaoId,
     parametros: runInputs(payload.parametros, upstream),
     checkParameters: payload.trigger !== 'schedule' && payload.trigger !== 'dependency',
+    configurationScope: 'own' as const,
   };
 }
 

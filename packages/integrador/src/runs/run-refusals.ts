@@ -1,6 +1,7 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
 import { DanglingDependencyError, DependencyCycleError } from '../dependency-graph';
 import { getConfigProblemText } from '../get/get-config-messages';
+import { placedFindingText } from '../lint-finding';
 import { PrerequisiteNotRunnableError } from '../run-plan';
 import { StepQueueUnavailableError } from './enqueue-run';
 import { RunRefusedError } from './run-errors';
@@ -57,18 +58,16 @@ export const RUN_REFUSAL_MESSAGES = {
       'a integração #{id} usa a conexão "{connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; `config lint` aponta a linha)',
     en: 'integration #{id} uses connection "{connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; `config lint` names the row)',
   },
-  // A GET whose settings its run would refuse (admitRun's assertGetConfigured): {motivo} / {reason} is the problem in
-  // each language (the GET catalogue, filled by runRefusalOf from the problem and its values).
+  // A GET or a SET whose configuration its runs would fail on (admitRun's assertConfigured): {motivo} / {reason} is the
+  // problem in each language, filled by runRefusalOf — a GET's settings by the GET catalogue (its problem and values),
+  // a lint finding (a SET's, or a GET's key or connection) as its row, column, words and code.
   GET_CONFIG: {
     'pt-BR': 'a integração GET #{id} ({nome}) está mal configurada: {motivo}; nada foi enfileirado (`config lint` aponta a linha)',
     en: 'GET integration #{id} ({nome}) is misconfigured: {reason}; nothing was enqueued (`config lint` names the row)',
   },
-  // A SET whose configuration lint finds an error every run of it fails on (admitRun's assertConfigured): the row, the
-  // column and the lint's own words, {motivo} pt-BR, {reason} English.
   SET_CONFIG: {
-    'pt-BR':
-      'a integração SET #{id} ({nome}) está mal configurada: {tabela} #{linha} coluna {coluna}: {motivo} [{codigo}]; nada foi enfileirado (`config lint` aponta a linha)',
-    en: 'SET integration #{id} ({nome}) is misconfigured: {tabela} #{linha} column {coluna}: {reason} [{codigo}]; nothing was enqueued (`config lint` names the row)',
+    'pt-BR': 'a integração SET #{id} ({nome}) está mal configurada: {motivo}; nada foi enfileirado (`config lint` aponta a linha)',
+    en: 'SET integration #{id} ({nome}) is misconfigured: {reason}; nothing was enqueued (`config lint` names the row)',
   },
   DEPENDENCY_CYCLE: {
     'pt-BR': 'dependência circular entre as integrações {path} (colunas dependente/depende_de); nada foi {acao}',
@@ -169,10 +168,13 @@ export function runRefusalOf(err: unknown, action: RefusedAction = 'enqueued'): 
 
 /**
  * A configuration refusal's values with its problem worded in each language, {motivo} pt-BR and {reason} English: a
- * GET's from the GET catalogue (its problem and values), a SET's as the lint finding gave them.
+ * GET's settings from the GET catalogue (its problem and values), a lint finding as its row, column, words and code.
  */
 function configReasons(params: Readonly<Record<string, string>>): Record<string, string> {
-  const worded = (locale: Locale, given: string | undefined) => getConfigProblemText(locale, params) ?? given ?? params.problema ?? '';
+  const worded = (locale: Locale, given: string | undefined) => {
+    if (params.codigo !== undefined && given !== undefined) return placedFindingText(locale, params, given);
+    return getConfigProblemText(locale, params) ?? given ?? params.problema ?? '';
+  };
   return { ...params, motivo: worded('pt-BR', params.motivo), reason: worded('en', params.reason) };
 }
 

@@ -115,8 +115,22 @@ describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Red
     const report = await reconcileSchedules(database.db, producer, { tz }, logger);
 
     expect(report.invalid).toEqual([
-      { empresaId: a, integracaoId: tooBig, nome: 'GET-MINUTO-61', cron: '61 * * * *', reason: expect.stringMatching(/61.*0-59/) },
-      { empresaId: b, integracaoId: broken, nome: 'GET-QUEBRADA', cron: 'toda hora', reason: expect.stringMatching(/tod/) },
+      {
+        empresaId: a,
+        integracaoId: tooBig,
+        nome: 'GET-MINUTO-61',
+        cron: '61 * * * *',
+        reason: "value 61 is outside its field's 0-59 range",
+        motivo: 'o valor 61 está fora do intervalo 0-59 do seu campo',
+      },
+      {
+        empresaId: b,
+        integracaoId: broken,
+        nome: 'GET-QUEBRADA',
+        cron: 'toda hora',
+        reason: expect.stringMatching(/tod/),
+        motivo: expect.not.stringMatching(/[Ii]nvalid|got value/),
+      },
     ]);
     expect(report.removed).toEqual([schedulerIdOf(b, broken)]);
     expect([...(await schedulers()).keys()]).toEqual([schedulerIdOf(a, good)]);
@@ -134,8 +148,22 @@ describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Red
     const report = await reconcileSchedules(database.db, producer, { tz }, logger);
 
     expect(report.invalid).toEqual([
-      { empresaId: a, integracaoId: four, nome: 'GET-BAD-CRON', cron: '*/61 * * *', reason: expect.stringContaining('expected 5 fields') },
-      { empresaId: b, integracaoId: step, nome: 'GET-STEP-61', cron: '*/61 * * * *', reason: expect.stringContaining('step /61') },
+      {
+        empresaId: a,
+        integracaoId: four,
+        nome: 'GET-BAD-CRON',
+        cron: '*/61 * * *',
+        reason: expect.stringContaining('expected 5 fields'),
+        motivo: expect.stringContaining('esperados 5 campos'),
+      },
+      {
+        empresaId: b,
+        integracaoId: step,
+        nome: 'GET-STEP-61',
+        cron: '*/61 * * * *',
+        reason: expect.stringContaining('step /61'),
+        motivo: 'o passo /61 é maior que o intervalo 0-59 do seu campo',
+      },
     ]);
     expect(report.unchanged).toBe(0);
     expect(report.removed).toEqual([schedulerIdOf(a, four)]);

@@ -29,7 +29,10 @@ export interface InvalidSchedule {
   integracaoId: number;
   nome: string;
   cron: string;
+  /** Why, in English (cron-parser's or the shape's words), for logs and English readers. */
   reason: string;
+  /** Why, in pt-BR: the common problems worded, never cron-parser's English. */
+  motivo: string;
 }
 
 /** What one reconcile changed in Redis. */
@@ -109,8 +112,8 @@ export async function reconcileSchedules(
       (current ? report.updated : report.created).push(id);
     } catch (err) {
       if (!(err instanceof InvalidCronError)) throw err;
-      const invalid = { empresaId: row.empresa_id, integracaoId: row.id, nome: row.nome, cron, reason: (err.cause as Error).message };
-      report.invalid.push(invalid);
+      const invalid = { empresaId: row.empresa_id, integracaoId: row.id, nome: row.nome, cron, reason: err.reason('en') };
+      report.invalid.push({ ...invalid, motivo: err.reason('pt-BR') });
       logger?.warn(invalid, 'invalid cron, integration not scheduled');
     }
   }

@@ -69,7 +69,7 @@ function placeMissing<T>(integracao: Integracao, values: Readonly<Record<string,
   try {
     return work();
   } catch (err) {
-    if (!(err instanceof MissingVariableError) || err.params) throw err;
+    if (!(err instanceof MissingVariableError) || err.params.variavel !== undefined) throw err;
     // A value of that name that is null (a column of the record left empty) is no typo: the engine's words stay.
     const lower = err.variable.toLowerCase();
     if (Object.keys(values).some((name) => name.toLowerCase() === lower)) throw err;

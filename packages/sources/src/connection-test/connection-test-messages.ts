@@ -57,6 +57,25 @@ const FAILURES = defineCatalogue<SourceErrorCode>({
   },
 });
 
+/**
+ * A web service's login step that could not reach its service's WSDL, the address answering with a status: the status
+ * is the only detail (`HTTP 503`), never the transport's English text nor a credential.
+ */
+export type WebServiceFailureCode = 'WSDL_UNAVAILABLE' | 'WSDL_UNAUTHORIZED';
+
+const WEB_SERVICE_FAILURES = defineCatalogue<WebServiceFailureCode>({
+  WSDL_UNAVAILABLE: {
+    'pt-BR':
+      'o serviço de clientes do Senior G5 em {host} ({path}) não entregou o WSDL ({detail}), e o login não pôde ser verificado: confira se o serviço web do ERP está no ar e tente de novo; se persistir, peça à TI do cliente que verifique o servidor',
+    en: "the Senior G5 customer service at {host} ({path}) did not serve its WSDL ({detail}), so the login could not be checked: check that the ERP's web service is up and try again; if it persists, ask the customer's IT to check the server",
+  },
+  WSDL_UNAUTHORIZED: {
+    'pt-BR':
+      '{host} recusou o acesso ao WSDL do serviço de clientes do Senior G5 ({path}: {detail}), e o login não pôde ser verificado: o hub pede o WSDL sem usuário e senha (o login do Senior G5 vai dentro de cada chamada); peça à TI do cliente que libere esse endereço ao IP do CRM, ou confira se a URL da conexão aponta para o serviço web e não para um proxy que exige login',
+    en: "{host} refused access to the WSDL of the Senior G5 customer service ({path}: {detail}), so the login could not be checked: the hub asks for the WSDL without a user or password (the Senior G5 login goes inside each call); ask the customer's IT to open that address to the CRM's IP, or check that the connection's URL points at the web service and not at a proxy that requires a login",
+  },
+});
+
 // A web service or API is tested only for reachability and TLS: the hints that name the database's service or its
 // driver options (ssl, encrypt…) read otherwise for it.
 // A refusal of the hub's own machine (loopback): allowPrivateNetwork alone does not open it (OutboundAddressError).
@@ -135,7 +154,13 @@ function render<Code extends string>(catalogue: Catalogue<Code>, locale: TestLoc
  * The message of a failure, in the locale, with the hint that fits what was tested; the outbound guard's range (`range`,
  * OutboundAddressError's) worded as every refusal words it.
  */
-export function failureMessage(code: SourceErrorCode, locale: TestLocale, given: MessageParams, kind: TestedKind): string {
+export function failureMessage(
+  code: SourceErrorCode | WebServiceFailureCode,
+  locale: TestLocale,
+  given: MessageParams,
+  kind: TestedKind,
+): string {
+  if (WEB_SERVICE_FAILURES.has(code)) return render(WEB_SERVICE_FAILURES, locale, code, given);
   // The ERP refusing a web service's login reads as a push refused for it does (RECEPTOR_LOGIN_REFUSED), its words after.
   if (kind === 'webservice' && code === 'LOGIN_REFUSED') {
     const detail = String(given.detail ?? '');

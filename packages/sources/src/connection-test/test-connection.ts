@@ -12,6 +12,7 @@ import {
   successMessage,
   type TestedKind,
   type TestLocale,
+  type WebServiceFailureCode,
 } from './connection-test-messages';
 import type { TestSession } from './sessions';
 import { probeTcp, probeTls } from './tcp-probe';
@@ -39,8 +40,11 @@ export interface ConnectionTestResult {
   readonly error?: { readonly code: ConnectionTestErrorCode; readonly message: string };
 }
 
-/** A failed test's code: the source codes, and a web service's login refusal under the pushes' own code. */
-export type ConnectionTestErrorCode = SourceErrorCode | 'RECEPTOR_LOGIN_REFUSED';
+/**
+ * A failed test's code: the source codes, a web service's login refusal under the pushes' own code, and a web service
+ * whose WSDL the address would not serve (WSDL_UNAUTHORIZED for a 401/403, WSDL_UNAVAILABLE for another status).
+ */
+export type ConnectionTestErrorCode = SourceErrorCode | 'RECEPTOR_LOGIN_REFUSED' | WebServiceFailureCode;
 
 export interface ConnectionTestOptions {
   /** Messages in pt-BR (default) or English. */
@@ -65,8 +69,10 @@ const TRIVIAL_QUERY: Readonly<Record<SourceTarget['driver'], string>> = {
 
 class StepFailure extends Error {
   constructor(
-    readonly code: SourceErrorCode,
+    readonly code: SourceErrorCode | WebServiceFailureCode,
     readonly detail: string,
+    /** What else its message names (a web service's path). */
+    readonly params: MessageParams = {},
   ) {
     super(code);
   }
@@ -121,7 +127,8 @@ class StepRunner {
       const detail = redact(raw.split('\n')[0]?.trim().slice(0, 300) ?? '', this.secrets);
       // The guard's refusal names the range it refused (worded by the message), not the technical detail.
       const range = outboundRefusalOf(error)?.range;
-      const params = { ...this.params, detail, ...(range ? { range } : {}) };
+      const stepParams = error instanceof StepFailure ? error.params : {};
+      const params = { ...this.params, ...stepParams, detail, ...(range ? { range } : {}) };
       // After the port accepted the connection, a timeout is no firewall dropping packets (trial M6).
       const accepted = code === 'TIMEOUT' && step === 'login' && this.steps.some((s) => s.step === 'reachability' && s.ok);
       const message = accepted ? acceptedTimeoutMessage(this.locale, params) : failureMessage(code, this.locale, params, this.kind);
@@ -232,17 +239,22 @@ export async function testSourceConnection(
 }
 
 /**
- * A web service's login within the step's time, a refusal failing the step with the ERP's words (any other failure
- * fails it with its own code). The check's transport bounds each of its requests by `timeoutMs`; the step as a whole
- * is bounded here too, as a database login is.
+ * A web service's login within the step's time, a refusal failing the step with the ERP's words, a WSDL the address
+ * would not serve with its status alone (`HTTP 401`: WSDL_UNAUTHORIZED for a 401/403, else WSDL_UNAVAILABLE); any other
+ * failure fails it with its own code. The check's transport bounds each of its requests by `timeoutMs`; the step as a
+ * whole is bounded here too, as a database login is.
  */
 async function loginOf(
   check: WebServiceLoginCheck,
   connection: WebServiceConnection,
   timeoutMs: number,
-): Promise<Exclude<WebServiceLogin, { outcome: 'refused' }>> {
+): Promise<Extract<WebServiceLogin, { outcome: 'accepted' | 'noService' }>> {
   const login = await withTimeout(check(connection, timeoutMs, RECEPTOR_LOGIN_REFUSAL), timeoutMs);
   if (login.outcome === 'refused') throw new StepFailure('LOGIN_REFUSED', login.detail);
+  if (login.outcome === 'wsdlRefused') {
+    const code = login.status === 401 || login.status === 403 ? 'WSDL_UNAUTHORIZED' : 'WSDL_UNAVAILABLE';
+    throw new StepFailure(code, `HTTP ${login.status}`, { path: login.path });
+  }
   return login;
 }
 

@@ -58,6 +58,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: GetRunContext['onProgress'];
   onWarning?: GetRunContext['onWarning'];
+  /** Runs between the admission and the run: a change the run meets that admission did not see. */
+  afterAdmission?: () => Promise<unknown>;
 }
 
 /** Runs a GET integracao in this process, as the worker would (its own lease owner per call). */
@@ -70,6 +72,7 @@ export async function runGetOnce(
 ): Promise<GetRunResult> {
   const tenant = { empresaId, filialId: null, nome: '' };
   const definition = getDefinitionOf(await admitRun(crm.db, { tenant, integracaoId, parametros: {}, checkParameters: false }));
+  await options.afterAdmission?.();
   const jobId = options.jobId ?? randomUUID();
   return runGet({
     db: crm.db,
