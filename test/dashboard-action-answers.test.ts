@@ -266,7 +266,7 @@ describe('dashboard action answers', () => {
     // Trial 4: the page it goes back to says how many were not found (never whose), not only "0 jobs".
     const back = await h.app.inject({ url: String(unknown.headers.location), headers: { cookie } });
     expect(unescapeHtml(/<div class="flash ?"[^>]*>([^<]*)<\/div>/.exec(back.body)?.[1] ?? '')).toBe(
-      'Ação registrada: 0 jobs. 1 job não encontrado (não existe mais ou não é de uma empresa que você vê).',
+      'Ação registrada: 0 jobs reprocessados; 1 não encontrado (não existe mais ou não é de uma empresa que você vê).',
     );
     const missing = await h.app.inject({
       method: 'POST',

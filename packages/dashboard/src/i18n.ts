@@ -215,7 +215,7 @@ const PT = {
   retryOutcome: (done: number, skipped: ReadonlyArray<readonly [string, number]>, notFound: number) => {
     const total = skipped.reduce((sum, [, n]) => sum + n, 0);
     const why = skipped.map(([reason, n]) => skipReasonPt(reason, n)).join('; ');
-    return `Ação registrada: ${plural(done, 'job reprocessado', 'jobs reprocessados')}${total ? `; ${plural(total, 'não reprocessado', 'não reprocessados')}: ${why}` : ''}${notFound ? `; ${plural(notFound, 'não encontrado', 'não encontrados')}` : ''}.`;
+    return `Ação registrada: ${plural(done, 'job reprocessado', 'jobs reprocessados')}${total ? `; ${plural(total, 'não reprocessado', 'não reprocessados')}: ${why}` : ''}${notFound ? `; ${plural(notFound, 'não encontrado', 'não encontrados')} (não existe mais ou não é de uma empresa que você vê)` : ''}.`;
   },
   /** The confirmation's note on the failed jobs of the filter or groups the retry would refuse (not in its count). */
   bulkRefused: (skipped: ReadonlyArray<readonly [string, number]>) => {
@@ -650,7 +650,7 @@ const EN: Messages = {
   retryOutcome: (done, skipped, notFound) => {
     const total = skipped.reduce((sum, [, n]) => sum + n, 0);
     const why = skipped.map(([reason, n]) => skipReasonEn(reason, n)).join('; ');
-    return `Action recorded: ${plural(done, 'job', 'jobs')} retried${total ? `; ${total} not retried: ${why}` : ''}${notFound ? `; ${notFound} not found` : ''}.`;
+    return `Action recorded: ${plural(done, 'job', 'jobs')} retried${total ? `; ${total} not retried: ${why}` : ''}${notFound ? `; ${notFound} not found (no longer there, or not of a tenant you see)` : ''}.`;
   },
   bulkRefused: (skipped) => {
     const total = skipped.reduce((sum, [, n]) => sum + n, 0);
