@@ -406,6 +406,8 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(waited.attemptsMade).toBe(1);
     expect(waited.failedReason).toContain(`the receptor accepted it in job ${held.id}`);
     expect(erp.requests.count).toBe(before.calls + 2);
+    // The job's record is written by the worker's recorder after BullMQ's failed event: read it once it has caught up.
+    await until('the failed job is recorded', async () => (await detail(next.id as string, keyA)).json().record?.estado === 'falhou');
     const record = (await detail(next.id as string, keyA)).json().record;
     expect(record.erro_codigo).toBe('SET_RECORD_HELD');
   }, 60_000);
